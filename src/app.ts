@@ -1,0 +1,107 @@
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { AppError } from './core/errors.ts';
+import { authenticateAdmin, authenticateKey } from './http/auth.ts';
+import { ProblemSchema } from './http/common.schemas.ts';
+import { registerDocs } from './http/docs.ts';
+import { logIfServerError, toAppError } from './http/errors.ts';
+import { registerIdempotency } from './http/idempotency.ts';
+import { loggerOptions } from './http/logger.ts';
+import { sendProblem } from './http/problem.ts';
+import { validatorCompiler } from './http/validation.ts';
+import { isDatabaseReachable } from './db/database.ts';
+import { adminRoutes } from './modules/admin/admin.routes.ts';
+import { attributesRoutes } from './modules/attributes/attributes.routes.ts';
+import { eventsRoutes } from './modules/events/events.routes.ts';
+import { userExtrasRoutes } from './modules/users/user-extras.routes.ts';
+import { usersRoutes } from './modules/users/users.routes.ts';
+import { UserSchema } from './modules/users/users.schemas.ts';
+import type { Registry } from './registry.ts';
+
+export interface AppOptions {
+  /** Serve /docs and /openapi.json (default true). */
+  docs?: boolean;
+  /** Pino destination stream, for tests that inspect logs. */
+  logStream?: NodeJS.WritableStream;
+}
+
+/** 1 MiB: larger bodies are refused with 413. */
+export const BODY_LIMIT = 1024 * 1024;
+
+/**
+ * Builds the HTTP application: an explicit, ordered list of plugins and route modules.
+ */
+export async function buildApp(registry: Registry, options: AppOptions = {}): Promise<FastifyInstance> {
+  const logger = loggerOptions(registry.config.logLevel);
+  const app = Fastify({
+    logger: options.logStream && logger && typeof logger === 'object' ? { ...logger, stream: options.logStream } : logger,
+    disableRequestLogging: true,
+    bodyLimit: BODY_LIMIT,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => registry.ids.uuid(),
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: false } },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.addSchema(ProblemSchema);
+  app.addSchema(UserSchema);
+  app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, JSON.parse(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+
+  // One access-log line per response, without query strings (they can hold emails and phones).
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info({ method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+  });
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('x-request-id', request.id);
+    return payload;
+  });
+
+  if (options.docs !== false) {
+    await registerDocs(app);
+    app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  }
+
+  app.get('/health', { schema: { tags: ['system'], summary: 'Liveness' } }, async () => ({ status: 'ok' }));
+  app.get('/ready', { schema: { tags: ['system'], summary: 'Readiness: the database answers' } }, async (_request, reply) => {
+    const ok = await isDatabaseReachable(registry.db);
+    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'unavailable', backend: registry.backend });
+  });
+
+  await app.register(
+    async (api) => {
+      api.decorateRequest('ctx', null as never);
+      api.addHook('onRequest', async (request: FastifyRequest) => {
+        const config = request.routeOptions.config;
+        if (config.auth === 'none') return;
+        if (config.auth === 'admin') {
+          await authenticateAdmin(registry, request);
+          return;
+        }
+        request.ctx = await authenticateKey(registry, request, config.scope);
+      });
+      registerIdempotency(api, registry);
+      api.setErrorHandler((error, request, reply) => nativeError(error, request, reply));
+      await api.register(adminRoutes, { registry });
+      await api.register(usersRoutes, { registry });
+      await api.register(userExtrasRoutes, { registry });
+      await api.register(attributesRoutes, { registry });
+      await api.register(eventsRoutes, { registry });
+    },
+    { prefix: '/v1' },
+  );
+
+  app.setErrorHandler((error, request, reply) => nativeError(error, request, reply));
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, request, new AppError('NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`)));
+  return app;
+}
+
+function nativeError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const mapped = toAppError(error);
+  logIfServerError(request, error, mapped);
+  return sendProblem(reply, request, mapped);
+}

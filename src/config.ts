@@ -1,0 +1,67 @@
+/**
+ * The only reader of process.env. Everything else receives a typed Config.
+ */
+import { resolve } from 'node:path';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  port: number;
+  host: string;
+  logLevel: LogLevel;
+  /** PostgreSQL connection string; when absent, embedded PGlite is used. */
+  databaseUrl: string | null;
+  /** Directory of the embedded PGlite database. */
+  dataDir: string;
+  /** Platform admin token from the environment, if any. */
+  adminToken: string | null;
+  /** Size of the pg pool. */
+  dbPoolSize: number;
+  /** Issuer used in links and docs. */
+  publicUrl: string | null;
+  /** Seconds an authenticated API key stays cached in a process. */
+  apiKeyCacheSeconds: number;
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/**
+ * Reads and validates configuration from an environment map.
+ * @throws Error naming the variable when a value is malformed.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const port = intVar(env, 'PORT', 8080, 0, 65535);
+  const logLevel = (env.LOG_LEVEL ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+  const databaseUrl = env.DATABASE_URL?.trim() || null;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new Error('DATABASE_URL must start with postgres:// or postgresql://');
+  }
+  const adminToken = env.ROSTER_ADMIN_TOKEN?.trim() || null;
+  if (adminToken !== null && adminToken.length < 16) {
+    throw new Error('ROSTER_ADMIN_TOKEN must be at least 16 characters');
+  }
+  return {
+    port,
+    host: env.HOST?.trim() || '127.0.0.1',
+    logLevel,
+    databaseUrl,
+    dataDir: resolve(env.ROSTER_DATA_DIR?.trim() || './data'),
+    adminToken,
+    dbPoolSize: intVar(env, 'ROSTER_DB_POOL_SIZE', 20, 1, 500),
+    publicUrl: env.ROSTER_PUBLIC_URL?.trim() || null,
+    apiKeyCacheSeconds: intVar(env, 'ROSTER_API_KEY_CACHE_SECONDS', 5, 0, 3600),
+  };
+}
+
+function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be an integer from ${min} to ${max}`);
+  }
+  return value;
+}

@@ -1,0 +1,22 @@
+import type { ApiKeysTable } from '../modules/api-keys/api-keys.table.ts';
+import type { AttributeDefinitionsTable, UniqueAttributeValuesTable } from '../modules/attributes/attributes.table.ts';
+import type { BrandsTable, UserBrandsTable } from '../modules/brands/brands.table.ts';
+import type { EventsTable } from '../modules/events/events.table.ts';
+import type { IdempotencyKeysTable } from '../modules/idempotency/idempotency.table.ts';
+import type { SettingsTable, TenantHostsTable, TenantsTable } from '../modules/tenants/tenants.table.ts';
+import type { UsersTable } from '../modules/users/users.table.ts';
+
+/** Every table Kysely may touch. */
+export interface DB {
+  roster_settings: SettingsTable;
+  tenants: TenantsTable;
+  tenant_hosts: TenantHostsTable;
+  brands: BrandsTable;
+  api_keys: ApiKeysTable;
+  users: UsersTable;
+  user_brands: UserBrandsTable;
+  attribute_definitions: AttributeDefinitionsTable;
+  unique_attribute_values: UniqueAttributeValuesTable;
+  events: EventsTable;
+  idempotency_keys: IdempotencyKeysTable;
+}

@@ -1,0 +1,36 @@
+import { Type } from 'typebox';
+
+/** RFC 9457 problem document (every native error). */
+export const ProblemSchema = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    code: Type.String({ description: 'Stable error code, see docs/errors.md' }),
+    detail: Type.String(),
+    instance: Type.String(),
+    requestId: Type.String(),
+    errors: Type.Optional(
+      Type.Array(Type.Object({ field: Type.String(), code: Type.String(), message: Type.String() })),
+    ),
+  },
+  { additionalProperties: true, $id: 'Problem' },
+);
+
+export const errorResponses = {
+  400: Type.Ref('Problem'),
+  401: Type.Ref('Problem'),
+  403: Type.Ref('Problem'),
+  404: Type.Ref('Problem'),
+  409: Type.Ref('Problem'),
+  412: Type.Ref('Problem'),
+  413: Type.Ref('Problem'),
+  422: Type.Ref('Problem'),
+};
+
+export const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const PaginationQuery = {
+  cursor: Type.Optional(Type.String({ maxLength: 512, description: 'Opaque cursor from nextCursor' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+};

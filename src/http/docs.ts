@@ -1,0 +1,34 @@
+import swagger from '@fastify/swagger';
+import scalar from '@scalar/fastify-api-reference';
+import type { FastifyInstance } from 'fastify';
+
+/** OpenAPI 3.1 document generation and the /docs reference page. */
+export async function registerDocs(app: FastifyInstance): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Roster',
+        version: '0.1.0',
+        description: 'Multi-tenant user directory. Errors are RFC 9457 problem documents with a stable `code`.',
+      },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'Tenant API key (64 characters); `Token <key>` is accepted too' },
+          adminToken: { type: 'http', scheme: 'bearer', description: 'Platform admin token (ROSTER_ADMIN_TOKEN)' },
+        },
+      },
+      security: [{ apiKey: [] }],
+      tags: [
+        { name: 'users', description: 'Create, find, update and retire users' },
+        { name: 'attributes', description: 'Custom attributes' },
+        { name: 'brands', description: 'Brand memberships' },
+        { name: 'events', description: 'The change feed' },
+        { name: 'admin', description: 'Platform administration (admin token)' },
+        { name: 'system', description: 'Health and readiness' },
+      ],
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+  await app.register(scalar, { routePrefix: '/docs', configuration: { url: '/openapi.json' } });
+}

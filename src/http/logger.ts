@@ -1,0 +1,30 @@
+import type { FastifyServerOptions } from 'fastify';
+import type { LogLevel } from '../config.ts';
+
+/**
+ * Pino options. Credentials are redacted wherever they could appear; URLs are logged without their
+ * query string, which may hold emails or phone numbers.
+ */
+export function loggerOptions(level: LogLevel): FastifyServerOptions['logger'] {
+  return {
+    level,
+    redact: {
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'req.headers["x-refresh-token"]',
+        '*.password',
+        '*.secret',
+        '*.token',
+        '*.refreshToken',
+        '*.accessToken',
+      ],
+      censor: '[redacted]',
+    },
+    serializers: {
+      req(request: { method: string; url: string; id: string }) {
+        return { method: request.method, url: request.url.split('?')[0], id: request.id };
+      },
+    },
+  };
+}

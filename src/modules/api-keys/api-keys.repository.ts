@@ -1,0 +1,46 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/schema.ts';
+import type { ApiKeyRow } from './api-keys.table.ts';
+
+export type ApiKeyWithBrand = ApiKeyRow & { brand_slug: string | null };
+
+export async function insertApiKey(db: Kysely<DB>, row: ApiKeyRow): Promise<void> {
+  await db.insertInto('api_keys').values(row).execute();
+}
+
+/** The key with this public prefix, across tenants (the prefix is globally unique). */
+export async function findApiKeyByPrefix(db: Kysely<DB>, prefix: string): Promise<ApiKeyWithBrand | undefined> {
+  return db
+    .selectFrom('api_keys')
+    .leftJoin('brands', (join) => join.onRef('brands.tenant_id', '=', 'api_keys.tenant_id').onRef('brands.id', '=', 'api_keys.brand_id'))
+    .selectAll('api_keys')
+    .select('brands.slug as brand_slug')
+    .where('api_keys.prefix', '=', prefix)
+    .executeTakeFirst();
+}
+
+export async function listApiKeys(db: Kysely<DB>, tenantId: string): Promise<ApiKeyWithBrand[]> {
+  return db
+    .selectFrom('api_keys')
+    .leftJoin('brands', (join) => join.onRef('brands.tenant_id', '=', 'api_keys.tenant_id').onRef('brands.id', '=', 'api_keys.brand_id'))
+    .selectAll('api_keys')
+    .select('brands.slug as brand_slug')
+    .where('api_keys.tenant_id', '=', tenantId)
+    .orderBy('api_keys.created_at')
+    .execute();
+}
+
+/** Marks a key revoked; returns it, or undefined when the tenant has no such key. */
+export async function revokeApiKey(db: Kysely<DB>, tenantId: string, id: string, now: Date): Promise<ApiKeyRow | undefined> {
+  return db
+    .updateTable('api_keys')
+    .set((eb) => ({ revoked_at: eb.fn.coalesce('revoked_at', eb.val(now)) }))
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function touchApiKey(db: Kysely<DB>, tenantId: string, id: string, now: Date): Promise<void> {
+  await db.updateTable('api_keys').set({ last_used_at: now }).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
+}

@@ -1,0 +1,157 @@
+import type { Kysely } from 'kysely';
+import type { Clock } from '../../core/clock.ts';
+import { platformContext } from '../../core/context.ts';
+import { AppError, type FieldError } from '../../core/errors.ts';
+import type { Ids } from '../../core/ids.ts';
+import { secretMatches, sha256 } from '../../core/secrets.ts';
+import { uniqueViolation } from '../../db/errors.ts';
+import type { DB } from '../../db/schema.ts';
+import { inTransaction } from '../../db/transaction.ts';
+import type { BrandsService } from '../brands/brands.service.ts';
+import type { EventsService } from '../events/events.service.ts';
+import { type ApiKeyWithBrand, findApiKeyByPrefix, insertApiKey, listApiKeys, revokeApiKey, touchApiKey } from './api-keys.repository.ts';
+import type { ApiKeyRow } from './api-keys.table.ts';
+import {
+  type ApiKeyView,
+  type AuthenticatedKey,
+  looksLikeSecret,
+  PREFIX_LENGTH,
+  SCOPES,
+  SECRET_LENGTH,
+} from './api-keys.ts';
+
+export interface ApiKeysService {
+  /**
+   * Creates a key; the secret is in this result only.
+   * @throws AppError VALIDATION_FAILED for unknown scopes, BRAND_NOT_FOUND
+   */
+  createKey(tenantId: string, input: { name: string; brand?: string; scopes?: string[] }, actor: 'admin' | 'cli'): Promise<ApiKeyView & { secret: string }>;
+  /** @throws AppError API_KEY_NOT_FOUND */
+  revokeKey(tenantId: string, keyId: string, actor: 'admin' | 'cli'): Promise<ApiKeyView>;
+  listKeys(tenantId: string): Promise<ApiKeyView[]>;
+  /** The key behind a presented secret, or null when it is unknown, revoked or malformed. */
+  authenticate(secret: string): Promise<AuthenticatedKey | null>;
+}
+
+const TOUCH_INTERVAL_MS = 60_000;
+
+export function createApiKeysService(deps: {
+  db: Kysely<DB>;
+  clock: Clock;
+  ids: Ids;
+  events: EventsService;
+  brands: BrandsService;
+  cacheSeconds: number;
+  onBackgroundError?: (error: unknown) => void;
+}): ApiKeysService {
+  const { db, clock, ids, events, brands } = deps;
+  // Keys are looked up on every request; a short cache keeps that off the database.
+  const cache = new Map<string, { row: ApiKeyWithBrand; expires: number }>();
+  const lastTouched = new Map<string, number>();
+
+  function view(row: ApiKeyRow, brandSlug: string | null): ApiKeyView {
+    return {
+      id: row.id,
+      tenantId: row.tenant_id,
+      name: row.name,
+      prefix: row.prefix,
+      brand: brandSlug,
+      scopes: row.scopes ?? [...SCOPES],
+      createdAt: row.created_at.toISOString(),
+      lastUsedAt: row.last_used_at?.toISOString() ?? null,
+      revokedAt: row.revoked_at?.toISOString() ?? null,
+    };
+  }
+
+  async function loadByPrefix(prefix: string): Promise<ApiKeyWithBrand | undefined> {
+    const now = Date.now();
+    const hit = cache.get(prefix);
+    if (hit && hit.expires > now) return hit.row;
+    const row = await findApiKeyByPrefix(db, prefix);
+    if (row && deps.cacheSeconds > 0) {
+      if (cache.size > 10_000) cache.clear();
+      cache.set(prefix, { row, expires: now + deps.cacheSeconds * 1000 });
+    }
+    return row;
+  }
+
+  function touch(row: ApiKeyRow): void {
+    const now = Date.now();
+    if ((lastTouched.get(row.id) ?? 0) + TOUCH_INTERVAL_MS > now) return;
+    lastTouched.set(row.id, now);
+    touchApiKey(db, row.tenant_id, row.id, clock.now()).catch((error) => deps.onBackgroundError?.(error));
+  }
+
+  return {
+    async createKey(tenantId, input, actor) {
+      const name = input.name.trim();
+      const errors: FieldError[] = [];
+      if (name === '') errors.push({ field: 'name', code: 'required', message: 'must not be empty' });
+      (input.scopes ?? []).forEach((scope, i) => {
+        if (!(SCOPES as readonly string[]).includes(scope)) {
+          errors.push({ field: `scopes[${i}]`, code: 'unknown_scope', message: `must be one of ${SCOPES.join(', ')}` });
+        }
+      });
+      if (errors.length > 0) throw new AppError('VALIDATION_FAILED', errors.map((e) => `${e.field}: ${e.message}`).join('; '), {}, errors);
+      const brand = input.brand ? await brands.requireBrand(tenantId, input.brand) : null;
+      for (let attempt = 0; ; attempt++) {
+        const secret = ids.alphanumeric(SECRET_LENGTH);
+        const row: ApiKeyRow = {
+          tenant_id: tenantId,
+          id: ids.uuid(),
+          name,
+          brand_id: brand?.id ?? null,
+          prefix: secret.slice(0, PREFIX_LENGTH),
+          secret_hash: sha256(secret),
+          scopes: input.scopes && input.scopes.length > 0 ? [...new Set(input.scopes)] : null,
+          created_at: clock.now(),
+          last_used_at: null,
+          revoked_at: null,
+        };
+        try {
+          await inTransaction(db, async (trx) => {
+            await insertApiKey(trx, row);
+            await events.record(trx, platformContext(tenantId, actor), {
+              type: 'api_key.created',
+              data: { keyId: row.id, name, prefix: row.prefix, brand: brand?.slug ?? null, scopes: row.scopes },
+            });
+          });
+          return { ...view(row, brand?.slug ?? null), secret };
+        } catch (error) {
+          // A prefix collision (about 1 in 2^71) just draws another secret.
+          if (uniqueViolation(error) === 'api_keys_prefix_key' && attempt < 3) continue;
+          throw error;
+        }
+      }
+    },
+
+    async revokeKey(tenantId, keyId, actor) {
+      const row = await inTransaction(db, async (trx) => {
+        const revoked = /^[0-9a-f-]{36}$/i.test(keyId) ? await revokeApiKey(trx, tenantId, keyId, clock.now()) : undefined;
+        if (!revoked) throw new AppError('API_KEY_NOT_FOUND', 'API key not found', { keyId });
+        await events.record(trx, platformContext(tenantId, actor), { type: 'api_key.revoked', data: { keyId, prefix: revoked.prefix } });
+        return revoked;
+      });
+      cache.delete(row.prefix);
+      const brandSlug = (await listApiKeys(db, tenantId)).find((k) => k.id === row.id)?.brand_slug ?? null;
+      return view(row, brandSlug);
+    },
+
+    async listKeys(tenantId) {
+      return (await listApiKeys(db, tenantId)).map((row) => view(row, row.brand_slug));
+    },
+
+    async authenticate(secret) {
+      if (!looksLikeSecret(secret)) return null;
+      const row = await loadByPrefix(secret.slice(0, PREFIX_LENGTH));
+      if (!row || row.revoked_at !== null || !secretMatches(secret, row.secret_hash)) return null;
+      touch(row);
+      return {
+        keyId: row.id,
+        tenantId: row.tenant_id,
+        brand: row.brand_id && row.brand_slug ? { id: row.brand_id, slug: row.brand_slug } : null,
+        scopes: row.scopes,
+      };
+    },
+  };
+}

@@ -1,0 +1,48 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/schema.ts';
+import type { AttributeDefinitionRow } from './attributes.table.ts';
+
+export async function insertDefinition(db: Kysely<DB>, row: AttributeDefinitionRow): Promise<void> {
+  await db.insertInto('attribute_definitions').values(row).execute();
+}
+
+export async function listDefinitions(db: Kysely<DB>, tenantId: string): Promise<AttributeDefinitionRow[]> {
+  return db.selectFrom('attribute_definitions').selectAll().where('tenant_id', '=', tenantId).orderBy('name').execute();
+}
+
+/** Replaces a user's indexed values for the given unique attributes. Raises a unique violation when taken. */
+export async function replaceUniqueValues(
+  db: Kysely<DB>,
+  tenantId: string,
+  userId: string,
+  values: { name: string; value: string | null }[],
+): Promise<void> {
+  if (values.length === 0) return;
+  await db
+    .deleteFrom('unique_attribute_values')
+    .where('tenant_id', '=', tenantId)
+    .where('user_id', '=', userId)
+    .where(
+      'name',
+      'in',
+      values.map((v) => v.name),
+    )
+    .execute();
+  const rows = values.filter((v) => v.value !== null).map((v) => ({ tenant_id: tenantId, user_id: userId, name: v.name, value: v.value as string }));
+  if (rows.length > 0) await db.insertInto('unique_attribute_values').values(rows).execute();
+}
+
+export async function findUniqueValueOwner(db: Kysely<DB>, tenantId: string, name: string, value: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('unique_attribute_values')
+    .select('user_id')
+    .where('tenant_id', '=', tenantId)
+    .where('name', '=', name)
+    .where('value', '=', value)
+    .executeTakeFirst();
+  return row?.user_id;
+}
+
+export async function deleteUserUniqueValues(db: Kysely<DB>, tenantId: string, userId: string): Promise<void> {
+  await db.deleteFrom('unique_attribute_values').where('tenant_id', '=', tenantId).where('user_id', '=', userId).execute();
+}

@@ -1,0 +1,47 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { errorResponses } from '../../http/common.schemas.ts';
+import type { Registry } from '../../registry.ts';
+
+const Nullable = (s: ReturnType<typeof Type.String>) => Type.Union([s, Type.Null()]);
+
+const EventSchema = Type.Object({
+  id: Type.String(),
+  cursor: Type.String(),
+  type: Type.String(),
+  tenantId: Type.String(),
+  userId: Nullable(Type.String()),
+  actor: Nullable(Type.String()),
+  source: Nullable(Type.String()),
+  requestId: Nullable(Type.String()),
+  changes: Type.Union([Type.Record(Type.String(), Type.Object({ before: Type.Unknown(), after: Type.Unknown() })), Type.Null()]),
+  data: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+  createdAt: Type.String(),
+});
+
+/** The tenant's event feed. */
+export async function eventsRoutes(fastify: FastifyInstance, { registry }: { registry: Registry }): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  app.get(
+    '/events',
+    {
+      config: { scope: 'events:read' },
+      schema: {
+        tags: ['events'],
+        summary: 'Page through events in order',
+        querystring: Type.Object(
+          {
+            after: Type.Optional(Type.String({ maxLength: 512 })),
+            type: Type.Optional(Type.String({ maxLength: 64 })),
+            userId: Type.Optional(Type.String({ format: 'uuid' })),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 100 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ data: Type.Array(EventSchema), nextCursor: Nullable(Type.String()) }), ...errorResponses },
+      },
+    },
+    async (request) => registry.events.list(request.ctx, request.query),
+  );
+}

@@ -1,0 +1,110 @@
+import type { Kysely } from 'kysely';
+import type { Clock } from '../../core/clock.ts';
+import type { ActorContext } from '../../core/context.ts';
+import { invalidField } from '../../core/errors.ts';
+import type { Ids } from '../../core/ids.ts';
+import type { DB } from '../../db/schema.ts';
+import { decodeCursor, encodeCursor } from '../../core/cursor.ts';
+import { insertEvents, listEvents } from './events.repository.ts';
+import type { EventRow } from './events.table.ts';
+
+export type Changes = Record<string, { before: unknown; after: unknown }>;
+
+export interface EventInput {
+  type: string;
+  userId?: string | null;
+  changes?: Changes | null;
+  data?: Record<string, unknown> | null;
+}
+
+export interface EventView {
+  id: string;
+  /** Position in the feed: pass as `after` to resume after this event. */
+  cursor: string;
+  type: string;
+  tenantId: string;
+  userId: string | null;
+  actor: string | null;
+  source: string | null;
+  requestId: string | null;
+  changes: Changes | null;
+  data: Record<string, unknown> | null;
+  createdAt: string;
+}
+
+/** Field names whose values never enter an event. */
+const SECRET_FIELDS = /pass(word)?|secret|token|hash/i;
+
+/** Drops secret values from a change set, keeping the fact that they changed. */
+export function redactChanges(changes: Changes): Changes {
+  const out: Changes = {};
+  for (const [field, change] of Object.entries(changes)) {
+    out[field] = SECRET_FIELDS.test(field) ? { before: '[redacted]', after: '[redacted]' } : change;
+  }
+  return out;
+}
+
+export interface EventsService {
+  /** Writes events in the caller's transaction. */
+  record(trx: Kysely<DB>, ctx: ActorContext, ...events: EventInput[]): Promise<void>;
+  /**
+   * Pages a tenant's events in order.
+   * @throws AppError INVALID_PARAMETER for a malformed cursor.
+   */
+  list(ctx: ActorContext, query: { after?: string; type?: string; userId?: string; limit?: number }): Promise<{ data: EventView[]; nextCursor: string | null }>;
+}
+
+export function createEventsService(deps: { db: Kysely<DB>; clock: Clock; ids: Ids }): EventsService {
+  return {
+    async record(trx, ctx, ...events) {
+      const now = deps.clock.now();
+      await insertEvents(
+        trx,
+        ctx.tenantId,
+        events.map((e) => ({
+          id: deps.ids.uuid(),
+          type: e.type,
+          userId: e.userId ?? null,
+          actor: ctx.actor,
+          source: ctx.source,
+          requestId: ctx.requestId,
+          changes: e.changes ? redactChanges(e.changes) : null,
+          data: e.data ?? null,
+          createdAt: now,
+        })),
+      );
+    },
+    async list(ctx, query) {
+      const limit = query.limit ?? 100;
+      let afterSeq = 0;
+      if (query.after) {
+        const decoded = decodeCursor(query.after);
+        if (!decoded || typeof decoded[0] !== 'number') throw invalidField('after', 'is not a valid cursor', 'invalid_cursor', 'INVALID_PARAMETER');
+        afterSeq = decoded[0];
+      }
+      const rows = await listEvents(deps.db, ctx.tenantId, { afterSeq, type: query.type, userId: query.userId, limit: limit + 1 });
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      return {
+        data: page.map(toEventView),
+        nextCursor: rows.length > limit && last ? encodeCursor([last.seq]) : null,
+      };
+    },
+  };
+}
+
+function toEventView(row: EventRow): EventView {
+  return {
+    id: row.id,
+    cursor: encodeCursor([row.seq]),
+    type: row.type,
+    tenantId: row.tenant_id,
+    userId: row.user_id,
+    actor: row.actor,
+    source: row.source,
+    requestId: row.request_id,
+    changes: row.changes,
+    data: row.data,
+    createdAt: row.created_at.toISOString(),
+  };
+}

@@ -1,0 +1,106 @@
+import { type Kysely, sql } from 'kysely';
+import type { DB } from '../../db/schema.ts';
+import type { TenantCodes, TenantRow } from './tenants.table.ts';
+
+export interface TenantValues {
+  slug: string;
+  name: string;
+  hosts: string[];
+  codes: TenantCodes;
+  defaultCountry: string | null;
+  currency: string | null;
+  allowFreeformAttributes: boolean;
+}
+
+/** The per-tenant sequence that numbers users. */
+export function userNumberSequence(tenantId: string): string {
+  return `user_number_${tenantId.replaceAll('-', '')}`;
+}
+
+/** Inserts a tenant, its host index and its number sequence. Raises unique violations as is. */
+export async function insertTenant(db: Kysely<DB>, id: string, values: TenantValues, now: Date): Promise<TenantRow> {
+  const row = await db
+    .insertInto('tenants')
+    .values({
+      id,
+      slug: values.slug,
+      name: values.name,
+      hosts: values.hosts,
+      codes: JSON.stringify(values.codes),
+      default_country: values.defaultCountry,
+      currency: values.currency,
+      allow_freeform_attributes: values.allowFreeformAttributes,
+      created_at: now,
+      updated_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await replaceTenantHosts(db, id, values.hosts);
+  await sql.raw(`CREATE SEQUENCE IF NOT EXISTS ${userNumberSequence(id)}`).execute(db);
+  return row;
+}
+
+/** Rewrites a tenant's host index (hosts are unique across tenants). */
+export async function replaceTenantHosts(db: Kysely<DB>, tenantId: string, hosts: string[]): Promise<void> {
+  await db.deleteFrom('tenant_hosts').where('tenant_id', '=', tenantId).execute();
+  if (hosts.length > 0) {
+    await db.insertInto('tenant_hosts').values(hosts.map((host) => ({ host, tenant_id: tenantId }))).execute();
+  }
+}
+
+export async function updateTenant(db: Kysely<DB>, id: string, values: Partial<TenantValues>, now: Date): Promise<TenantRow | undefined> {
+  return db
+    .updateTable('tenants')
+    .set({
+      ...(values.name !== undefined ? { name: values.name } : {}),
+      ...(values.slug !== undefined ? { slug: values.slug } : {}),
+      ...(values.hosts !== undefined ? { hosts: values.hosts } : {}),
+      ...(values.codes !== undefined ? { codes: JSON.stringify(values.codes) } : {}),
+      ...(values.defaultCountry !== undefined ? { default_country: values.defaultCountry } : {}),
+      ...(values.currency !== undefined ? { currency: values.currency } : {}),
+      ...(values.allowFreeformAttributes !== undefined ? { allow_freeform_attributes: values.allowFreeformAttributes } : {}),
+      updated_at: now,
+    })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function findTenantById(db: Kysely<DB>, id: string): Promise<TenantRow | undefined> {
+  return db.selectFrom('tenants').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function findTenantBySlug(db: Kysely<DB>, slug: string): Promise<TenantRow | undefined> {
+  return db.selectFrom('tenants').selectAll().where('slug', '=', slug).executeTakeFirst();
+}
+
+export async function findTenantByHost(db: Kysely<DB>, host: string): Promise<TenantRow | undefined> {
+  return db
+    .selectFrom('tenant_hosts')
+    .innerJoin('tenants', 'tenants.id', 'tenant_hosts.tenant_id')
+    .selectAll('tenants')
+    .where('tenant_hosts.host', '=', host)
+    .executeTakeFirst();
+}
+
+/** Tenants ordered by creation, after a (created_at, id) cursor. */
+export async function listTenants(db: Kysely<DB>, after: { createdAt: Date; id: string } | null, limit: number): Promise<TenantRow[]> {
+  let query = db.selectFrom('tenants').selectAll();
+  if (after) {
+    query = query.where((eb) =>
+      eb.or([eb('created_at', '>', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)])]),
+    );
+  }
+  return query.orderBy('created_at').orderBy('id').limit(limit).execute();
+}
+
+export async function getSetting(db: Kysely<DB>, key: string): Promise<string | undefined> {
+  const row = await db.selectFrom('roster_settings').select('value').where('key', '=', key).executeTakeFirst();
+  return row?.value;
+}
+
+/** Stores a setting unless one exists; returns the stored value. */
+export async function putSettingIfAbsent(db: Kysely<DB>, key: string, value: string): Promise<string> {
+  await db.insertInto('roster_settings').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).execute();
+  return (await getSetting(db, key)) ?? value;
+}

@@ -1,0 +1,150 @@
+import type { Kysely } from 'kysely';
+import type { Clock } from '../../core/clock.ts';
+import { platformContext } from '../../core/context.ts';
+import { decodeCursor, encodeCursor } from '../../core/cursor.ts';
+import { AppError, invalidField } from '../../core/errors.ts';
+import type { Ids } from '../../core/ids.ts';
+import { uniqueViolation } from '../../db/errors.ts';
+import type { DB } from '../../db/schema.ts';
+import { inTransaction } from '../../db/transaction.ts';
+import type { EventsService } from '../events/events.service.ts';
+import {
+  findTenantById,
+  findTenantBySlug,
+  insertTenant,
+  listTenants,
+  replaceTenantHosts,
+  updateTenant,
+} from './tenants.repository.ts';
+import type { TenantRow } from './tenants.table.ts';
+import { normalizeTenantInput, type TenantInput, type TenantView, toTenantView } from './tenants.ts';
+
+export interface TenantsService {
+  /** @throws AppError VALIDATION_FAILED, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN */
+  createTenant(input: TenantInput & { slug: string; name: string }, actor: 'admin' | 'cli'): Promise<TenantView>;
+  /** @throws AppError TENANT_NOT_FOUND */
+  getTenant(id: string): Promise<TenantView>;
+  /** Finds a tenant by id or slug. @throws AppError TENANT_NOT_FOUND */
+  resolveTenant(idOrSlug: string): Promise<TenantRow>;
+  /** @throws AppError TENANT_NOT_FOUND, VALIDATION_FAILED, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN */
+  patchTenant(id: string, input: TenantInput, actor: 'admin' | 'cli'): Promise<TenantView>;
+  /** @throws AppError INVALID_PARAMETER for a malformed cursor */
+  listTenants(query: { cursor?: string; limit?: number }): Promise<{ data: TenantView[]; nextCursor: string | null }>;
+  /** The tenant row for request-time use (country, currency, freeform flag), cached briefly. */
+  getTenantRow(id: string): Promise<TenantRow | undefined>;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function createTenantsService(deps: { db: Kysely<DB>; clock: Clock; ids: Ids; events: EventsService }): TenantsService {
+  const { db, clock, ids, events } = deps;
+  const cache = new Map<string, { row: TenantRow; expires: number }>();
+
+  function translate(error: unknown): never {
+    const constraint = uniqueViolation(error);
+    if (constraint === 'tenants_slug_key') throw invalidField('slug', 'is taken by another tenant', 'taken', 'TENANT_SLUG_TAKEN');
+    if (constraint === 'tenant_hosts_pkey') throw invalidField('hosts', 'a host is used by another tenant', 'taken', 'TENANT_HOST_TAKEN');
+    throw error;
+  }
+
+  async function requireTenant(id: string): Promise<TenantRow> {
+    const row = UUID.test(id) ? await findTenantById(db, id) : undefined;
+    if (!row) throw new AppError('TENANT_NOT_FOUND', 'Tenant not found', { tenant: id });
+    return row;
+  }
+
+  return {
+    async createTenant(input, actor) {
+      const values = normalizeTenantInput(input);
+      const id = ids.uuid();
+      const now = clock.now();
+      try {
+        const row = await inTransaction(db, async (trx) => {
+          const created = await insertTenant(
+            trx,
+            id,
+            {
+              slug: input.slug,
+              name: values.name ?? input.name,
+              hosts: values.hosts ?? [],
+              codes: values.codes ?? {},
+              defaultCountry: values.defaultCountry ?? null,
+              currency: values.currency ?? null,
+              allowFreeformAttributes: values.allowFreeformAttributes ?? false,
+            },
+            now,
+          );
+          await events.record(trx, platformContext(id, actor), { type: 'tenant.created', data: { slug: created.slug } });
+          return created;
+        });
+        return toTenantView(row);
+      } catch (error) {
+        translate(error);
+      }
+    },
+
+    async getTenant(id) {
+      return toTenantView(await requireTenant(id));
+    },
+
+    async resolveTenant(idOrSlug) {
+      const row = UUID.test(idOrSlug) ? await findTenantById(db, idOrSlug) : await findTenantBySlug(db, idOrSlug);
+      if (!row) throw new AppError('TENANT_NOT_FOUND', 'Tenant not found', { tenant: idOrSlug });
+      return row;
+    },
+
+    async patchTenant(id, input, actor) {
+      const before = await requireTenant(id);
+      const values = normalizeTenantInput(input);
+      try {
+        const row = await inTransaction(db, async (trx) => {
+          const updated = await updateTenant(trx, id, values, clock.now());
+          if (!updated) throw new AppError('TENANT_NOT_FOUND');
+          if (values.hosts !== undefined) await replaceTenantHosts(trx, id, values.hosts);
+          const changes: Record<string, { before: unknown; after: unknown }> = {};
+          const beforeView = toTenantView(before) as unknown as Record<string, unknown>;
+          const afterView = toTenantView(updated) as unknown as Record<string, unknown>;
+          for (const key of Object.keys(input)) {
+            if (JSON.stringify(beforeView[key]) !== JSON.stringify(afterView[key])) {
+              changes[key] = { before: beforeView[key], after: afterView[key] };
+            }
+          }
+          await events.record(trx, platformContext(id, actor), { type: 'tenant.updated', changes });
+          return updated;
+        });
+        cache.delete(id);
+        return toTenantView(row);
+      } catch (error) {
+        translate(error);
+      }
+    },
+
+    async listTenants(query) {
+      const limit = query.limit ?? 50;
+      let after: { createdAt: Date; id: string } | null = null;
+      if (query.cursor) {
+        const decoded = decodeCursor(query.cursor);
+        if (!decoded || typeof decoded[0] !== 'string' || typeof decoded[1] !== 'string') {
+          throw invalidField('cursor', 'is not a valid cursor', 'invalid_cursor', 'INVALID_PARAMETER');
+        }
+        after = { createdAt: new Date(decoded[0]), id: decoded[1] };
+      }
+      const rows = await listTenants(db, after, limit + 1);
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      return {
+        data: page.map(toTenantView),
+        nextCursor: rows.length > limit && last ? encodeCursor([last.created_at.toISOString(), last.id]) : null,
+      };
+    },
+
+    async getTenantRow(id) {
+      const hit = cache.get(id);
+      const nowMs = Date.now();
+      if (hit && hit.expires > nowMs) return hit.row;
+      const row = await findTenantById(db, id);
+      if (row) cache.set(id, { row, expires: nowMs + 5_000 });
+      return row;
+    },
+  };
+}

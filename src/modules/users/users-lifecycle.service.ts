@@ -1,0 +1,108 @@
+import type { ActorContext } from '../../core/context.ts';
+import { AppError } from '../../core/errors.ts';
+import { inTransaction } from '../../db/transaction.ts';
+import { deleteUserUniqueValues } from '../attributes/attributes.repository.ts';
+import { deleteMembership, deleteUserMemberships, findBrandBySlug, insertMembership } from '../brands/brands.repository.ts';
+import { scrubUserEvents } from '../events/events.repository.ts';
+import { eraseUser, findUserByIdForUpdate, updateUser } from './users.repository.ts';
+import { isUserId, type UsersDeps, type UsersService } from './users.service.ts';
+import { toUserView, type UserView } from './users.ts';
+
+export interface UsersLifecycleService {
+  /** Idempotent. @throws AppError USER_NOT_FOUND */
+  deactivateUser(ctx: ActorContext, id: string): Promise<UserView>;
+  /** Idempotent. @throws AppError USER_NOT_FOUND */
+  reactivateUser(ctx: ActorContext, id: string): Promise<UserView>;
+  /** Erases personal data, keeps an anonymous tombstone. @throws AppError USER_NOT_FOUND */
+  eraseUser(ctx: ActorContext, id: string): Promise<void>;
+  /** @throws AppError USER_NOT_FOUND, BRAND_NOT_FOUND */
+  joinBrand(ctx: ActorContext, id: string, brandSlug: string): Promise<{ joined: boolean; user: UserView }>;
+  /** @throws AppError USER_NOT_FOUND, BRAND_NOT_FOUND */
+  leaveBrand(ctx: ActorContext, id: string, brandSlug: string): Promise<UserView>;
+  /** Sets many custom attributes (null removes one). @throws AppError USER_NOT_FOUND, VALIDATION_FAILED, ATTRIBUTE_VALUE_TAKEN */
+  setAttributes(ctx: ActorContext, id: string, values: Record<string, unknown>, expectedVersion?: number): Promise<UserView>;
+}
+
+function notFound(id: string): AppError {
+  return new AppError('USER_NOT_FOUND', 'User not found', { id });
+}
+
+export function createUsersLifecycleService(deps: UsersDeps, users: UsersService): UsersLifecycleService {
+  const { db, clock, events } = deps;
+
+  async function setStatus(ctx: ActorContext, id: string, status: 'active' | 'deactivated'): Promise<UserView> {
+    if (!isUserId(id)) throw notFound(id);
+    return inTransaction(db, async (trx) => {
+      const existing = await findUserByIdForUpdate(trx, ctx.tenantId, id);
+      if (!existing) throw notFound(id);
+      if (existing.status === status) return toUserView(existing, existing.brands);
+      const now = clock.now();
+      const updated = await updateUser(trx, ctx.tenantId, id, { status, deactivated_at: status === 'active' ? null : now }, now);
+      if (!updated) throw notFound(id);
+      await events.record(trx, ctx, {
+        type: status === 'active' ? 'user.reactivated' : 'user.deactivated',
+        userId: id,
+        changes: { status: { before: existing.status, after: status } },
+      });
+      return toUserView(updated, updated.brands);
+    });
+  }
+
+  async function requireBrandId(ctx: ActorContext, slug: string): Promise<{ id: string; slug: string }> {
+    const brand = await findBrandBySlug(db, ctx.tenantId, slug);
+    if (!brand) throw new AppError('BRAND_NOT_FOUND', `Brand ${slug} not found`, { brand: slug });
+    return brand;
+  }
+
+  return {
+    deactivateUser: (ctx, id) => setStatus(ctx, id, 'deactivated'),
+    reactivateUser: (ctx, id) => setStatus(ctx, id, 'active'),
+
+    async eraseUser(ctx, id) {
+      if (!isUserId(id)) throw notFound(id);
+      await inTransaction(db, async (trx) => {
+        const existing = await findUserByIdForUpdate(trx, ctx.tenantId, id);
+        if (!existing) throw notFound(id);
+        await deleteUserUniqueValues(trx, ctx.tenantId, id);
+        await deleteUserMemberships(trx, ctx.tenantId, id);
+        await eraseUser(trx, ctx.tenantId, id, clock.now());
+        await scrubUserEvents(trx, ctx.tenantId, id);
+        await events.record(trx, ctx, { type: 'user.erased', userId: id });
+      });
+    },
+
+    async joinBrand(ctx, id, brandSlug) {
+      if (!isUserId(id)) throw notFound(id);
+      const brand = await requireBrandId(ctx, brandSlug);
+      return inTransaction(db, async (trx) => {
+        const existing = await findUserByIdForUpdate(trx, ctx.tenantId, id);
+        if (!existing) throw notFound(id);
+        const now = clock.now();
+        const joined = await insertMembership(trx, ctx.tenantId, id, brand.id, now);
+        if (!joined) return { joined, user: toUserView(existing, existing.brands) };
+        await events.record(trx, ctx, { type: 'user.brand_joined', userId: id, data: { brand: brand.slug } });
+        return { joined, user: toUserView(existing, [...existing.brands, { slug: brand.slug, joinedAt: now.toISOString() }]) };
+      });
+    },
+
+    async leaveBrand(ctx, id, brandSlug) {
+      if (!isUserId(id)) throw notFound(id);
+      const brand = await requireBrandId(ctx, brandSlug);
+      return inTransaction(db, async (trx) => {
+        const existing = await findUserByIdForUpdate(trx, ctx.tenantId, id);
+        if (!existing) throw notFound(id);
+        if (await deleteMembership(trx, ctx.tenantId, id, brand.id)) {
+          await events.record(trx, ctx, { type: 'user.brand_left', userId: id, data: { brand: brand.slug } });
+        }
+        return toUserView(
+          existing,
+          existing.brands.filter((b) => b.slug !== brand.slug),
+        );
+      });
+    },
+
+    async setAttributes(ctx, id, values, expectedVersion) {
+      return users.patchUser(ctx, id, { attributes: values }, expectedVersion, 'attribute.set');
+    },
+  };
+}

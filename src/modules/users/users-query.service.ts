@@ -1,0 +1,152 @@
+import type { ActorContext } from '../../core/context.ts';
+import { decodeCursor, encodeCursor } from '../../core/cursor.ts';
+import { AppError, invalidField } from '../../core/errors.ts';
+import { parsePhone } from '../../core/phone.ts';
+import type { AttributeType } from '../attributes/attributes.ts';
+import { parseFilterValue } from '../attributes/attributes.ts';
+import { findBrandBySlug } from '../brands/brands.repository.ts';
+import { findUserByExternalId, findUserById, findUsersByEmailOrPhone } from './users.repository.ts';
+import { countUsers, listUsers, type UserFilter } from './users-search.repository.ts';
+import { isUserId, type UsersDeps } from './users.service.ts';
+import { normalizeEmail, toUserView, type UserView } from './users.ts';
+
+export interface UserListQuery {
+  status?: string;
+  role?: string;
+  email?: string;
+  phone?: string;
+  brand?: string;
+  createdAfter?: string;
+  createdBefore?: string;
+  q?: string;
+  attributes?: Record<string, string>;
+  cursor?: string;
+  limit?: number;
+  count?: boolean;
+}
+
+export interface UserPage {
+  data: UserView[];
+  nextCursor: string | null;
+  total?: number;
+}
+
+export interface UsersQueryService {
+  /** @throws AppError USER_NOT_FOUND (also for another tenant's id) */
+  getUser(ctx: ActorContext, id: string): Promise<UserView>;
+  /** @throws AppError USER_NOT_FOUND */
+  getUserByExternalId(ctx: ActorContext, externalId: string): Promise<UserView>;
+  /**
+   * The user holding the email and/or the phone; both given must name the same user.
+   * @throws AppError USER_NOT_FOUND, INVALID_PARAMETER
+   */
+  lookupUser(ctx: ActorContext, query: { email?: string; phone?: string }): Promise<UserView>;
+  /** @throws AppError INVALID_PARAMETER, ATTRIBUTE_NOT_SEARCHABLE */
+  listUsers(ctx: ActorContext, query: UserListQuery): Promise<UserPage>;
+}
+
+function notFound(details: Record<string, unknown>): AppError {
+  return new AppError('USER_NOT_FOUND', 'User not found', details);
+}
+
+export function createUsersQueryService(deps: UsersDeps): UsersQueryService {
+  const { db } = deps;
+
+  async function identifiers(ctx: ActorContext, query: { email?: string; phone?: string }) {
+    const email = query.email !== undefined ? normalizeEmail(query.email) : null;
+    if (query.email !== undefined && !email) throw invalidField('email', 'must be a valid email address', 'invalid_email', 'INVALID_PARAMETER');
+    let phone: string | null = null;
+    if (query.phone !== undefined) {
+      const tenant = await deps.tenants.getTenantRow(ctx.tenantId);
+      phone = parsePhone(query.phone, tenant?.default_country ?? null)?.e164 ?? null;
+      if (!phone) throw invalidField('phone', 'must be a valid phone number', 'invalid_phone', 'INVALID_PARAMETER');
+    }
+    return { email, phone };
+  }
+
+  async function buildFilter(ctx: ActorContext, query: UserListQuery): Promise<UserFilter> {
+    const filter: UserFilter = { status: query.status, role: query.role, q: query.q?.trim() || undefined };
+    const ids = await identifiers(ctx, { email: query.email, phone: query.phone });
+    if (ids.email) filter.email = ids.email;
+    if (ids.phone) filter.phone = ids.phone;
+    for (const key of ['createdAfter', 'createdBefore'] as const) {
+      const raw = query[key];
+      if (raw === undefined) continue;
+      const time = Date.parse(raw);
+      if (Number.isNaN(time)) throw invalidField(key, 'must be an RFC 3339 date-time', 'invalid_date', 'INVALID_PARAMETER');
+      filter[key] = new Date(time);
+    }
+    if (query.brand) {
+      const brand = await findBrandBySlug(db, ctx.tenantId, query.brand);
+      // An unknown brand matches no user rather than failing the search.
+      filter.brandId = brand?.id ?? '00000000-0000-0000-0000-000000000000';
+    }
+    const attributeFilters = Object.entries(query.attributes ?? {});
+    if (attributeFilters.length > 0) {
+      const definitions = await deps.attributes.definitionsOf(ctx.tenantId);
+      filter.attributes = {};
+      for (const [name, raw] of attributeFilters) {
+        const def = definitions.get(name);
+        if (!def || !def.searchable) {
+          throw new AppError('ATTRIBUTE_NOT_SEARCHABLE', `attributes.${name} is not a searchable attribute`, {}, [
+            { field: `attributes.${name}`, code: 'not_searchable', message: 'is not a searchable attribute' },
+          ]);
+        }
+        const value = parseFilterValue(def.type as AttributeType, raw);
+        if (value === undefined) throw invalidField(`attributes.${name}`, `must be a ${def.type}`, 'invalid_type', 'INVALID_PARAMETER');
+        filter.attributes[name] = value;
+      }
+    }
+    return filter;
+  }
+
+  return {
+    async getUser(ctx, id) {
+      const row = isUserId(id) ? await findUserById(db, ctx.tenantId, id) : undefined;
+      if (!row) throw notFound({ id });
+      return toUserView(row, row.brands);
+    },
+
+    async getUserByExternalId(ctx, externalId) {
+      const row = await findUserByExternalId(db, ctx.tenantId, externalId.trim());
+      if (!row) throw notFound({ externalId });
+      return toUserView(row, row.brands);
+    },
+
+    async lookupUser(ctx, query) {
+      if (query.email === undefined && query.phone === undefined) {
+        throw invalidField('email', 'email or phone is required', 'required', 'INVALID_PARAMETER');
+      }
+      const { email, phone } = await identifiers(ctx, query);
+      const rows = await findUsersByEmailOrPhone(db, ctx.tenantId, email, phone);
+      const match = rows.find((r) => (!email || r.email === email) && (!phone || r.phone === phone));
+      if (!match) throw notFound({});
+      return toUserView(match, match.brands);
+    },
+
+    async listUsers(ctx, query) {
+      const limit = query.limit ?? 50;
+      let after: { createdAt: Date; id: string } | null = null;
+      if (query.cursor) {
+        const decoded = decodeCursor(query.cursor);
+        const time = typeof decoded?.[0] === 'string' ? Date.parse(decoded[0]) : Number.NaN;
+        if (!decoded || Number.isNaN(time) || typeof decoded[1] !== 'string' || !isUserId(decoded[1])) {
+          throw invalidField('cursor', 'is not a valid cursor', 'invalid_cursor', 'INVALID_PARAMETER');
+        }
+        after = { createdAt: new Date(time), id: decoded[1] };
+      }
+      const filter = await buildFilter(ctx, query);
+      const [rows, total] = await Promise.all([
+        listUsers(db, ctx.tenantId, filter, after, limit + 1),
+        query.count ? countUsers(db, ctx.tenantId, filter) : Promise.resolve(undefined),
+      ]);
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      return {
+        data: page.map((row) => toUserView(row, row.brands)),
+        nextCursor: rows.length > limit && last ? encodeCursor([last.created_at.toISOString(), last.id]) : null,
+        ...(total !== undefined ? { total } : {}),
+      };
+    },
+  };
+}

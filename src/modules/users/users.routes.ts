@@ -1,0 +1,161 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { errorResponses } from '../../http/common.schemas.ts';
+import { expectedVersion, setEtag } from '../../http/etag.ts';
+import type { Registry } from '../../registry.ts';
+import type { UserInput, UserView } from './users.ts';
+import {
+  CreatedUserSchema,
+  ExternalIdParams,
+  LookupQuerySchema,
+  UserIdParams,
+  UserInputSchema,
+  UserListQuerySchema,
+  UserPageSchema,
+} from './users.schemas.ts';
+
+const tags = ['users'];
+const userRef = Type.Ref('User');
+
+/** The native users API under /v1/users. */
+export async function usersRoutes(fastify: FastifyInstance, { registry }: { registry: Registry }): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const { users, usersQuery, usersLifecycle } = registry;
+  const withEtag = <T extends UserView>(reply: { header(n: string, v: string): unknown }, user: T): T => {
+    setEtag(reply as never, user.version);
+    return user;
+  };
+
+  app.post(
+    '/users',
+    {
+      config: { scope: 'users:write', idempotent: true },
+      schema: { tags, summary: 'Create a user', body: UserInputSchema, response: { 201: userRef, ...errorResponses } },
+    },
+    async (request, reply) => {
+      const user = await users.createUser(request.ctx, request.body as UserInput);
+      reply.code(201).header('location', `/v1/users/${user.id}`);
+      return withEtag(reply, user);
+    },
+  );
+
+  app.post(
+    '/users/find-or-create',
+    {
+      config: { scope: 'users:write', idempotent: true },
+      schema: {
+        tags,
+        summary: 'Find a user by email or phone, or create one',
+        body: UserInputSchema,
+        response: { 200: CreatedUserSchema, 201: CreatedUserSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const result = await users.findOrCreateUser(request.ctx, request.body as UserInput);
+      setEtag(reply, result.user.version);
+      return reply.code(result.created ? 201 : 200).send(result);
+    },
+  );
+
+  app.put(
+    '/users/by-external-id/:externalId',
+    {
+      config: { scope: 'users:write' },
+      schema: {
+        tags,
+        summary: 'Create or update the user with this external id',
+        params: ExternalIdParams,
+        body: UserInputSchema,
+        response: { 200: CreatedUserSchema, 201: CreatedUserSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const result = await users.upsertUserByExternalId(request.ctx, request.params.externalId, request.body as UserInput);
+      setEtag(reply, result.user.version);
+      return reply.code(result.created ? 201 : 200).send(result);
+    },
+  );
+
+  app.get(
+    '/users/by-external-id/:externalId',
+    { config: { scope: 'users:read' }, schema: { tags, summary: 'Get a user by external id', params: ExternalIdParams, response: { 200: userRef, ...errorResponses } } },
+    async (request, reply) => withEtag(reply, await usersQuery.getUserByExternalId(request.ctx, request.params.externalId)),
+  );
+
+  app.get(
+    '/users/lookup',
+    {
+      config: { scope: 'users:read' },
+      schema: { tags, summary: 'Find the user holding an email and/or a phone', querystring: LookupQuerySchema, response: { 200: userRef, ...errorResponses } },
+    },
+    async (request, reply) => withEtag(reply, await usersQuery.lookupUser(request.ctx, request.query)),
+  );
+
+  app.get(
+    '/users',
+    {
+      config: { scope: 'users:read' },
+      schema: { tags, summary: 'List and search users', querystring: UserListQuerySchema, response: { 200: UserPageSchema, ...errorResponses } },
+    },
+    async (request) => {
+      const query = request.query as Record<string, unknown>;
+      const attributes: Record<string, string> = {};
+      for (const [key, value] of Object.entries(query)) {
+        if (key.startsWith('attributes.')) attributes[key.slice('attributes.'.length)] = String(value);
+      }
+      return usersQuery.listUsers(request.ctx, { ...request.query, attributes });
+    },
+  );
+
+  app.get(
+    '/users/:id',
+    { config: { scope: 'users:read' }, schema: { tags, summary: 'Get a user', params: UserIdParams, response: { 200: userRef, ...errorResponses } } },
+    async (request, reply) => withEtag(reply, await usersQuery.getUser(request.ctx, request.params.id)),
+  );
+
+  app.patch(
+    '/users/:id',
+    {
+      config: { scope: 'users:write' },
+      schema: {
+        tags,
+        summary: 'Update a user (JSON merge patch; If-Match for optimistic locking)',
+        params: UserIdParams,
+        body: UserInputSchema,
+        response: { 200: userRef, ...errorResponses },
+      },
+    },
+    async (request, reply) =>
+      withEtag(reply, await users.patchUser(request.ctx, request.params.id, request.body as UserInput, expectedVersion(request))),
+  );
+
+  for (const action of ['deactivate', 'reactivate'] as const) {
+    app.post(
+      `/users/:id/${action}`,
+      {
+        config: { scope: 'users:write', idempotent: true },
+        schema: { tags, summary: `${action === 'deactivate' ? 'Deactivate' : 'Reactivate'} a user (idempotent)`, params: UserIdParams, response: { 200: userRef, ...errorResponses } },
+      },
+      async (request, reply) => {
+        const user =
+          action === 'deactivate'
+            ? await usersLifecycle.deactivateUser(request.ctx, request.params.id)
+            : await usersLifecycle.reactivateUser(request.ctx, request.params.id);
+        return withEtag(reply, user);
+      },
+    );
+  }
+
+  app.delete(
+    '/users/:id',
+    {
+      config: { scope: 'users:erase' },
+      schema: { tags, summary: 'Erase a user’s personal data (keeps an anonymous tombstone)', params: UserIdParams, response: { 204: Type.Null(), ...errorResponses } },
+    },
+    async (request, reply) => {
+      await usersLifecycle.eraseUser(request.ctx, request.params.id);
+      return reply.code(204).send(null);
+    },
+  );
+}

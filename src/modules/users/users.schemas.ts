@@ -1,0 +1,108 @@
+import { Type } from 'typebox';
+import { GENDERS, LINK_KINDS, ROLES, USER_STATUSES } from './users.ts';
+
+const NullableString = (options: Record<string, unknown> = {}) => Type.Union([Type.String(options), Type.Null()]);
+const JsonValue = Type.Unknown();
+
+/** Profile fields accepted on create, patch, upsert and find-or-create. */
+export const userInputProperties = {
+  externalId: Type.Optional(NullableString({ maxLength: 256 })),
+  email: Type.Optional(NullableString({ maxLength: 320 })),
+  phone: Type.Optional(NullableString({ maxLength: 32 })),
+  name: Type.Optional(NullableString({ maxLength: 256 })),
+  firstName: Type.Optional(NullableString({ maxLength: 256 })),
+  lastName: Type.Optional(NullableString({ maxLength: 256 })),
+  birthDate: Type.Optional(NullableString({ description: 'YYYY-MM-DD' })),
+  gender: Type.Optional(Type.Union([Type.Union(GENDERS.map((g) => Type.Literal(g))), Type.Null()])),
+  postalCode: Type.Optional(NullableString({ maxLength: 32 })),
+  city: Type.Optional(NullableString({ maxLength: 256 })),
+  region: Type.Optional(NullableString({ maxLength: 256 })),
+  country: Type.Optional(NullableString({ description: 'ISO 3166-1 alpha-2' })),
+  timezone: Type.Optional(NullableString({ description: 'IANA time zone' })),
+  locale: Type.Optional(NullableString({ maxLength: 64 })),
+  picture: Type.Optional(NullableString({ maxLength: 2048 })),
+  links: Type.Optional(
+    Type.Union([
+      Type.Object(Object.fromEntries(LINK_KINDS.map((k) => [k, Type.Optional(NullableString({ maxLength: 2048 }))])), { additionalProperties: false }),
+      Type.Null(),
+    ]),
+  ),
+  consents: Type.Optional(Type.Union([Type.Record(Type.String(), Type.Union([Type.Boolean(), Type.Null()])), Type.Null()])),
+  score: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
+  roles: Type.Optional(Type.Union([Type.Array(Type.String(), { maxItems: 32 }), Type.Null()])),
+  sessionsLimit: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+  attributes: Type.Optional(Type.Union([Type.Record(Type.String(), JsonValue), Type.Null()])),
+};
+
+export const UserInputSchema = Type.Object(userInputProperties, { additionalProperties: false });
+
+export const UserSchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    number: Type.Integer(),
+    externalId: NullableString(),
+    email: NullableString(),
+    phone: NullableString(),
+    name: NullableString(),
+    firstName: NullableString(),
+    lastName: NullableString(),
+    birthDate: NullableString(),
+    gender: NullableString(),
+    postalCode: NullableString(),
+    city: NullableString(),
+    region: NullableString(),
+    country: NullableString(),
+    countryName: NullableString(),
+    dialCode: NullableString(),
+    currency: NullableString(),
+    timezone: NullableString(),
+    locale: NullableString(),
+    picture: NullableString(),
+    links: Type.Record(Type.String(), Type.String()),
+    consents: Type.Record(Type.String(), Type.Boolean()),
+    score: Type.Union([Type.Number(), Type.Null()]),
+    status: Type.Union(USER_STATUSES.map((s) => Type.Literal(s))),
+    roles: Type.Array(Type.String(), { description: `Built-in roles: ${ROLES.join(', ')}` }),
+    sessionsLimit: Type.Union([Type.Integer(), Type.Null()]),
+    attributes: Type.Record(Type.String(), JsonValue),
+    brands: Type.Array(Type.Object({ slug: Type.String(), joinedAt: Type.String() })),
+    createdAt: Type.String(),
+    updatedAt: Type.String(),
+    deactivatedAt: NullableString(),
+    version: Type.Integer(),
+  },
+  { $id: 'User' },
+);
+
+export const CreatedUserSchema = Type.Object({ created: Type.Boolean(), user: Type.Ref('User') });
+
+export const UserIdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+export const ExternalIdParams = Type.Object({ externalId: Type.String({ minLength: 1, maxLength: 256 }) });
+
+export const UserListQuerySchema = Type.Object(
+  {
+    status: Type.Optional(Type.Union(USER_STATUSES.map((s) => Type.Literal(s)))),
+    role: Type.Optional(Type.String({ maxLength: 64 })),
+    email: Type.Optional(Type.String({ maxLength: 320 })),
+    phone: Type.Optional(Type.String({ maxLength: 32 })),
+    brand: Type.Optional(Type.String({ maxLength: 64 })),
+    createdAfter: Type.Optional(Type.String({ format: 'date-time' })),
+    createdBefore: Type.Optional(Type.String({ format: 'date-time' })),
+    q: Type.Optional(Type.String({ maxLength: 256 })),
+    cursor: Type.Optional(Type.String({ maxLength: 512 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+    count: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false, patternProperties: { '^attributes\\.[A-Za-z][A-Za-z0-9_]{0,63}$': { type: 'string', maxLength: 1024 } } },
+);
+
+export const UserPageSchema = Type.Object({
+  data: Type.Array(Type.Ref('User')),
+  nextCursor: NullableString(),
+  total: Type.Optional(Type.Integer()),
+});
+
+export const LookupQuerySchema = Type.Object(
+  { email: Type.Optional(Type.String({ maxLength: 320 })), phone: Type.Optional(Type.String({ maxLength: 32 })) },
+  { additionalProperties: false },
+);

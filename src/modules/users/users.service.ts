@@ -1,0 +1,245 @@
+import type { Kysely } from 'kysely';
+import type { Clock } from '../../core/clock.ts';
+import type { ActorContext } from '../../core/context.ts';
+import { AppError } from '../../core/errors.ts';
+import type { Ids } from '../../core/ids.ts';
+import type { DB } from '../../db/schema.ts';
+import { inTransaction } from '../../db/transaction.ts';
+import { replaceUniqueValues } from '../attributes/attributes.repository.ts';
+import type { AttributesService } from '../attributes/attributes.service.ts';
+import { insertMembership } from '../brands/brands.repository.ts';
+import type { EventsService } from '../events/events.service.ts';
+import type { TenantsService } from '../tenants/tenants.service.ts';
+import type { TenantRow } from '../tenants/tenants.table.ts';
+import { toUserConflict } from './users.conflicts.ts';
+import {
+  findUserByExternalId,
+  findUserByIdForUpdate,
+  findUsersByEmailOrPhone,
+  insertUser,
+  insertUserIfAbsent,
+  type NewUser,
+  updateUser,
+  type UserWithBrands,
+} from './users.repository.ts';
+import type { UserRow } from './users.table.ts';
+import { type BrandMembership, toUserView, type UserInput, type UserView } from './users.ts';
+import { isNoop, planUserWrite, type WritePlan } from './users.write-plan.ts';
+
+export interface UsersDeps {
+  db: Kysely<DB>;
+  clock: Clock;
+  ids: Ids;
+  events: EventsService;
+  tenants: TenantsService;
+  attributes: AttributesService;
+}
+
+export interface CreatedResult {
+  created: boolean;
+  user: UserView;
+}
+
+export interface UsersService {
+  /** @throws AppError VALIDATION_FAILED, USER_IDENTIFIER_REQUIRED, USER_*_TAKEN, ATTRIBUTE_*, SCOPE_MISSING */
+  createUser(ctx: ActorContext, input: UserInput): Promise<UserView>;
+  /**
+   * Finds the user holding the email or phone, or creates one. Race-safe: parallel calls agree on one user.
+   * @throws AppError USER_IDENTIFIER_REQUIRED, USER_IDENTIFIERS_CONFLICT, VALIDATION_FAILED
+   */
+  findOrCreateUser(ctx: ActorContext, input: UserInput): Promise<CreatedResult>;
+  /**
+   * Creates the user with this external id, or merge-patches it. Race-safe.
+   * @throws AppError VALIDATION_FAILED, USER_EMAIL_TAKEN, USER_PHONE_TAKEN
+   */
+  upsertUserByExternalId(ctx: ActorContext, externalId: string, input: UserInput): Promise<CreatedResult>;
+  /**
+   * JSON merge patch; with expectedVersion, fails when the user has moved on.
+   * @throws AppError USER_NOT_FOUND, PRECONDITION_FAILED, VALIDATION_FAILED, USER_*_TAKEN
+   */
+  patchUser(ctx: ActorContext, id: string, input: UserInput, expectedVersion?: number, eventType?: 'user.updated' | 'attribute.set'): Promise<UserView>;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** True when the text can be a user id (anything else is simply not found). */
+export function isUserId(id: string): boolean {
+  return UUID.test(id);
+}
+
+export function createUsersService(deps: UsersDeps): UsersService {
+  const { db, clock, ids, events } = deps;
+
+  async function tenantOf(ctx: ActorContext): Promise<TenantRow> {
+    const tenant = await deps.tenants.getTenantRow(ctx.tenantId);
+    if (!tenant) throw new AppError('TENANT_NOT_FOUND');
+    return tenant;
+  }
+
+  async function plan(ctx: ActorContext, input: UserInput, existing: UserRow | null): Promise<WritePlan> {
+    const [tenant, definitions] = await Promise.all([
+      tenantOf(ctx),
+      input.attributes ? deps.attributes.definitionsOf(ctx.tenantId) : Promise.resolve(new Map()),
+    ]);
+    return planUserWrite(ctx, input, existing, tenant, definitions, clock.now().toISOString().slice(0, 10));
+  }
+
+  function newUser(p: WritePlan): NewUser {
+    const u = p.update;
+    return {
+      ...u,
+      id: ids.uuid(),
+      links: u.links ?? {},
+      consents: u.consents ?? {},
+      attributes: u.attributes ?? {},
+      search_text: u.search_text ?? '',
+      created_at: clock.now(),
+    };
+  }
+
+  /** Writes a created user's side rows and events inside the creating transaction. */
+  async function afterInsert(trx: Kysely<DB>, ctx: ActorContext, row: UserRow, p: WritePlan): Promise<UserView> {
+    await replaceUniqueValues(trx, ctx.tenantId, row.id, p.uniqueValues);
+    await events.record(trx, ctx, { type: 'user.created', userId: row.id, changes: p.changes });
+    const joined = await joinCallerBrand(trx, ctx, row.id);
+    return toUserView(row, joined ? [joined] : []);
+  }
+
+  /** A brand-bound key makes every user it creates or finds a member of its brand; returns a new membership. */
+  async function joinCallerBrand(trx: Kysely<DB>, ctx: ActorContext, userId: string): Promise<BrandMembership | null> {
+    if (!ctx.brand) return null;
+    const now = clock.now();
+    if (!(await insertMembership(trx, ctx.tenantId, userId, ctx.brand.id, now))) return null;
+    await events.record(trx, ctx, { type: 'user.brand_joined', userId, data: { brand: ctx.brand.slug } });
+    return { slug: ctx.brand.slug, joinedAt: now.toISOString() };
+  }
+
+  async function withCallerBrand(ctx: ActorContext, user: UserWithBrands): Promise<UserView> {
+    const brand = ctx.brand;
+    if (!brand || user.brands.some((b) => b.slug === brand.slug)) return toUserView(user, user.brands);
+    const joined = await inTransaction(db, (trx) => joinCallerBrand(trx, ctx, user.id));
+    return toUserView(user, joined ? [...user.brands, joined] : user.brands);
+  }
+
+  async function applyPlan(
+    trx: Kysely<DB>,
+    ctx: ActorContext,
+    existing: UserWithBrands,
+    p: WritePlan,
+    eventType: 'user.updated' | 'attribute.set' = 'user.updated',
+  ): Promise<UserView> {
+    if (isNoop(p)) return toUserView(existing, existing.brands);
+    const updated = await updateUser(trx, ctx.tenantId, existing.id, p.update, clock.now());
+    if (!updated) throw new AppError('USER_NOT_FOUND', 'User not found', { id: existing.id });
+    await replaceUniqueValues(trx, ctx.tenantId, existing.id, p.uniqueValues);
+    await events.record(trx, ctx, { type: eventType, userId: existing.id, changes: p.changes });
+    return toUserView(updated, updated.brands);
+  }
+
+  return {
+    async createUser(ctx, input) {
+      const p = await plan(ctx, input, null);
+      const u = p.update;
+      if (!u.email && !u.phone && !u.external_id) throw identifierRequired(['email', 'phone', 'externalId']);
+      try {
+        return await inTransaction(db, async (trx) => afterInsert(trx, ctx, await insertUser(trx, ctx.tenantId, newUser(p)), p));
+      } catch (error) {
+        throw await toUserConflict(db, ctx.tenantId, p, error);
+      }
+    },
+
+    async findOrCreateUser(ctx, input) {
+      const p = await plan(ctx, input, null);
+      const email = p.update.email ?? null;
+      const phone = p.update.phone ?? null;
+      if (!email && !phone) throw identifierRequired(['email', 'phone']);
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const found = await findUsersByEmailOrPhone(db, ctx.tenantId, email, phone);
+        if (found.length > 1) {
+          throw new AppError('USER_IDENTIFIERS_CONFLICT', 'The email and the phone belong to different users', {
+            userIds: found.map((u) => u.id),
+          });
+        }
+        if (found[0]) return { created: false, user: await withCallerBrand(ctx, found[0]) };
+        try {
+          const user = await inTransaction(db, async (trx) => {
+            // DO NOTHING waits for a concurrent insert of the same email or phone, then yields; we re-read.
+            const row = await insertUserIfAbsent(trx, ctx.tenantId, newUser(p));
+            return row ? afterInsert(trx, ctx, row, p) : null;
+          });
+          if (user) return { created: true, user };
+        } catch (error) {
+          throw await toUserConflict(db, ctx.tenantId, p, error);
+        }
+      }
+      // Still nothing under these identifiers: the conflict was on another unique value; surface it.
+      return { created: true, user: await this.createUser(ctx, input) };
+    },
+
+    async upsertUserByExternalId(ctx, externalId, input) {
+      const merged: UserInput = { ...input, externalId };
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const existing = await findUserByExternalId(db, ctx.tenantId, externalId.trim());
+        if (existing) {
+          const p = await plan(ctx, merged, existing);
+          if (isNoop(p)) return { created: false, user: await withCallerBrand(ctx, existing) };
+          try {
+            const user = await inTransaction(db, async (trx) => {
+              const locked = await findUserByIdForUpdate(trx, ctx.tenantId, existing.id);
+              if (!locked || locked.external_id !== existing.external_id) return null;
+              return applyPlan(trx, ctx, locked, await plan(ctx, merged, locked));
+            });
+            if (user) return { created: false, user };
+            continue;
+          } catch (error) {
+            throw await toUserConflict(db, ctx.tenantId, p, error);
+          }
+        }
+        const p = await plan(ctx, merged, null);
+        try {
+          const user = await inTransaction(db, async (trx) => {
+            const row = await insertUserIfAbsent(trx, ctx.tenantId, newUser(p));
+            return row ? afterInsert(trx, ctx, row, p) : null;
+          });
+          if (user) return { created: true, user };
+        } catch (error) {
+          throw await toUserConflict(db, ctx.tenantId, p, error);
+        }
+        // Not inserted: either the external id appeared meanwhile (loop and update) or email/phone is taken.
+        if (!(await findUserByExternalId(db, ctx.tenantId, externalId.trim()))) {
+          return { created: true, user: await this.createUser(ctx, merged) };
+        }
+      }
+      throw new AppError('UNAVAILABLE', 'The user kept changing; retry');
+    },
+
+    async patchUser(ctx, id, input, expectedVersion, eventType) {
+      if (!isUserId(id)) throw new AppError('USER_NOT_FOUND', 'User not found', { id });
+      let p: WritePlan | null = null;
+      try {
+        return await inTransaction(db, async (trx) => {
+          const existing = await findUserByIdForUpdate(trx, ctx.tenantId, id);
+          if (!existing) throw new AppError('USER_NOT_FOUND', 'User not found', { id });
+          if (expectedVersion !== undefined && existing.version !== expectedVersion) {
+            throw new AppError('PRECONDITION_FAILED', 'The user has changed since that version', { currentVersion: existing.version });
+          }
+          p = await plan(ctx, input, existing);
+          const u = { ...existing, ...p.update };
+          if (!u.email && !u.phone && !u.external_id) throw identifierRequired(['email', 'phone', 'externalId']);
+          return applyPlan(trx, ctx, existing, p, eventType);
+        });
+      } catch (error) {
+        throw p ? await toUserConflict(db, ctx.tenantId, p, error) : error;
+      }
+    },
+  };
+}
+
+function identifierRequired(fields: string[]): AppError {
+  return new AppError(
+    'USER_IDENTIFIER_REQUIRED',
+    `One of ${fields.join(', ')} is required`,
+    {},
+    fields.map((field) => ({ field, code: 'required', message: `one of ${fields.join(', ')} is required` })),
+  );
+}

@@ -1,0 +1,303 @@
+import { createHash } from 'node:crypto';
+import { countryInfo, isCountryCode } from '../../core/country.ts';
+import { AppError, type FieldError } from '../../core/errors.ts';
+import { parsePhone } from '../../core/phone.ts';
+import type { UserRow } from './users.table.ts';
+
+export const GENDERS = ['male', 'female', 'other', 'unknown'] as const;
+export const ROLES = ['admin', 'plan_admin', 'readonly'] as const;
+export const LINK_KINDS = ['facebook', 'twitter', 'linkedin', 'google'] as const;
+export const USER_STATUSES = ['active', 'deactivated'] as const;
+
+/** A user's profile as the native API accepts it; null clears a field. */
+export interface UserInput {
+  externalId?: string | null;
+  email?: string | null;
+  phone?: string | null;
+  name?: string | null;
+  firstName?: string | null;
+  lastName?: string | null;
+  birthDate?: string | null;
+  gender?: string | null;
+  postalCode?: string | null;
+  city?: string | null;
+  region?: string | null;
+  country?: string | null;
+  timezone?: string | null;
+  locale?: string | null;
+  picture?: string | null;
+  links?: Record<string, string | null> | null;
+  consents?: Record<string, boolean | null> | null;
+  score?: number | null;
+  roles?: string[] | null;
+  sessionsLimit?: number | null;
+  attributes?: Record<string, unknown> | null;
+}
+
+/** Column values after normalization; absent keys are left as they are. */
+export interface UserColumns {
+  external_id?: string | null;
+  email?: string | null;
+  phone?: string | null;
+  name?: string | null;
+  first_name?: string | null;
+  last_name?: string | null;
+  birth_date?: string | null;
+  gender?: string | null;
+  postal_code?: string | null;
+  city?: string | null;
+  region?: string | null;
+  country?: string | null;
+  timezone?: string | null;
+  locale?: string | null;
+  picture?: string | null;
+  score?: number | null;
+  roles?: string[];
+  sessions_limit?: number | null;
+}
+
+export interface BrandMembership {
+  slug: string;
+  joinedAt: string;
+}
+
+export interface UserView {
+  id: string;
+  number: number;
+  externalId: string | null;
+  email: string | null;
+  phone: string | null;
+  name: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  birthDate: string | null;
+  gender: string | null;
+  postalCode: string | null;
+  city: string | null;
+  region: string | null;
+  country: string | null;
+  countryName: string | null;
+  dialCode: string | null;
+  currency: string | null;
+  timezone: string | null;
+  locale: string | null;
+  picture: string | null;
+  links: Record<string, string>;
+  consents: Record<string, boolean>;
+  score: number | null;
+  status: string;
+  roles: string[];
+  sessionsLimit: number | null;
+  attributes: Record<string, unknown>;
+  brands: BrandMembership[];
+  createdAt: string;
+  updatedAt: string;
+  deactivatedAt: string | null;
+  version: number;
+}
+
+// Deliberately permissive local part, strict enough to reject obvious garbage; RFC 5322 in full is not worth it.
+const EMAIL = /^[^\s@"(),:;<>[\\\]]{1,64}@(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const CONSENT_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+const timezones = new Set(Intl.supportedValuesOf('timeZone'));
+timezones.add('UTC');
+
+/** Trims and lower-cases an email; null when it is not a valid address. */
+export function normalizeEmail(raw: string): string | null {
+  const email = raw.trim().toLowerCase();
+  return email.length <= 254 && EMAIL.test(email) ? email : null;
+}
+
+/** True for a real calendar date in YYYY-MM-DD form. */
+export function isCalendarDate(value: string): boolean {
+  const m = DATE.exec(value);
+  if (!m) return false;
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]);
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
+
+function text(value: string | null | undefined, max = 256): string | null | undefined {
+  if (value === undefined || value === null) return value;
+  const trimmed = value.trim();
+  return trimmed === '' ? null : trimmed.slice(0, max);
+}
+
+/**
+ * Validates and normalizes the profile fields of a user input (not attributes, links or consents).
+ * @throws AppError VALIDATION_FAILED listing every invalid field.
+ */
+export function normalizeUserInput(input: UserInput, opts: { defaultCountry: string | null; today: string }): UserColumns {
+  const errors: FieldError[] = [];
+  const fail = (field: string, code: string, message: string) => errors.push({ field, code, message });
+  const out: UserColumns = {};
+
+  if (input.externalId !== undefined) {
+    const id = text(input.externalId);
+    if (input.externalId !== null && !id) fail('externalId', 'required', 'must not be empty');
+    out.external_id = id ?? null;
+  }
+  if (input.email !== undefined) {
+    out.email = input.email === null ? null : normalizeEmail(input.email);
+    if (input.email !== null && out.email === null) fail('email', 'invalid_email', 'must be a valid email address');
+  }
+  if (input.phone !== undefined) {
+    const country = (input.country && isCountryCode(input.country) ? input.country.toUpperCase() : null) ?? opts.defaultCountry;
+    const parsed = input.phone === null ? null : parsePhone(input.phone, country);
+    if (input.phone !== null && !parsed) fail('phone', 'invalid_phone', 'must be a valid phone number (E.164, or national with a country)');
+    out.phone = parsed?.e164 ?? null;
+  }
+  for (const [key, column] of [
+    ['name', 'name'],
+    ['firstName', 'first_name'],
+    ['lastName', 'last_name'],
+    ['postalCode', 'postal_code'],
+    ['city', 'city'],
+    ['region', 'region'],
+  ] as const) {
+    if (input[key] !== undefined) out[column] = text(input[key]) ?? null;
+  }
+  if (input.birthDate !== undefined) {
+    if (input.birthDate !== null && (!isCalendarDate(input.birthDate) || input.birthDate > opts.today || input.birthDate < '1900-01-01')) {
+      fail('birthDate', 'invalid_date', 'must be a real past date in YYYY-MM-DD form');
+    }
+    out.birth_date = input.birthDate;
+  }
+  if (input.gender !== undefined) {
+    if (input.gender !== null && !(GENDERS as readonly string[]).includes(input.gender)) fail('gender', 'invalid_enum', `must be one of ${GENDERS.join(', ')}`);
+    out.gender = input.gender;
+  }
+  if (input.country !== undefined) {
+    if (input.country !== null && !isCountryCode(input.country)) fail('country', 'invalid_country', 'must be an ISO 3166-1 alpha-2 code');
+    out.country = input.country?.toUpperCase() ?? null;
+  }
+  if (input.timezone !== undefined) {
+    if (input.timezone !== null && !timezones.has(input.timezone)) fail('timezone', 'invalid_timezone', 'must be an IANA time zone');
+    out.timezone = input.timezone;
+  }
+  if (input.locale !== undefined) {
+    let locale: string | null = null;
+    if (input.locale !== null) {
+      try {
+        locale = Intl.getCanonicalLocales(input.locale)[0] ?? null;
+      } catch {
+        fail('locale', 'invalid_locale', 'must be a BCP 47 language tag');
+      }
+    }
+    out.locale = locale;
+  }
+  if (input.picture !== undefined) {
+    if (input.picture !== null && (!isHttpUrl(input.picture) || input.picture.length > 2048)) fail('picture', 'invalid_url', 'must be an http(s) URL');
+    out.picture = input.picture;
+  }
+  if (input.score !== undefined) {
+    if (input.score !== null && !Number.isFinite(input.score)) fail('score', 'invalid_number', 'must be a finite number');
+    out.score = input.score;
+  }
+  if (input.roles !== undefined) {
+    const roles = [...new Set(input.roles ?? [])];
+    roles.forEach((role, i) => {
+      if (!(ROLES as readonly string[]).includes(role)) fail(`roles[${i}]`, 'invalid_enum', `must be one of ${ROLES.join(', ')}`);
+    });
+    out.roles = roles.sort();
+  }
+  if (input.sessionsLimit !== undefined) {
+    const v = input.sessionsLimit;
+    if (v !== null && (!Number.isInteger(v) || v < 1 || v > 999_999)) fail('sessionsLimit', 'out_of_range', 'must be null or an integer from 1 to 999999');
+    out.sessions_limit = v;
+  }
+  validateLinks(input.links, fail);
+  validateConsents(input.consents, fail);
+  if (errors.length > 0) throw validationError(errors);
+  return out;
+}
+
+function validateLinks(links: UserInput['links'], fail: (f: string, c: string, m: string) => void): void {
+  if (!links) return;
+  for (const [kind, url] of Object.entries(links)) {
+    if (!(LINK_KINDS as readonly string[]).includes(kind)) fail(`links.${kind}`, 'unknown_field', `must be one of ${LINK_KINDS.join(', ')}`);
+    else if (url !== null && !isHttpUrl(url)) fail(`links.${kind}`, 'invalid_url', 'must be an http(s) URL');
+  }
+}
+
+function validateConsents(consents: UserInput['consents'], fail: (f: string, c: string, m: string) => void): void {
+  if (!consents) return;
+  for (const [name, value] of Object.entries(consents)) {
+    if (!CONSENT_NAME.test(name)) fail(`consents.${name}`, 'invalid_name', 'consent names are letters, digits and underscores');
+    else if (value !== null && typeof value !== 'boolean') fail(`consents.${name}`, 'invalid_type', 'must be a boolean');
+  }
+}
+
+/** One AppError carrying every field error. */
+export function validationError(errors: FieldError[]): AppError {
+  return new AppError('VALIDATION_FAILED', errors.map((e) => `${e.field}: ${e.message}`).join('; '), {}, errors);
+}
+
+/** JSON merge patch of a flat object: null removes a key. */
+export function mergeObject<T>(base: Record<string, T>, patch: Record<string, T | null> | null | undefined): Record<string, T> {
+  if (patch === undefined) return base;
+  if (patch === null) return {};
+  const out: Record<string, T> = { ...base };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete out[key];
+    else out[key] = value;
+  }
+  return out;
+}
+
+/** Lower-cased text the `q` filter searches. */
+export function searchText(row: Pick<UserRow, 'name' | 'first_name' | 'last_name' | 'email' | 'phone' | 'external_id'>): string {
+  return [row.name, row.first_name, row.last_name, row.email, row.phone, row.external_id].filter(Boolean).join(' ').toLowerCase();
+}
+
+function gravatar(email: string): string {
+  return `https://www.gravatar.com/avatar/${createHash('sha256').update(email).digest('hex')}?d=identicon`;
+}
+
+/** The API view of a stored user. */
+export function toUserView(row: UserRow, brands: BrandMembership[]): UserView {
+  const country = countryInfo(row.country);
+  return {
+    id: row.id,
+    number: row.number,
+    externalId: row.external_id,
+    email: row.email,
+    phone: row.phone,
+    name: row.name,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    birthDate: row.birth_date,
+    gender: row.gender,
+    postalCode: row.postal_code,
+    city: row.city,
+    region: row.region,
+    country: row.country,
+    countryName: country?.name ?? null,
+    dialCode: country?.dialCode ?? null,
+    currency: country?.currency ?? null,
+    timezone: row.timezone,
+    locale: row.locale,
+    picture: row.picture ?? (row.email ? gravatar(row.email) : null),
+    links: row.links,
+    consents: row.consents,
+    score: row.score,
+    status: row.status,
+    roles: row.roles,
+    sessionsLimit: row.sessions_limit,
+    attributes: row.attributes,
+    brands: brands.map((b) => ({ slug: b.slug, joinedAt: new Date(b.joinedAt).toISOString() })),
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+    deactivatedAt: row.deactivated_at?.toISOString() ?? null,
+    version: row.version,
+  };
+}

@@ -1,0 +1,109 @@
+import type { ActorContext } from '../../core/context.ts';
+import { AppError, type FieldError } from '../../core/errors.ts';
+import { hasScope } from '../api-keys/api-keys.ts';
+import type { AttributeDefinitionRow } from '../attributes/attributes.table.ts';
+import { checkAttributeValues, uniqueValueKey } from '../attributes/attributes.ts';
+import type { Changes } from '../events/events.service.ts';
+import type { TenantRow } from '../tenants/tenants.table.ts';
+import type { UserUpdate } from './users.repository.ts';
+import type { UserRow } from './users.table.ts';
+import { mergeObject, normalizeUserInput, searchText, type UserColumns, type UserInput, validationError } from './users.ts';
+
+/** What a write will change: columns to set, the change log for the event, unique attribute index updates. */
+export interface WritePlan {
+  update: UserUpdate;
+  changes: Changes;
+  uniqueValues: { name: string; value: string | null }[];
+}
+
+const CAMEL: Record<string, string> = {
+  external_id: 'externalId',
+  first_name: 'firstName',
+  last_name: 'lastName',
+  birth_date: 'birthDate',
+  postal_code: 'postalCode',
+  sessions_limit: 'sessionsLimit',
+};
+
+const SEARCHED = new Set(['name', 'first_name', 'last_name', 'email', 'phone', 'external_id']);
+
+function same(a: unknown, b: unknown): boolean {
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * Plans a create (existing = null) or a merge-patch of an existing user.
+ * @throws AppError VALIDATION_FAILED naming each invalid field; SCOPE_MISSING when roles change without `users:roles`.
+ */
+export function planUserWrite(
+  ctx: ActorContext,
+  input: UserInput,
+  existing: UserRow | null,
+  tenant: TenantRow,
+  definitions: Map<string, AttributeDefinitionRow>,
+  today: string,
+): WritePlan {
+  let columns: UserColumns;
+  const errors: FieldError[] = [];
+  try {
+    columns = normalizeUserInput(input, { defaultCountry: existing?.country ?? tenant.default_country, today });
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    errors.push(...error.fieldErrors);
+    columns = {};
+  }
+  if (input.attributes) errors.push(...checkAttributeValues(input.attributes, definitions, tenant.allow_freeform_attributes));
+  if (errors.length > 0) throw validationError(errors);
+
+  if (!existing && columns.name === undefined && (columns.first_name || columns.last_name)) {
+    columns.name = [columns.first_name, columns.last_name].filter(Boolean).join(' ');
+  }
+
+  const update: UserUpdate = {};
+  const changes: Changes = {};
+  const set = update as Record<string, unknown>;
+  for (const [column, value] of Object.entries(columns)) {
+    const before = existing ? (existing as unknown as Record<string, unknown>)[column] : null;
+    if (existing && same(before, value)) continue;
+    if (!existing && (value === null || (Array.isArray(value) && value.length === 0))) continue;
+    set[column] = value;
+    changes[CAMEL[column] ?? column] = { before: before ?? null, after: value };
+  }
+  if (update.roles !== undefined && !hasScope(ctx.scopes, 'users:roles')) {
+    throw new AppError('SCOPE_MISSING', 'Changing roles needs the users:roles scope', { scope: 'users:roles' });
+  }
+
+  for (const key of ['links', 'consents'] as const) {
+    const before = existing?.[key] ?? {};
+    const after = mergeObject<unknown>(before, input[key] as Record<string, unknown> | null | undefined);
+    if (!same(before, after)) {
+      (set as Record<string, unknown>)[key] = after;
+      changes[key] = { before, after };
+    } else if (!existing) {
+      set[key] = after;
+    }
+  }
+
+  const uniqueValues: WritePlan['uniqueValues'] = [];
+  const beforeAttributes = existing?.attributes ?? {};
+  const attributes = mergeObject<unknown>(beforeAttributes, input.attributes);
+  for (const name of Object.keys(input.attributes ?? {})) {
+    if (same(beforeAttributes[name], attributes[name])) continue;
+    changes[`attributes.${name}`] = { before: beforeAttributes[name] ?? null, after: attributes[name] ?? null };
+    if (definitions.get(name)?.is_unique) {
+      uniqueValues.push({ name, value: attributes[name] === undefined ? null : uniqueValueKey(attributes[name]) });
+    }
+  }
+  if (!existing || !same(beforeAttributes, attributes)) update.attributes = attributes;
+
+  if (!existing || Object.keys(update).some((column) => SEARCHED.has(column))) {
+    const merged = { ...(existing ?? {}), ...update } as UserRow;
+    update.search_text = searchText(merged);
+  }
+  return { update, changes, uniqueValues };
+}
+
+/** True when the plan changes nothing stored. */
+export function isNoop(plan: WritePlan): boolean {
+  return Object.keys(plan.changes).length === 0;
+}

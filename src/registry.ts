@@ -1,0 +1,92 @@
+import type { Kysely } from 'kysely';
+import type { Config } from './config.ts';
+import { type Clock, systemClock } from './core/clock.ts';
+import { type Ids, randomIds } from './core/ids.ts';
+import { type Backend, type Database, type DB, migrateToLatest, openDatabase } from './db/database.ts';
+import { type AdminAuth, createAdminAuth } from './modules/admin/admin-auth.ts';
+import { type ApiKeysService, createApiKeysService } from './modules/api-keys/api-keys.service.ts';
+import { type AttributesService, createAttributesService } from './modules/attributes/attributes.service.ts';
+import { type BrandsService, createBrandsService } from './modules/brands/brands.service.ts';
+import { createEventsService, type EventsService } from './modules/events/events.service.ts';
+import { createIdempotencyStore, type IdempotencyStore } from './modules/idempotency/idempotency.store.ts';
+import { createTenantsService, type TenantsService } from './modules/tenants/tenants.service.ts';
+import { createUsersLifecycleService, type UsersLifecycleService } from './modules/users/users-lifecycle.service.ts';
+import { createUsersQueryService, type UsersQueryService } from './modules/users/users-query.service.ts';
+import { createUsersService, type UsersService } from './modules/users/users.service.ts';
+
+/** Every long-lived object of a Roster process, built once from config. */
+export interface Registry {
+  config: Config;
+  db: Kysely<DB>;
+  backend: Backend;
+  clock: Clock;
+  ids: Ids;
+  events: EventsService;
+  tenants: TenantsService;
+  brands: BrandsService;
+  apiKeys: ApiKeysService;
+  attributes: AttributesService;
+  users: UsersService;
+  usersQuery: UsersQueryService;
+  usersLifecycle: UsersLifecycleService;
+  idempotency: IdempotencyStore;
+  adminAuth: AdminAuth;
+  close(): Promise<void>;
+}
+
+export interface RegistryOptions {
+  clock?: Clock;
+  ids?: Ids;
+  /** An open database to use instead of the configured one (tests share one per worker). */
+  database?: Database;
+  /** Run migrations while building (default true). */
+  migrate?: boolean;
+  /** Called with errors of background work (key last-used updates). */
+  onBackgroundError?: (error: unknown) => void;
+}
+
+/**
+ * The composition root: database, clock, ids, repositories' services.
+ * @throws when the database cannot be opened or migrated.
+ */
+export async function createRegistry(config: Config, options: RegistryOptions = {}): Promise<Registry> {
+  const database =
+    options.database ?? (await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize }));
+  const { db } = database;
+  if (options.migrate !== false) await migrateToLatest(db);
+  const clock = options.clock ?? systemClock;
+  const ids = options.ids ?? randomIds;
+  const events = createEventsService({ db, clock, ids });
+  const tenants = createTenantsService({ db, clock, ids, events });
+  const brands = createBrandsService({ db, clock, ids, events });
+  const apiKeys = createApiKeysService({
+    db,
+    clock,
+    ids,
+    events,
+    brands,
+    cacheSeconds: config.apiKeyCacheSeconds,
+    onBackgroundError: options.onBackgroundError,
+  });
+  const attributes = createAttributesService({ db, clock, events });
+  const usersDeps = { db, clock, ids, events, tenants, attributes };
+  const users = createUsersService(usersDeps);
+  return {
+    config,
+    db,
+    backend: database.backend,
+    clock,
+    ids,
+    events,
+    tenants,
+    brands,
+    apiKeys,
+    attributes,
+    users,
+    usersQuery: createUsersQueryService(usersDeps),
+    usersLifecycle: createUsersLifecycleService(usersDeps, users),
+    idempotency: createIdempotencyStore({ db, clock }),
+    adminAuth: createAdminAuth({ db, ids, configuredToken: config.adminToken }),
+    close: () => (options.database ? Promise.resolve() : database.close()),
+  };
+}
