@@ -1,5 +1,6 @@
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { AppError } from './core/errors.ts';
+import { isDatabaseReachable } from './db/database.ts';
 import { authenticateAdmin, authenticateKey } from './http/auth.ts';
 import { ProblemSchema } from './http/common.schemas.ts';
 import { registerDocs } from './http/docs.ts';
@@ -8,7 +9,6 @@ import { registerIdempotency } from './http/idempotency.ts';
 import { loggerOptions } from './http/logger.ts';
 import { sendProblem } from './http/problem.ts';
 import { validatorCompiler } from './http/validation.ts';
-import { isDatabaseReachable } from './db/database.ts';
 import { adminRoutes } from './modules/admin/admin.routes.ts';
 import { attributesRoutes } from './modules/attributes/attributes.routes.ts';
 import { eventsRoutes } from './modules/events/events.routes.ts';
@@ -34,7 +34,7 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
   const logger = loggerOptions(registry.config.logLevel);
   const app = Fastify({
     logger: options.logStream && logger && typeof logger === 'object' ? { ...logger, stream: options.logStream } : logger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
     requestIdHeader: 'x-request-id',
     genReqId: () => registry.ids.uuid(),
@@ -54,7 +54,10 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
 
   // One access-log line per response, without query strings (they can hold emails and phones).
   app.addHook('onResponse', async (request, reply) => {
-    request.log.info({ method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    request.log.info(
+      { method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
   });
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-request-id', request.id);
@@ -96,7 +99,9 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
   );
 
   app.setErrorHandler((error, request, reply) => nativeError(error, request, reply));
-  app.setNotFoundHandler((request, reply) => sendProblem(reply, request, new AppError('NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`)));
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, request, new AppError('NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`)),
+  );
   return app;
 }
 

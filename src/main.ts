@@ -5,7 +5,10 @@ import { startServer } from './server.ts';
 async function main(): Promise<void> {
   const config = loadConfig();
   const server = await startServer(config);
-  server.app.log.info({ backend: server.registry.backend, dataDir: server.registry.backend === 'pglite' ? config.dataDir : undefined }, 'roster ready');
+  server.app.log.info(
+    { backend: server.registry.backend, dataDir: server.registry.backend === 'pglite' ? config.dataDir : undefined },
+    'roster ready',
+  );
   const shutdown = (signal: string) => {
     server.app.log.info({ signal }, 'shutting down');
     server.stop().then(

@@ -10,9 +10,9 @@ import { type BrandsService, createBrandsService } from './modules/brands/brands
 import { createEventsService, type EventsService } from './modules/events/events.service.ts';
 import { createIdempotencyStore, type IdempotencyStore } from './modules/idempotency/idempotency.store.ts';
 import { createTenantsService, type TenantsService } from './modules/tenants/tenants.service.ts';
+import { createUsersService, type UsersService } from './modules/users/users.service.ts';
 import { createUsersLifecycleService, type UsersLifecycleService } from './modules/users/users-lifecycle.service.ts';
 import { createUsersQueryService, type UsersQueryService } from './modules/users/users-query.service.ts';
-import { createUsersService, type UsersService } from './modules/users/users.service.ts';
 
 /** Every long-lived object of a Roster process, built once from config. */
 export interface Registry {

@@ -50,7 +50,9 @@ tenants
   .option('--host <host>', 'a host that selects this tenant (repeatable)', collect, [])
   .option('--default-country <code>', 'ISO 3166-1 alpha-2')
   .action((opts: { slug: string; name: string; host: string[]; defaultCountry?: string }) =>
-    withRegistry((r) => r.tenants.createTenant({ slug: opts.slug, name: opts.name, hosts: opts.host, defaultCountry: opts.defaultCountry ?? null }, 'cli')),
+    withRegistry((r) =>
+      r.tenants.createTenant({ slug: opts.slug, name: opts.name, hosts: opts.host, defaultCountry: opts.defaultCountry ?? null }, 'cli'),
+    ),
   );
 tenants.command('list').action(() => withRegistry(async (r) => (await r.tenants.listTenants({ limit: 200 })).data));
 
@@ -61,7 +63,9 @@ brands
   .requiredOption('--slug <slug>')
   .requiredOption('--name <name>')
   .action((opts: { tenant: string; slug: string; name: string }) =>
-    withRegistry(async (r) => r.brands.createBrand((await r.tenants.resolveTenant(opts.tenant)).id, { slug: opts.slug, name: opts.name }, 'cli')),
+    withRegistry(async (r) =>
+      r.brands.createBrand((await r.tenants.resolveTenant(opts.tenant)).id, { slug: opts.slug, name: opts.name }, 'cli'),
+    ),
   );
 
 const keys = program.command('keys').description('manage API keys');
@@ -74,7 +78,10 @@ keys
   .action((opts: { tenant: string; name: string; brand?: string; scopes?: string }) =>
     withRegistry(async (r) => {
       const tenant = await r.tenants.resolveTenant(opts.tenant);
-      const scopes = opts.scopes?.split(',').map((s) => s.trim()).filter(Boolean);
+      const scopes = opts.scopes
+        ?.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       return r.apiKeys.createKey(tenant.id, { name: opts.name, brand: opts.brand, scopes }, 'cli');
     }),
   );

@@ -17,7 +17,7 @@ export function parsePhone(raw: string, defaultCountry: string | null): ParsedPh
   const text = raw.trim();
   if (text.length === 0 || text.length > 32) return null;
   const parsed = parsePhoneNumberFromString(text, (defaultCountry ?? undefined) as CountryCode | undefined);
-  if (!parsed || !parsed.isValid()) return null;
+  if (!parsed?.isValid()) return null;
   return {
     e164: parsed.number,
     national: parsed.nationalNumber,

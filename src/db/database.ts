@@ -3,8 +3,8 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
-import type { DB } from './schema.ts';
 import { migrations } from './migrations/index.ts';
+import type { DB } from './schema.ts';
 
 export type { DB };
 export type Backend = 'pglite' | 'postgres';

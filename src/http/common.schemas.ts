@@ -10,9 +10,7 @@ export const ProblemSchema = Type.Object(
     detail: Type.String(),
     instance: Type.String(),
     requestId: Type.String(),
-    errors: Type.Optional(
-      Type.Array(Type.Object({ field: Type.String(), code: Type.String(), message: Type.String() })),
-    ),
+    errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), code: Type.String(), message: Type.String() }))),
   },
   { additionalProperties: true, $id: 'Problem' },
 );

@@ -5,7 +5,13 @@ import type { FieldError } from '../core/errors.ts';
 
 function makeAjv(coerce: boolean): Ajv {
   // Bodies are never coerced or stripped: an unknown field is an error, a string is not a number.
-  const ajv = new Ajv({ coerceTypes: coerce ? 'array' : false, removeAdditional: false, useDefaults: true, allErrors: true, strict: false });
+  const ajv = new Ajv({
+    coerceTypes: coerce ? 'array' : false,
+    removeAdditional: false,
+    useDefaults: true,
+    allErrors: true,
+    strict: false,
+  });
   addFormats.default(ajv);
   return ajv;
 }
@@ -16,7 +22,8 @@ const paramAjv = makeAjv(true);
 /** Fastify validator compiler: strict for bodies, coercing for query strings, params and headers. */
 export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
   const validate = (httpPart === 'body' ? bodyAjv : paramAjv).compile(schema as object);
-  return (data: unknown) => (validate(data) ? { value: data } : { error: Object.assign(new Error('validation failed'), { validation: validate.errors ?? [] }) });
+  return (data: unknown) =>
+    validate(data) ? { value: data } : { error: Object.assign(new Error('validation failed'), { validation: validate.errors ?? [] }) };
 };
 
 /** Turns ajv errors into field errors with dotted field names. */
@@ -26,7 +33,10 @@ export function toFieldErrors(errors: ErrorObject[], prefix = ''): FieldError[] 
   for (const e of errors) {
     // anyOf/oneOf emit one error per branch plus a summary; the summary is enough.
     if (e.keyword === 'anyOf' || e.keyword === 'oneOf') continue;
-    let field = e.instancePath.replace(/^\//, '').replace(/\/(\d+)(?=\/|$)/g, '[$1]').replaceAll('/', '.');
+    let field = e.instancePath
+      .replace(/^\//, '')
+      .replace(/\/(\d+)(?=\/|$)/g, '[$1]')
+      .replaceAll('/', '.');
     let code = e.keyword;
     let message = e.message ?? 'is not valid';
     if (e.keyword === 'required') {

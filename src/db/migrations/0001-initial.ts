@@ -3,7 +3,9 @@ import { runStatements } from '../run-statements.ts';
 
 /** The first schema: tenants, brands, keys, users, attributes, events, idempotency. */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await runStatements(db, `
+  await runStatements(
+    db,
+    `
     CREATE TABLE roster_settings (
       key text PRIMARY KEY,
       value text NOT NULL,
@@ -156,5 +158,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       PRIMARY KEY (tenant_id, key)
     );
     CREATE INDEX idempotency_keys_created_idx ON idempotency_keys (created_at);
-  `);
+  `,
+  );
 }

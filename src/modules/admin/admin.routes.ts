@@ -34,7 +34,14 @@ const tenantFields = {
   currency: Type.Optional(Nullable(Type.String({ maxLength: 3 }))),
   allowFreeformAttributes: Type.Optional(Type.Boolean()),
 };
-const BrandSchema = Type.Object({ id: Type.String(), tenantId: Type.String(), slug: Type.String(), name: Type.String(), codes: Codes, createdAt: Type.String() });
+const BrandSchema = Type.Object({
+  id: Type.String(),
+  tenantId: Type.String(),
+  slug: Type.String(),
+  name: Type.String(),
+  codes: Codes,
+  createdAt: Type.String(),
+});
 const KeySchema = Type.Object({
   id: Type.String(),
   tenantId: Type.String(),
@@ -77,7 +84,10 @@ export async function adminRoutes(fastify: FastifyInstance, { registry }: { regi
         tags,
         summary: 'List tenants',
         querystring: Type.Object(
-          { cursor: Type.Optional(Type.String({ maxLength: 512 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })) },
+          {
+            cursor: Type.Optional(Type.String({ maxLength: 512 })),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+          },
           { additionalProperties: false },
         ),
         response: { 200: Type.Object({ data: Type.Array(TenantSchema), nextCursor: Nullable(Type.String()) }), ...errorResponses },
@@ -100,7 +110,10 @@ export async function adminRoutes(fastify: FastifyInstance, { registry }: { regi
         tags,
         summary: 'Update a tenant',
         params: TenantParams,
-        body: Type.Object({ slug: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })), ...tenantFields, name: Type.Optional(tenantFields.name) }, { additionalProperties: false }),
+        body: Type.Object(
+          { slug: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })), ...tenantFields, name: Type.Optional(tenantFields.name) },
+          { additionalProperties: false },
+        ),
         response: { 200: TenantSchema, ...errorResponses },
       },
     },
@@ -115,7 +128,14 @@ export async function adminRoutes(fastify: FastifyInstance, { registry }: { regi
         tags,
         summary: 'Create a brand in a tenant',
         params: TenantParams,
-        body: Type.Object({ slug: Type.String({ minLength: 1, maxLength: 64 }), name: Type.String({ minLength: 1, maxLength: 256 }), codes: Type.Optional(Codes) }, { additionalProperties: false }),
+        body: Type.Object(
+          {
+            slug: Type.String({ minLength: 1, maxLength: 64 }),
+            name: Type.String({ minLength: 1, maxLength: 256 }),
+            codes: Type.Optional(Codes),
+          },
+          { additionalProperties: false },
+        ),
         response: { 201: BrandSchema, ...errorResponses },
       },
     },
@@ -127,7 +147,15 @@ export async function adminRoutes(fastify: FastifyInstance, { registry }: { regi
 
   app.get(
     '/admin/tenants/:id/brands',
-    { config, schema: { tags, summary: 'List a tenant’s brands', params: TenantParams, response: { 200: Type.Object({ data: Type.Array(BrandSchema) }), ...errorResponses } } },
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'List a tenant’s brands',
+        params: TenantParams,
+        response: { 200: Type.Object({ data: Type.Array(BrandSchema) }), ...errorResponses },
+      },
+    },
     async (request) => ({ data: await brands.listBrands((await tenants.resolveTenant(request.params.id)).id) }),
   );
 
@@ -159,7 +187,15 @@ export async function adminRoutes(fastify: FastifyInstance, { registry }: { regi
 
   app.get(
     '/admin/tenants/:id/keys',
-    { config, schema: { tags, summary: 'List a tenant’s API keys (never their secrets)', params: TenantParams, response: { 200: Type.Object({ data: Type.Array(KeySchema) }), ...errorResponses } } },
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'List a tenant’s API keys (never their secrets)',
+        params: TenantParams,
+        response: { 200: Type.Object({ data: Type.Array(KeySchema) }), ...errorResponses },
+      },
+    },
     async (request) => ({ data: await apiKeys.listKeys((await tenants.resolveTenant(request.params.id)).id) }),
   );
 

@@ -11,21 +11,18 @@ import type { BrandsService } from '../brands/brands.service.ts';
 import type { EventsService } from '../events/events.service.ts';
 import { type ApiKeyWithBrand, findApiKeyByPrefix, insertApiKey, listApiKeys, revokeApiKey, touchApiKey } from './api-keys.repository.ts';
 import type { ApiKeyRow } from './api-keys.table.ts';
-import {
-  type ApiKeyView,
-  type AuthenticatedKey,
-  looksLikeSecret,
-  PREFIX_LENGTH,
-  SCOPES,
-  SECRET_LENGTH,
-} from './api-keys.ts';
+import { type ApiKeyView, type AuthenticatedKey, looksLikeSecret, PREFIX_LENGTH, SCOPES, SECRET_LENGTH } from './api-keys.ts';
 
 export interface ApiKeysService {
   /**
    * Creates a key; the secret is in this result only.
    * @throws AppError VALIDATION_FAILED for unknown scopes, BRAND_NOT_FOUND
    */
-  createKey(tenantId: string, input: { name: string; brand?: string; scopes?: string[] }, actor: 'admin' | 'cli'): Promise<ApiKeyView & { secret: string }>;
+  createKey(
+    tenantId: string,
+    input: { name: string; brand?: string; scopes?: string[] },
+    actor: 'admin' | 'cli',
+  ): Promise<ApiKeyView & { secret: string }>;
   /** @throws AppError API_KEY_NOT_FOUND */
   revokeKey(tenantId: string, keyId: string, actor: 'admin' | 'cli'): Promise<ApiKeyView>;
   listKeys(tenantId: string): Promise<ApiKeyView[]>;

@@ -28,7 +28,9 @@ export async function replaceUniqueValues(
       values.map((v) => v.name),
     )
     .execute();
-  const rows = values.filter((v) => v.value !== null).map((v) => ({ tenant_id: tenantId, user_id: userId, name: v.name, value: v.value as string }));
+  const rows = values
+    .filter((v) => v.value !== null)
+    .map((v) => ({ tenant_id: tenantId, user_id: userId, name: v.name, value: v.value as string }));
   if (rows.length > 0) await db.insertInto('unique_attribute_values').values(rows).execute();
 }
 

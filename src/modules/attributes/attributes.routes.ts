@@ -21,7 +21,14 @@ export async function attributesRoutes(fastify: FastifyInstance, { registry }: {
 
   app.get(
     '/attribute-definitions',
-    { config: { scope: 'attributes:read' }, schema: { tags, summary: 'List attribute definitions', response: { 200: Type.Object({ data: Type.Array(DefinitionSchema) }), ...errorResponses } } },
+    {
+      config: { scope: 'attributes:read' },
+      schema: {
+        tags,
+        summary: 'List attribute definitions',
+        response: { 200: Type.Object({ data: Type.Array(DefinitionSchema) }), ...errorResponses },
+      },
+    },
     async (request) => ({ data: await registry.attributes.listDefinitions(request.ctx) }),
   );
 
@@ -46,7 +53,13 @@ export async function attributesRoutes(fastify: FastifyInstance, { registry }: {
       },
     },
     async (request, reply) => {
-      const body = request.body as { name: string; type: AttributeType; searchable?: boolean; unique?: boolean; description?: string | null };
+      const body = request.body as {
+        name: string;
+        type: AttributeType;
+        searchable?: boolean;
+        unique?: boolean;
+        description?: string | null;
+      };
       return reply.code(201).send(await registry.attributes.defineAttribute(request.ctx, body));
     },
   );

@@ -31,7 +31,8 @@ export function createAttributesService(deps: { db: Kysely<DB>; clock: Clock; ev
   const cache = new Map<string, { defs: Map<string, AttributeDefinitionRow>; expires: number }>();
   return {
     async defineAttribute(ctx, input) {
-      if (!ATTRIBUTE_NAME.test(input.name)) throw invalidField('name', 'must be letters, digits and underscores, starting with a letter', 'invalid_name');
+      if (!ATTRIBUTE_NAME.test(input.name))
+        throw invalidField('name', 'must be letters, digits and underscores, starting with a letter', 'invalid_name');
       if (!ATTRIBUTE_TYPES.includes(input.type)) throw invalidField('type', `must be one of ${ATTRIBUTE_TYPES.join(', ')}`, 'invalid_enum');
       const row: AttributeDefinitionRow = {
         tenant_id: ctx.tenantId,
@@ -45,7 +46,10 @@ export function createAttributesService(deps: { db: Kysely<DB>; clock: Clock; ev
       try {
         await inTransaction(db, async (trx) => {
           await insertDefinition(trx, row);
-          await events.record(trx, ctx, { type: 'attribute.defined', data: { name: row.name, type: row.type, searchable: row.searchable, unique: row.is_unique } });
+          await events.record(trx, ctx, {
+            type: 'attribute.defined',
+            data: { name: row.name, type: row.type, searchable: row.searchable, unique: row.is_unique },
+          });
         });
       } catch (error) {
         if (uniqueViolation(error) === 'attribute_definitions_pkey') {

@@ -10,7 +10,14 @@ export async function insertBrand(
 ): Promise<BrandRow> {
   return db
     .insertInto('brands')
-    .values({ tenant_id: tenantId, id: values.id, slug: values.slug, name: values.name, codes: JSON.stringify(values.codes), created_at: values.createdAt })
+    .values({
+      tenant_id: tenantId,
+      id: values.id,
+      slug: values.slug,
+      name: values.name,
+      codes: JSON.stringify(values.codes),
+      created_at: values.createdAt,
+    })
     .returningAll()
     .executeTakeFirstOrThrow();
 }
@@ -28,7 +35,13 @@ export async function listBrands(db: Kysely<DB>, tenantId: string): Promise<Bran
 }
 
 /** Adds a membership; returns false when the user already belonged to the brand. */
-export async function insertMembership(db: Kysely<DB>, tenantId: string, userId: string, brandId: string, joinedAt: Date): Promise<boolean> {
+export async function insertMembership(
+  db: Kysely<DB>,
+  tenantId: string,
+  userId: string,
+  brandId: string,
+  joinedAt: Date,
+): Promise<boolean> {
   const result = await db
     .insertInto('user_brands')
     .values({ tenant_id: tenantId, user_id: userId, brand_id: brandId, joined_at: joinedAt })

@@ -48,12 +48,16 @@ export function createBrandsService(deps: { db: Kysely<DB>; clock: Clock; ids: I
             codes: input.codes ?? {},
             createdAt: clock.now(),
           });
-          await events.record(trx, platformContext(tenantId, actor), { type: 'tenant.brand_created', data: { brandId: brand.id, slug: brand.slug } });
+          await events.record(trx, platformContext(tenantId, actor), {
+            type: 'tenant.brand_created',
+            data: { brandId: brand.id, slug: brand.slug },
+          });
           return brand;
         });
         return toBrandView(row);
       } catch (error) {
-        if (uniqueViolation(error) === 'brands_tenant_slug_key') throw invalidField('slug', 'is taken by another brand', 'taken', 'BRAND_SLUG_TAKEN');
+        if (uniqueViolation(error) === 'brands_tenant_slug_key')
+          throw invalidField('slug', 'is taken by another brand', 'taken', 'BRAND_SLUG_TAKEN');
         throw error;
       }
     },

@@ -53,10 +53,5 @@ export async function listEvents(db: Kysely<DB>, tenantId: string, filter: Event
 
 /** Removes personal data from the recorded changes of an erased user. */
 export async function scrubUserEvents(db: Kysely<DB>, tenantId: string, userId: string): Promise<void> {
-  await db
-    .updateTable('events')
-    .set({ changes: null })
-    .where('tenant_id', '=', tenantId)
-    .where('user_id', '=', userId)
-    .execute();
+  await db.updateTable('events').set({ changes: null }).where('tenant_id', '=', tenantId).where('user_id', '=', userId).execute();
 }

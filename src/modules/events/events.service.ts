@@ -1,10 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.ts';
 import type { ActorContext } from '../../core/context.ts';
+import { decodeCursor, encodeCursor } from '../../core/cursor.ts';
 import { invalidField } from '../../core/errors.ts';
 import type { Ids } from '../../core/ids.ts';
 import type { DB } from '../../db/schema.ts';
-import { decodeCursor, encodeCursor } from '../../core/cursor.ts';
 import { insertEvents, listEvents } from './events.repository.ts';
 import type { EventRow } from './events.table.ts';
 
@@ -51,7 +51,10 @@ export interface EventsService {
    * Pages a tenant's events in order.
    * @throws AppError INVALID_PARAMETER for a malformed cursor.
    */
-  list(ctx: ActorContext, query: { after?: string; type?: string; userId?: string; limit?: number }): Promise<{ data: EventView[]; nextCursor: string | null }>;
+  list(
+    ctx: ActorContext,
+    query: { after?: string; type?: string; userId?: string; limit?: number },
+  ): Promise<{ data: EventView[]; nextCursor: string | null }>;
 }
 
 export function createEventsService(deps: { db: Kysely<DB>; clock: Clock; ids: Ids }): EventsService {
@@ -79,7 +82,8 @@ export function createEventsService(deps: { db: Kysely<DB>; clock: Clock; ids: I
       let afterSeq = 0;
       if (query.after) {
         const decoded = decodeCursor(query.after);
-        if (!decoded || typeof decoded[0] !== 'number') throw invalidField('after', 'is not a valid cursor', 'invalid_cursor', 'INVALID_PARAMETER');
+        if (!decoded || typeof decoded[0] !== 'number')
+          throw invalidField('after', 'is not a valid cursor', 'invalid_cursor', 'INVALID_PARAMETER');
         afterSeq = decoded[0];
       }
       const rows = await listEvents(deps.db, ctx.tenantId, { afterSeq, type: query.type, userId: query.userId, limit: limit + 1 });

@@ -33,12 +33,25 @@ export function createIdempotencyStore(deps: { db: Kysely<DB>; clock: Clock }): 
         .execute();
       const inserted = await db
         .insertInto('idempotency_keys')
-        .values({ tenant_id: tenantId, key, request_hash: requestHash, status_code: null, response_body: null, response_headers: null, created_at: now })
+        .values({
+          tenant_id: tenantId,
+          key,
+          request_hash: requestHash,
+          status_code: null,
+          response_body: null,
+          response_headers: null,
+          created_at: now,
+        })
         .onConflict((oc) => oc.columns(['tenant_id', 'key']).doNothing())
         .returning('key')
         .executeTakeFirst();
       if (inserted) return { kind: 'reserved' };
-      const row = await db.selectFrom('idempotency_keys').selectAll().where('tenant_id', '=', tenantId).where('key', '=', key).executeTakeFirst();
+      const row = await db
+        .selectFrom('idempotency_keys')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('key', '=', key)
+        .executeTakeFirst();
       if (!row) return this.reserve(tenantId, key, requestHash);
       if (row.request_hash !== requestHash) return { kind: 'mismatch' };
       if (row.status_code === null) return { kind: 'in_progress' };
@@ -53,7 +66,12 @@ export function createIdempotencyStore(deps: { db: Kysely<DB>; clock: Clock }): 
         .execute();
     },
     async release(tenantId, key) {
-      await db.deleteFrom('idempotency_keys').where('tenant_id', '=', tenantId).where('key', '=', key).where('status_code', 'is', null).execute();
+      await db
+        .deleteFrom('idempotency_keys')
+        .where('tenant_id', '=', tenantId)
+        .where('key', '=', key)
+        .where('status_code', 'is', null)
+        .execute();
     },
   };
 }

@@ -44,7 +44,10 @@ export async function insertTenant(db: Kysely<DB>, id: string, values: TenantVal
 export async function replaceTenantHosts(db: Kysely<DB>, tenantId: string, hosts: string[]): Promise<void> {
   await db.deleteFrom('tenant_hosts').where('tenant_id', '=', tenantId).execute();
   if (hosts.length > 0) {
-    await db.insertInto('tenant_hosts').values(hosts.map((host) => ({ host, tenant_id: tenantId }))).execute();
+    await db
+      .insertInto('tenant_hosts')
+      .values(hosts.map((host) => ({ host, tenant_id: tenantId })))
+      .execute();
   }
 }
 
@@ -101,6 +104,10 @@ export async function getSetting(db: Kysely<DB>, key: string): Promise<string | 
 
 /** Stores a setting unless one exists; returns the stored value. */
 export async function putSettingIfAbsent(db: Kysely<DB>, key: string, value: string): Promise<string> {
-  await db.insertInto('roster_settings').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).execute();
+  await db
+    .insertInto('roster_settings')
+    .values({ key, value })
+    .onConflict((oc) => oc.column('key').doNothing())
+    .execute();
   return (await getSetting(db, key)) ?? value;
 }

@@ -8,14 +8,7 @@ import { uniqueViolation } from '../../db/errors.ts';
 import type { DB } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import type { EventsService } from '../events/events.service.ts';
-import {
-  findTenantById,
-  findTenantBySlug,
-  insertTenant,
-  listTenants,
-  replaceTenantHosts,
-  updateTenant,
-} from './tenants.repository.ts';
+import { findTenantById, findTenantBySlug, insertTenant, listTenants, replaceTenantHosts, updateTenant } from './tenants.repository.ts';
 import type { TenantRow } from './tenants.table.ts';
 import { normalizeTenantInput, type TenantInput, type TenantView, toTenantView } from './tenants.ts';
 

@@ -41,7 +41,11 @@ export function normalizeTenantInput(input: TenantInput): TenantInput {
   const errors: FieldError[] = [];
   const out: TenantInput = { ...input };
   if (input.slug !== undefined && !isSlug(input.slug)) {
-    errors.push({ field: 'slug', code: 'invalid_slug', message: 'must be lower-case letters, digits and inner hyphens, at most 64 characters' });
+    errors.push({
+      field: 'slug',
+      code: 'invalid_slug',
+      message: 'must be lower-case letters, digits and inner hyphens, at most 64 characters',
+    });
   }
   if (input.name !== undefined && input.name.trim().length === 0) {
     errors.push({ field: 'name', code: 'required', message: 'must not be empty' });

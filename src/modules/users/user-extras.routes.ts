@@ -27,7 +27,12 @@ export async function userExtrasRoutes(fastify: FastifyInstance, { registry }: {
     },
     async (request, reply) => {
       const body = request.body as { value: unknown };
-      const user = await usersLifecycle.setAttributes(request.ctx, request.params.id, { [request.params.name]: body.value ?? null }, expectedVersion(request));
+      const user = await usersLifecycle.setAttributes(
+        request.ctx,
+        request.params.id,
+        { [request.params.name]: body.value ?? null },
+        expectedVersion(request),
+      );
       setEtag(reply, user.version);
       return user;
     },
@@ -46,7 +51,12 @@ export async function userExtrasRoutes(fastify: FastifyInstance, { registry }: {
       },
     },
     async (request, reply) => {
-      const user = await usersLifecycle.setAttributes(request.ctx, request.params.id, request.body as Record<string, unknown>, expectedVersion(request));
+      const user = await usersLifecycle.setAttributes(
+        request.ctx,
+        request.params.id,
+        request.body as Record<string, unknown>,
+        expectedVersion(request),
+      );
       setEtag(reply, user.version);
       return user;
     },
@@ -58,7 +68,12 @@ export async function userExtrasRoutes(fastify: FastifyInstance, { registry }: {
     '/users/:id/brands/:brandSlug',
     {
       config: { scope: 'users:write' },
-      schema: { tags: ['brands'], summary: 'Join a brand', params: BrandParams, response: { 200: userRef, 201: userRef, ...errorResponses } },
+      schema: {
+        tags: ['brands'],
+        summary: 'Join a brand',
+        params: BrandParams,
+        response: { 200: userRef, 201: userRef, ...errorResponses },
+      },
     },
     async (request, reply) => {
       const { joined, user } = await usersLifecycle.joinBrand(request.ctx, request.params.id, request.params.brandSlug);

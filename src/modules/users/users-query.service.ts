@@ -6,9 +6,9 @@ import type { AttributeType } from '../attributes/attributes.ts';
 import { parseFilterValue } from '../attributes/attributes.ts';
 import { findBrandBySlug } from '../brands/brands.repository.ts';
 import { findUserByExternalId, findUserById, findUsersByEmailOrPhone } from './users.repository.ts';
-import { countUsers, listUsers, type UserFilter } from './users-search.repository.ts';
 import { isUserId, type UsersDeps } from './users.service.ts';
 import { normalizeEmail, toUserView, type UserView } from './users.ts';
+import { countUsers, listUsers, type UserFilter } from './users-search.repository.ts';
 
 export interface UserListQuery {
   status?: string;
@@ -54,7 +54,8 @@ export function createUsersQueryService(deps: UsersDeps): UsersQueryService {
 
   async function identifiers(ctx: ActorContext, query: { email?: string; phone?: string }) {
     const email = query.email !== undefined ? normalizeEmail(query.email) : null;
-    if (query.email !== undefined && !email) throw invalidField('email', 'must be a valid email address', 'invalid_email', 'INVALID_PARAMETER');
+    if (query.email !== undefined && !email)
+      throw invalidField('email', 'must be a valid email address', 'invalid_email', 'INVALID_PARAMETER');
     let phone: string | null = null;
     if (query.phone !== undefined) {
       const tenant = await deps.tenants.getTenantRow(ctx.tenantId);
@@ -87,7 +88,7 @@ export function createUsersQueryService(deps: UsersDeps): UsersQueryService {
       filter.attributes = {};
       for (const [name, raw] of attributeFilters) {
         const def = definitions.get(name);
-        if (!def || !def.searchable) {
+        if (!def?.searchable) {
           throw new AppError('ATTRIBUTE_NOT_SEARCHABLE', `attributes.${name} is not a searchable attribute`, {}, [
             { field: `attributes.${name}`, code: 'not_searchable', message: 'is not a searchable attribute' },
           ]);

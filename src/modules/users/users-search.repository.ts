@@ -15,7 +15,6 @@ export interface UserFilter {
   attributes?: Record<string, unknown>;
 }
 
-
 function filtered(db: Kysely<DB>, tenantId: string, filter: UserFilter) {
   let query = db.selectFrom('users').where('users.tenant_id', '=', tenantId).where('users.erased_at', 'is', null);
   if (filter.status) query = query.where('users.status', '=', filter.status);
@@ -68,6 +67,8 @@ export async function listUsers(
 
 /** Exact number of a tenant's users matching the filter. */
 export async function countUsers(db: Kysely<DB>, tenantId: string, filter: UserFilter): Promise<number> {
-  const row = await filtered(db, tenantId, filter).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const row = await filtered(db, tenantId, filter)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }

@@ -3,8 +3,8 @@ import { AppError } from '../../core/errors.ts';
 import { uniqueViolation } from '../../db/errors.ts';
 import type { DB } from '../../db/schema.ts';
 import { findUniqueValueOwner } from '../attributes/attributes.repository.ts';
-import type { WritePlan } from './users.write-plan.ts';
 import { findUserByEmail, findUserByExternalId, findUserByPhone } from './users.repository.ts';
+import type { WritePlan } from './users.write-plan.ts';
 
 /**
  * Turns a unique violation from a user write into the API's conflict error, naming the field and the
@@ -38,7 +38,11 @@ export async function toUserConflict(db: Kysely<DB>, tenantId: string, plan: Wri
   return error;
 }
 
-function taken(code: 'USER_EMAIL_TAKEN' | 'USER_PHONE_TAKEN' | 'USER_EXTERNAL_ID_TAKEN' | 'ATTRIBUTE_VALUE_TAKEN', field: string, existingId: string | undefined): AppError {
+function taken(
+  code: 'USER_EMAIL_TAKEN' | 'USER_PHONE_TAKEN' | 'USER_EXTERNAL_ID_TAKEN' | 'ATTRIBUTE_VALUE_TAKEN',
+  field: string,
+  existingId: string | undefined,
+): AppError {
   return new AppError(code, `${field} belongs to another user`, { field, existingId: existingId ?? null }, [
     { field, code: 'taken', message: 'belongs to another user' },
   ]);

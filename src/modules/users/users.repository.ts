@@ -1,8 +1,8 @@
 import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { userNumberSequence } from '../tenants/tenants.repository.ts';
-import type { BrandMembership, UserColumns } from './users.ts';
 import type { UserRow } from './users.table.ts';
+import type { BrandMembership, UserColumns } from './users.ts';
 
 export type UserWithBrands = UserRow & { brands: BrandMembership[] };
 
@@ -22,7 +22,12 @@ export interface NewUser extends UserColumns {
 }
 
 function selectUsers(db: Kysely<DB>, tenantId: string) {
-  return db.selectFrom('users').selectAll('users').select(brandsOfUser).where('users.tenant_id', '=', tenantId).where('users.erased_at', 'is', null);
+  return db
+    .selectFrom('users')
+    .selectAll('users')
+    .select(brandsOfUser)
+    .where('users.tenant_id', '=', tenantId)
+    .where('users.erased_at', 'is', null);
 }
 
 function insertValues(tenantId: string, user: NewUser) {
@@ -105,7 +110,13 @@ export interface UserUpdate extends UserColumns {
 }
 
 /** Writes changed columns and bumps the version; undefined when the user is gone. */
-export async function updateUser(db: Kysely<DB>, tenantId: string, id: string, update: UserUpdate, now: Date): Promise<UserWithBrands | undefined> {
+export async function updateUser(
+  db: Kysely<DB>,
+  tenantId: string,
+  id: string,
+  update: UserUpdate,
+  now: Date,
+): Promise<UserWithBrands | undefined> {
   const { links, consents, attributes, ...columns } = update;
   return db
     .updateTable('users')

@@ -4,7 +4,6 @@ import { Type } from 'typebox';
 import { errorResponses } from '../../http/common.schemas.ts';
 import { expectedVersion, setEtag } from '../../http/etag.ts';
 import type { Registry } from '../../registry.ts';
-import type { UserInput, UserView } from './users.ts';
 import {
   CreatedUserSchema,
   ExternalIdParams,
@@ -14,6 +13,7 @@ import {
   UserListQuerySchema,
   UserPageSchema,
 } from './users.schemas.ts';
+import type { UserInput, UserView } from './users.ts';
 
 const tags = ['users'];
 const userRef = Type.Ref('User');
@@ -79,7 +79,10 @@ export async function usersRoutes(fastify: FastifyInstance, { registry }: { regi
 
   app.get(
     '/users/by-external-id/:externalId',
-    { config: { scope: 'users:read' }, schema: { tags, summary: 'Get a user by external id', params: ExternalIdParams, response: { 200: userRef, ...errorResponses } } },
+    {
+      config: { scope: 'users:read' },
+      schema: { tags, summary: 'Get a user by external id', params: ExternalIdParams, response: { 200: userRef, ...errorResponses } },
+    },
     async (request, reply) => withEtag(reply, await usersQuery.getUserByExternalId(request.ctx, request.params.externalId)),
   );
 
@@ -87,7 +90,12 @@ export async function usersRoutes(fastify: FastifyInstance, { registry }: { regi
     '/users/lookup',
     {
       config: { scope: 'users:read' },
-      schema: { tags, summary: 'Find the user holding an email and/or a phone', querystring: LookupQuerySchema, response: { 200: userRef, ...errorResponses } },
+      schema: {
+        tags,
+        summary: 'Find the user holding an email and/or a phone',
+        querystring: LookupQuerySchema,
+        response: { 200: userRef, ...errorResponses },
+      },
     },
     async (request, reply) => withEtag(reply, await usersQuery.lookupUser(request.ctx, request.query)),
   );
@@ -96,7 +104,12 @@ export async function usersRoutes(fastify: FastifyInstance, { registry }: { regi
     '/users',
     {
       config: { scope: 'users:read' },
-      schema: { tags, summary: 'List and search users', querystring: UserListQuerySchema, response: { 200: UserPageSchema, ...errorResponses } },
+      schema: {
+        tags,
+        summary: 'List and search users',
+        querystring: UserListQuerySchema,
+        response: { 200: UserPageSchema, ...errorResponses },
+      },
     },
     async (request) => {
       const query = request.query as Record<string, unknown>;
@@ -110,7 +123,10 @@ export async function usersRoutes(fastify: FastifyInstance, { registry }: { regi
 
   app.get(
     '/users/:id',
-    { config: { scope: 'users:read' }, schema: { tags, summary: 'Get a user', params: UserIdParams, response: { 200: userRef, ...errorResponses } } },
+    {
+      config: { scope: 'users:read' },
+      schema: { tags, summary: 'Get a user', params: UserIdParams, response: { 200: userRef, ...errorResponses } },
+    },
     async (request, reply) => withEtag(reply, await usersQuery.getUser(request.ctx, request.params.id)),
   );
 
@@ -135,7 +151,12 @@ export async function usersRoutes(fastify: FastifyInstance, { registry }: { regi
       `/users/:id/${action}`,
       {
         config: { scope: 'users:write', idempotent: true },
-        schema: { tags, summary: `${action === 'deactivate' ? 'Deactivate' : 'Reactivate'} a user (idempotent)`, params: UserIdParams, response: { 200: userRef, ...errorResponses } },
+        schema: {
+          tags,
+          summary: `${action === 'deactivate' ? 'Deactivate' : 'Reactivate'} a user (idempotent)`,
+          params: UserIdParams,
+          response: { 200: userRef, ...errorResponses },
+        },
       },
       async (request, reply) => {
         const user =
@@ -151,7 +172,12 @@ export async function usersRoutes(fastify: FastifyInstance, { registry }: { regi
     '/users/:id',
     {
       config: { scope: 'users:erase' },
-      schema: { tags, summary: 'Erase a user’s personal data (keeps an anonymous tombstone)', params: UserIdParams, response: { 204: Type.Null(), ...errorResponses } },
+      schema: {
+        tags,
+        summary: 'Erase a user’s personal data (keeps an anonymous tombstone)',
+        params: UserIdParams,
+        response: { 204: Type.Null(), ...errorResponses },
+      },
     },
     async (request, reply) => {
       await usersLifecycle.eraseUser(request.ctx, request.params.id);

@@ -23,7 +23,9 @@ export const userInputProperties = {
   picture: Type.Optional(NullableString({ maxLength: 2048 })),
   links: Type.Optional(
     Type.Union([
-      Type.Object(Object.fromEntries(LINK_KINDS.map((k) => [k, Type.Optional(NullableString({ maxLength: 2048 }))])), { additionalProperties: false }),
+      Type.Object(Object.fromEntries(LINK_KINDS.map((k) => [k, Type.Optional(NullableString({ maxLength: 2048 }))])), {
+        additionalProperties: false,
+      }),
       Type.Null(),
     ]),
   ),

@@ -19,8 +19,8 @@ import {
   insertUser,
   insertUserIfAbsent,
   type NewUser,
-  updateUser,
   type UserWithBrands,
+  updateUser,
 } from './users.repository.ts';
 import type { UserRow } from './users.table.ts';
 import { type BrandMembership, toUserView, type UserInput, type UserView } from './users.ts';
@@ -57,7 +57,13 @@ export interface UsersService {
    * JSON merge patch; with expectedVersion, fails when the user has moved on.
    * @throws AppError USER_NOT_FOUND, PRECONDITION_FAILED, VALIDATION_FAILED, USER_*_TAKEN
    */
-  patchUser(ctx: ActorContext, id: string, input: UserInput, expectedVersion?: number, eventType?: 'user.updated' | 'attribute.set'): Promise<UserView>;
+  patchUser(
+    ctx: ActorContext,
+    id: string,
+    input: UserInput,
+    expectedVersion?: number,
+    eventType?: 'user.updated' | 'attribute.set',
+  ): Promise<UserView>;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -173,7 +173,8 @@ export function normalizeUserInput(input: UserInput, opts: { defaultCountry: str
     out.birth_date = input.birthDate;
   }
   if (input.gender !== undefined) {
-    if (input.gender !== null && !(GENDERS as readonly string[]).includes(input.gender)) fail('gender', 'invalid_enum', `must be one of ${GENDERS.join(', ')}`);
+    if (input.gender !== null && !(GENDERS as readonly string[]).includes(input.gender))
+      fail('gender', 'invalid_enum', `must be one of ${GENDERS.join(', ')}`);
     out.gender = input.gender;
   }
   if (input.country !== undefined) {
@@ -196,7 +197,8 @@ export function normalizeUserInput(input: UserInput, opts: { defaultCountry: str
     out.locale = locale;
   }
   if (input.picture !== undefined) {
-    if (input.picture !== null && (!isHttpUrl(input.picture) || input.picture.length > 2048)) fail('picture', 'invalid_url', 'must be an http(s) URL');
+    if (input.picture !== null && (!isHttpUrl(input.picture) || input.picture.length > 2048))
+      fail('picture', 'invalid_url', 'must be an http(s) URL');
     out.picture = input.picture;
   }
   if (input.score !== undefined) {
@@ -212,7 +214,8 @@ export function normalizeUserInput(input: UserInput, opts: { defaultCountry: str
   }
   if (input.sessionsLimit !== undefined) {
     const v = input.sessionsLimit;
-    if (v !== null && (!Number.isInteger(v) || v < 1 || v > 999_999)) fail('sessionsLimit', 'out_of_range', 'must be null or an integer from 1 to 999999');
+    if (v !== null && (!Number.isInteger(v) || v < 1 || v > 999_999))
+      fail('sessionsLimit', 'out_of_range', 'must be null or an integer from 1 to 999999');
     out.sessions_limit = v;
   }
   validateLinks(input.links, fail);
@@ -224,7 +227,8 @@ export function normalizeUserInput(input: UserInput, opts: { defaultCountry: str
 function validateLinks(links: UserInput['links'], fail: (f: string, c: string, m: string) => void): void {
   if (!links) return;
   for (const [kind, url] of Object.entries(links)) {
-    if (!(LINK_KINDS as readonly string[]).includes(kind)) fail(`links.${kind}`, 'unknown_field', `must be one of ${LINK_KINDS.join(', ')}`);
+    if (!(LINK_KINDS as readonly string[]).includes(kind))
+      fail(`links.${kind}`, 'unknown_field', `must be one of ${LINK_KINDS.join(', ')}`);
     else if (url !== null && !isHttpUrl(url)) fail(`links.${kind}`, 'invalid_url', 'must be an http(s) URL');
   }
 }

@@ -1,0 +1,94 @@
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { afterAll } from 'vitest';
+import { buildApp } from '../../src/app.ts';
+import { type Config, loadConfig } from '../../src/config.ts';
+import type { Clock } from '../../src/core/clock.ts';
+import { type Database, migrateToLatest, openDatabase } from '../../src/db/database.ts';
+import { createRegistry, type Registry } from '../../src/registry.ts';
+import { backend, testDatabaseUrl, testSchema } from './backend.ts';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+
+let shared: Promise<Database> | null = null;
+
+/** One database per test file (worker): in-memory PGlite, or a pool on the run's PostgreSQL schema. */
+export function testDatabase(): Promise<Database> {
+  shared ??= (async () => {
+    const database =
+      backend === 'postgres'
+        ? await openDatabase({ url: testDatabaseUrl, dataDir: null, schema: testSchema, poolSize: 60 })
+        : await openDatabase({ url: null, dataDir: null });
+    if (backend === 'pglite') await migrateToLatest(database.db);
+    afterAll(async () => {
+      await database.close();
+      shared = null;
+    });
+    return database;
+  })();
+  return shared;
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  registry: Registry;
+  config: Config;
+  /** Sends a request and parses a JSON answer. */
+  call(options: InjectOptions): Promise<LightMyRequestResponse & { body: string; json: () => any }>;
+  close(): Promise<void>;
+}
+
+/** Builds the real app on the test database. */
+export async function createTestApp(
+  options: { clock?: Clock; config?: Partial<Config>; logStream?: NodeJS.WritableStream } = {},
+): Promise<TestApp> {
+  const config: Config = { ...loadConfig({ ROSTER_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'silent' }), ...options.config };
+  const registry = await createRegistry(config, { database: await testDatabase(), migrate: false, clock: options.clock });
+  const app = await buildApp(registry, { docs: true, logStream: options.logStream });
+  await app.ready();
+  return {
+    app,
+    registry,
+    config,
+    call: (o) => app.inject(o) as never,
+    close: () => app.close(),
+  };
+}
+
+export interface TestTenant {
+  id: string;
+  slug: string;
+  /** A key with every scope. */
+  key: string;
+  auth: { authorization: string };
+}
+
+let counter = 0;
+
+/** A fresh tenant with an all-scopes key, made through the admin API. */
+export async function createTenant(t: TestApp, body: Record<string, unknown> = {}): Promise<TestTenant> {
+  const slug = `t-${process.pid}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
+  const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+  const created = await t.call({
+    method: 'POST',
+    url: '/v1/admin/tenants',
+    headers: admin,
+    payload: { slug, name: `Tenant ${slug}`, ...body },
+  });
+  if (created.statusCode !== 201) throw new Error(`tenant create failed: ${created.statusCode} ${created.body}`);
+  const tenant = created.json();
+  const key = await t.call({ method: 'POST', url: `/v1/admin/tenants/${tenant.id}/keys`, headers: admin, payload: { name: 'test' } });
+  if (key.statusCode !== 201) throw new Error(`key create failed: ${key.body}`);
+  const secret = key.json().secret as string;
+  return { id: tenant.id, slug: tenant.slug, key: secret, auth: { authorization: `Bearer ${secret}` } };
+}
+
+/** Creates a key for a tenant with the given options. */
+export async function createKey(t: TestApp, tenantId: string, body: Record<string, unknown>): Promise<string> {
+  const res = await t.call({ method: 'POST', url: `/v1/admin/tenants/${tenantId}/keys`, headers: adminAuth(), payload: body });
+  if (res.statusCode !== 201) throw new Error(`key create failed: ${res.body}`);
+  return res.json().secret;
+}
+
+export function adminAuth(): { authorization: string } {
+  return { authorization: `Bearer ${ADMIN_TOKEN}` };
+}
