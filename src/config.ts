@@ -17,6 +17,8 @@ export interface Config {
   adminToken: string | null;
   /** Size of the pg pool. */
   dbPoolSize: number;
+  /** PostgreSQL schema to use instead of the default search path (created if missing). */
+  dbSchema: string | null;
   /** Issuer used in links and docs. */
   publicUrl: string | null;
   /** Seconds an authenticated API key stays cached in a process. */
@@ -51,9 +53,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: resolve(env.ROSTER_DATA_DIR?.trim() || './data'),
     adminToken,
     dbPoolSize: intVar(env, 'ROSTER_DB_POOL_SIZE', 20, 1, 500),
+    dbSchema: schemaVar(env),
     publicUrl: env.ROSTER_PUBLIC_URL?.trim() || null,
     apiKeyCacheSeconds: intVar(env, 'ROSTER_API_KEY_CACHE_SECONDS', 5, 0, 3600),
   };
+}
+
+function schemaVar(env: NodeJS.ProcessEnv): string | null {
+  const raw = env.ROSTER_DB_SCHEMA?.trim();
+  if (!raw) return null;
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(raw)) throw new Error('ROSTER_DB_SCHEMA must be a lower-case SQL identifier');
+  return raw;
 }
 
 function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {

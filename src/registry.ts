@@ -51,7 +51,13 @@ export interface RegistryOptions {
  */
 export async function createRegistry(config: Config, options: RegistryOptions = {}): Promise<Registry> {
   const database =
-    options.database ?? (await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize }));
+    options.database ??
+    (await openDatabase({
+      url: config.databaseUrl,
+      dataDir: config.dataDir,
+      poolSize: config.dbPoolSize,
+      schema: config.dbSchema ?? undefined,
+    }));
   const { db } = database;
   if (options.migrate !== false) await migrateToLatest(db);
   const clock = options.clock ?? systemClock;

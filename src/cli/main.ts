@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { loadConfig } from '../config.ts';
+import { CLI_ACTOR } from '../core/context.ts';
 import { migrateToLatest, openDatabase } from '../db/database.ts';
 import { createRegistry, type Registry } from '../registry.ts';
 import { startServer } from '../server.ts';
@@ -51,7 +52,10 @@ tenants
   .option('--default-country <code>', 'ISO 3166-1 alpha-2')
   .action((opts: { slug: string; name: string; host: string[]; defaultCountry?: string }) =>
     withRegistry((r) =>
-      r.tenants.createTenant({ slug: opts.slug, name: opts.name, hosts: opts.host, defaultCountry: opts.defaultCountry ?? null }, 'cli'),
+      r.tenants.createTenant(
+        { slug: opts.slug, name: opts.name, hosts: opts.host, defaultCountry: opts.defaultCountry ?? null },
+        CLI_ACTOR,
+      ),
     ),
   );
 tenants.command('list').action(() => withRegistry(async (r) => (await r.tenants.listTenants({ limit: 200 })).data));
@@ -64,7 +68,7 @@ brands
   .requiredOption('--name <name>')
   .action((opts: { tenant: string; slug: string; name: string }) =>
     withRegistry(async (r) =>
-      r.brands.createBrand((await r.tenants.resolveTenant(opts.tenant)).id, { slug: opts.slug, name: opts.name }, 'cli'),
+      r.brands.createBrand((await r.tenants.resolveTenant(opts.tenant)).id, { slug: opts.slug, name: opts.name }, CLI_ACTOR),
     ),
   );
 
@@ -82,7 +86,7 @@ keys
         ?.split(',')
         .map((s) => s.trim())
         .filter(Boolean);
-      return r.apiKeys.createKey(tenant.id, { name: opts.name, brand: opts.brand, scopes }, 'cli');
+      return r.apiKeys.createKey(tenant.id, { name: opts.name, brand: opts.brand, scopes }, CLI_ACTOR);
     }),
   );
 keys
@@ -90,7 +94,7 @@ keys
   .requiredOption('--tenant <slug>', 'tenant slug or id')
   .argument('<keyId>')
   .action((keyId: string, opts: { tenant: string }) =>
-    withRegistry(async (r) => r.apiKeys.revokeKey((await r.tenants.resolveTenant(opts.tenant)).id, keyId, 'cli')),
+    withRegistry(async (r) => r.apiKeys.revokeKey((await r.tenants.resolveTenant(opts.tenant)).id, keyId, CLI_ACTOR)),
   );
 keys
   .command('list')

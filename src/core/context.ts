@@ -12,7 +12,15 @@ export interface ActorContext {
   requestId: string | null;
 }
 
+/** Who performs a platform-level action: the admin API (with its request id) or the CLI. */
+export interface PlatformActor {
+  actor: 'admin' | 'cli';
+  requestId: string | null;
+}
+
+export const CLI_ACTOR: PlatformActor = { actor: 'cli', requestId: null };
+
 /** A context for platform-level actions (admin API, CLI). */
-export function platformContext(tenantId: string, actor: 'admin' | 'cli', requestId: string | null = null): ActorContext {
-  return { tenantId, actor, brand: null, scopes: null, source: null, requestId };
+export function platformContext(tenantId: string, by: PlatformActor): ActorContext {
+  return { tenantId, actor: by.actor, brand: null, scopes: null, source: null, requestId: by.requestId };
 }

@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import type { PlatformActor } from '../../core/context.ts';
 import { errorResponses } from '../../http/common.schemas.ts';
 import type { Registry } from '../../registry.ts';
 import { SCOPES } from '../api-keys/api-keys.ts';
@@ -55,6 +56,8 @@ const KeySchema = Type.Object({
 });
 const TenantParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
+const by = (request: { id: string }): PlatformActor => ({ actor: 'admin', requestId: String(request.id) });
+
 /** Platform administration: tenants, brands, API keys. Authorized by the admin token. */
 export async function adminRoutes(fastify: FastifyInstance, { registry }: { registry: Registry }): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -73,7 +76,7 @@ export async function adminRoutes(fastify: FastifyInstance, { registry }: { regi
         response: { 201: TenantSchema, ...errorResponses },
       },
     },
-    async (request, reply) => reply.code(201).send(await tenants.createTenant(request.body, 'admin')),
+    async (request, reply) => reply.code(201).send(await tenants.createTenant(request.body, by(request))),
   );
 
   app.get(
@@ -117,7 +120,7 @@ export async function adminRoutes(fastify: FastifyInstance, { registry }: { regi
         response: { 200: TenantSchema, ...errorResponses },
       },
     },
-    async (request) => tenants.patchTenant(request.params.id, request.body, 'admin'),
+    async (request) => tenants.patchTenant(request.params.id, request.body, by(request)),
   );
 
   app.post(
@@ -141,7 +144,7 @@ export async function adminRoutes(fastify: FastifyInstance, { registry }: { regi
     },
     async (request, reply) => {
       const tenant = await tenants.resolveTenant(request.params.id);
-      return reply.code(201).send(await brands.createBrand(tenant.id, request.body, 'admin'));
+      return reply.code(201).send(await brands.createBrand(tenant.id, request.body, by(request)));
     },
   );
 
@@ -181,7 +184,7 @@ export async function adminRoutes(fastify: FastifyInstance, { registry }: { regi
     async (request, reply) => {
       const tenant = await tenants.resolveTenant(request.params.id);
       reply.header('cache-control', 'no-store');
-      return reply.code(201).send(await apiKeys.createKey(tenant.id, request.body, 'admin'));
+      return reply.code(201).send(await apiKeys.createKey(tenant.id, request.body, by(request)));
     },
   );
 
@@ -210,6 +213,6 @@ export async function adminRoutes(fastify: FastifyInstance, { registry }: { regi
         response: { 200: KeySchema, ...errorResponses },
       },
     },
-    async (request) => apiKeys.revokeKey((await tenants.resolveTenant(request.params.id)).id, request.params.keyId, 'admin'),
+    async (request) => apiKeys.revokeKey((await tenants.resolveTenant(request.params.id)).id, request.params.keyId, by(request)),
   );
 }

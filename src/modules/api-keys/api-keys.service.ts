@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.ts';
-import { platformContext } from '../../core/context.ts';
+import { type PlatformActor, platformContext } from '../../core/context.ts';
 import { AppError, type FieldError } from '../../core/errors.ts';
 import type { Ids } from '../../core/ids.ts';
 import { secretMatches, sha256 } from '../../core/secrets.ts';
@@ -21,10 +21,10 @@ export interface ApiKeysService {
   createKey(
     tenantId: string,
     input: { name: string; brand?: string; scopes?: string[] },
-    actor: 'admin' | 'cli',
+    actor: PlatformActor,
   ): Promise<ApiKeyView & { secret: string }>;
   /** @throws AppError API_KEY_NOT_FOUND */
-  revokeKey(tenantId: string, keyId: string, actor: 'admin' | 'cli'): Promise<ApiKeyView>;
+  revokeKey(tenantId: string, keyId: string, actor: PlatformActor): Promise<ApiKeyView>;
   listKeys(tenantId: string): Promise<ApiKeyView[]>;
   /** The key behind a presented secret, or null when it is unknown, revoked or malformed. */
   authenticate(secret: string): Promise<AuthenticatedKey | null>;

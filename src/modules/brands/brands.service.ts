@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.ts';
-import { platformContext } from '../../core/context.ts';
+import { type PlatformActor, platformContext } from '../../core/context.ts';
 import { AppError, invalidField } from '../../core/errors.ts';
 import type { Ids } from '../../core/ids.ts';
 import { uniqueViolation } from '../../db/errors.ts';
@@ -23,7 +23,7 @@ export interface BrandView {
 
 export interface BrandsService {
   /** @throws AppError VALIDATION_FAILED, BRAND_SLUG_TAKEN */
-  createBrand(tenantId: string, input: { slug: string; name: string; codes?: TenantCodes }, actor: 'admin' | 'cli'): Promise<BrandView>;
+  createBrand(tenantId: string, input: { slug: string; name: string; codes?: TenantCodes }, actor: PlatformActor): Promise<BrandView>;
   listBrands(tenantId: string): Promise<BrandView[]>;
   /** @throws AppError BRAND_NOT_FOUND */
   requireBrand(tenantId: string, slug: string): Promise<BrandRow>;

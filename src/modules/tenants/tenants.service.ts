@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.ts';
-import { platformContext } from '../../core/context.ts';
+import { type PlatformActor, platformContext } from '../../core/context.ts';
 import { decodeCursor, encodeCursor } from '../../core/cursor.ts';
 import { AppError, invalidField } from '../../core/errors.ts';
 import type { Ids } from '../../core/ids.ts';
@@ -14,13 +14,13 @@ import { normalizeTenantInput, type TenantInput, type TenantView, toTenantView }
 
 export interface TenantsService {
   /** @throws AppError VALIDATION_FAILED, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN */
-  createTenant(input: TenantInput & { slug: string; name: string }, actor: 'admin' | 'cli'): Promise<TenantView>;
+  createTenant(input: TenantInput & { slug: string; name: string }, actor: PlatformActor): Promise<TenantView>;
   /** @throws AppError TENANT_NOT_FOUND */
   getTenant(id: string): Promise<TenantView>;
   /** Finds a tenant by id or slug. @throws AppError TENANT_NOT_FOUND */
   resolveTenant(idOrSlug: string): Promise<TenantRow>;
   /** @throws AppError TENANT_NOT_FOUND, VALIDATION_FAILED, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN */
-  patchTenant(id: string, input: TenantInput, actor: 'admin' | 'cli'): Promise<TenantView>;
+  patchTenant(id: string, input: TenantInput, actor: PlatformActor): Promise<TenantView>;
   /** @throws AppError INVALID_PARAMETER for a malformed cursor */
   listTenants(query: { cursor?: string; limit?: number }): Promise<{ data: TenantView[]; nextCursor: string | null }>;
   /** The tenant row for request-time use (country, currency, freeform flag), cached briefly. */
