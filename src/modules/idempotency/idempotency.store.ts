@@ -4,6 +4,8 @@ import type { DB } from '../../db/schema.ts';
 
 /** How long a stored response is replayed. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+/** A reservation with no response after this long belongs to a request that died; it may be retried. */
+export const ABANDONED_AFTER_MS = 60 * 1000;
 
 export type Reservation =
   | { kind: 'reserved' }
@@ -29,7 +31,12 @@ export function createIdempotencyStore(deps: { db: Kysely<DB>; clock: Clock }): 
         .deleteFrom('idempotency_keys')
         .where('tenant_id', '=', tenantId)
         .where('key', '=', key)
-        .where('created_at', '<', new Date(now.getTime() - IDEMPOTENCY_TTL_MS))
+        .where((eb) =>
+          eb.or([
+            eb('created_at', '<', new Date(now.getTime() - IDEMPOTENCY_TTL_MS)),
+            eb.and([eb('status_code', 'is', null), eb('created_at', '<', new Date(now.getTime() - ABANDONED_AFTER_MS))]),
+          ]),
+        )
         .execute();
       const inserted = await db
         .insertInto('idempotency_keys')

@@ -40,9 +40,9 @@ export function createTenantsService(deps: { db: Kysely<DB>; clock: Clock; ids: 
     throw error;
   }
 
-  async function requireTenant(id: string): Promise<TenantRow> {
-    const row = UUID.test(id) ? await findTenantById(db, id) : undefined;
-    if (!row) throw new AppError('TENANT_NOT_FOUND', 'Tenant not found', { tenant: id });
+  async function requireTenant(idOrSlug: string): Promise<TenantRow> {
+    const row = UUID.test(idOrSlug) ? await findTenantById(db, idOrSlug) : await findTenantBySlug(db, idOrSlug);
+    if (!row) throw new AppError('TENANT_NOT_FOUND', 'Tenant not found', { tenant: idOrSlug });
     return row;
   }
 
@@ -80,14 +80,11 @@ export function createTenantsService(deps: { db: Kysely<DB>; clock: Clock; ids: 
       return toTenantView(await requireTenant(id));
     },
 
-    async resolveTenant(idOrSlug) {
-      const row = UUID.test(idOrSlug) ? await findTenantById(db, idOrSlug) : await findTenantBySlug(db, idOrSlug);
-      if (!row) throw new AppError('TENANT_NOT_FOUND', 'Tenant not found', { tenant: idOrSlug });
-      return row;
-    },
+    resolveTenant: requireTenant,
 
-    async patchTenant(id, input, actor) {
-      const before = await requireTenant(id);
+    async patchTenant(idOrSlug, input, actor) {
+      const before = await requireTenant(idOrSlug);
+      const id = before.id;
       const values = normalizeTenantInput(input);
       try {
         const row = await inTransaction(db, async (trx) => {
