@@ -19,6 +19,8 @@ export interface Config {
   dbPoolSize: number;
   /** PostgreSQL schema to use instead of the default search path (created if missing). */
   dbSchema: string | null;
+  /** Named prepared statements on PostgreSQL (off for poolers that do not support them). */
+  dbPreparedStatements: boolean;
   /** Issuer used in links and docs. */
   publicUrl: string | null;
   /** Seconds an authenticated API key stays cached in a process. */
@@ -54,6 +56,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminToken,
     dbPoolSize: intVar(env, 'ROSTER_DB_POOL_SIZE', 20, 1, 500),
     dbSchema: schemaVar(env),
+    dbPreparedStatements: onOffVar(env, 'ROSTER_DB_PREPARED_STATEMENTS', true),
     publicUrl: env.ROSTER_PUBLIC_URL?.trim() || null,
     apiKeyCacheSeconds: intVar(env, 'ROSTER_API_KEY_CACHE_SECONDS', 5, 0, 3600),
   };
@@ -64,6 +67,14 @@ function schemaVar(env: NodeJS.ProcessEnv): string | null {
   if (!raw) return null;
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(raw)) throw new Error('ROSTER_DB_SCHEMA must be a lower-case SQL identifier');
   return raw;
+}
+
+function onOffVar(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (!raw) return fallback;
+  if (['on', 'true', '1'].includes(raw)) return true;
+  if (['off', 'false', '0'].includes(raw)) return false;
+  throw new Error(`${name} must be on or off`);
 }
 
 function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {

@@ -57,6 +57,7 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
       dataDir: config.dataDir,
       poolSize: config.dbPoolSize,
       schema: config.dbSchema ?? undefined,
+      preparedStatements: config.dbPreparedStatements,
     }));
   const { db } = database;
   if (options.migrate !== false) await migrateToLatest(db);

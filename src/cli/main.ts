@@ -34,7 +34,7 @@ program
   .description('apply pending database migrations')
   .action(async () => {
     const config = loadConfig();
-    const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+    const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, schema: config.dbSchema ?? undefined });
     try {
       const applied = await migrateToLatest(database.db);
       process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'up to date\n');

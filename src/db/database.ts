@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
+import { type DatabaseIntrospector, Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import { migrations } from './migrations/index.ts';
+import { PreparingClient } from './prepared.ts';
 import type { DB } from './schema.ts';
 
 export type { DB };
@@ -24,6 +25,8 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** PostgreSQL schema to use (created if missing); tests and the bench use their own. */
   schema?: string;
+  /** Run parameterized statements as named prepared statements (default true); see prepared.ts. */
+  preparedStatements?: boolean;
 }
 
 // Dates come back as strings so the API controls their format; bigint counts as numbers.
@@ -41,6 +44,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     const pool = new pg.Pool({
       connectionString: options.url,
       max: options.poolSize ?? 20,
+      Client: options.preparedStatements === false ? pg.Client : PreparingClient,
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
     });
     if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
@@ -61,15 +65,49 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
  * @throws when a migration fails; nothing after it is applied.
  */
 export async function migrateToLatest(db: Kysely<DB>): Promise<string[]> {
+  // Kysely looks for its migration tables in every schema unless told which: name the current one, so a
+  // database holding several Roster schemas (tests, bench) does not mistake another schema's tables for ours.
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  const schema = rows[0]?.schema ?? 'public';
+  // Its introspector also reads every schema's catalog, and fails when another schema is dropped meanwhile
+  // (parallel test runs): let it see only ours.
+  const introspection = schemaIntrospector(db, schema);
+  const scoped = new Proxy(db, {
+    get(target, prop) {
+      if (prop === 'introspection') return introspection;
+      const value = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
   const migrator = new Migrator({
-    db,
+    db: scoped,
     provider: { getMigrations: async () => migrations },
     migrationTableName: 'roster_migrations',
     migrationLockTableName: 'roster_migrations_lock',
+    migrationTableSchema: schema,
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error;
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Lists one schema's tables by name (all the migrator asks), touching no other schema. */
+function schemaIntrospector(db: Kysely<DB>, schema: string): DatabaseIntrospector {
+  const getTables = async () => {
+    const { rows } = await sql<{ name: string }>`
+      select c.relname as name from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = ${schema} and c.relkind in ('r', 'p', 'v')`.execute(db);
+    return rows.map((r) => ({ name: r.name, schema, isView: false, columns: [] }));
+  };
+  return {
+    async getSchemas() {
+      const { rows } = await sql<{ name: string }>`
+        select nspname as name from pg_catalog.pg_namespace where nspname = ${schema}`.execute(db);
+      return rows;
+    },
+    getTables,
+    getMetadata: async () => ({ tables: await getTables() }),
+  };
 }
 
 /** True when the database answers a trivial query. */

@@ -23,7 +23,8 @@ declare module 'fastify' {
 export function presentedCredential(request: FastifyRequest): string | null {
   const header = request.headers.authorization;
   if (!header) return null;
-  const match = /^(?:Bearer|Token)\s+(\S+)\s*$/i.exec(header);
+  // Anything after the scheme is the credential, so a malformed key is reported as an invalid key.
+  const match = /^(?:Bearer|Token)\s+(\S.*?)\s*$/i.exec(header);
   return match ? match[1] : null;
 }
 

@@ -19,8 +19,14 @@ const REPLAYED_HEADERS = ['etag', 'location', 'content-type'];
 export function registerIdempotency(app: FastifyInstance, registry: Registry): void {
   app.decorateRequest('idempotencyKey', null);
 
-  app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
-    if (!request.routeOptions.config.idempotent) return;
+  // Hooked on the idempotent routes only: the others pay nothing for it.
+  app.addHook('onRoute', (route) => {
+    if (!route.config?.idempotent) return;
+    route.preHandler = [...hooksOf(route.preHandler), reserve];
+    route.onSend = [...hooksOf(route.onSend), complete];
+  });
+
+  async function reserve(request: FastifyRequest, reply: FastifyReply) {
     const raw = request.headers['idempotency-key'];
     if (raw === undefined) return;
     if (typeof raw !== 'string' || !KEY.test(raw)) {
@@ -37,9 +43,9 @@ export function registerIdempotency(app: FastifyInstance, registry: Registry): v
       return reply.send(result.body);
     }
     request.idempotencyKey = raw;
-  });
+  }
 
-  app.addHook('onSend', async (request, reply, payload) => {
+  async function complete(request: FastifyRequest, reply: FastifyReply, payload: unknown) {
     const key = request.idempotencyKey;
     if (!key || reply.getHeader('idempotent-replayed')) return payload;
     request.idempotencyKey = null;
@@ -62,5 +68,9 @@ export function registerIdempotency(app: FastifyInstance, registry: Registry): v
     }
     await registry.idempotency.complete(request.ctx.tenantId, key, reply.statusCode, body, headers);
     return payload;
-  });
+  }
+}
+
+function hooksOf<T>(hooks: T | T[] | undefined): T[] {
+  return hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks];
 }

@@ -18,12 +18,14 @@ export function loggerOptions(level: LogLevel): FastifyServerOptions['logger'] {
         '*.token',
         '*.refreshToken',
         '*.accessToken',
+        // Database errors carry the failed statement's parameters: personal data, digests.
+        'err.params',
       ],
       censor: '[redacted]',
     },
     serializers: {
-      req(request: { method: string; url: string; id: string }) {
-        return { method: request.method, url: request.url.split('?')[0], id: request.id };
+      req(request: { method?: string; url?: string; id?: string }) {
+        return { method: request.method, url: request.url?.split('?')[0], id: request.id };
       },
     },
   };

@@ -16,7 +16,7 @@ export function testDatabase(): Promise<Database> {
   shared ??= (async () => {
     const database =
       backend === 'postgres'
-        ? await openDatabase({ url: testDatabaseUrl, dataDir: null, schema: testSchema, poolSize: 60 })
+        ? await openDatabase({ url: testDatabaseUrl, dataDir: null, schema: testSchema, poolSize: 25 })
         : await openDatabase({ url: null, dataDir: null });
     if (backend === 'pglite') await migrateToLatest(database.db);
     afterAll(async () => {

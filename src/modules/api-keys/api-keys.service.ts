@@ -60,16 +60,26 @@ export function createApiKeysService(deps: {
     };
   }
 
+  // Requests arriving together when an entry expires share one database read.
+  const loading = new Map<string, Promise<ApiKeyWithBrand | undefined>>();
+
   async function loadByPrefix(prefix: string): Promise<ApiKeyWithBrand | undefined> {
-    const now = Date.now();
     const hit = cache.get(prefix);
-    if (hit && hit.expires > now) return hit.row;
-    const row = await findApiKeyByPrefix(db, prefix);
-    if (row && deps.cacheSeconds > 0) {
-      if (cache.size > 10_000) cache.clear();
-      cache.set(prefix, { row, expires: now + deps.cacheSeconds * 1000 });
+    if (hit && hit.expires > Date.now()) return hit.row;
+    let pending = loading.get(prefix);
+    if (!pending) {
+      pending = findApiKeyByPrefix(db, prefix)
+        .then((row) => {
+          if (row && deps.cacheSeconds > 0) {
+            if (cache.size > 10_000) cache.clear();
+            cache.set(prefix, { row, expires: Date.now() + deps.cacheSeconds * 1000 });
+          }
+          return row;
+        })
+        .finally(() => loading.delete(prefix));
+      loading.set(prefix, pending);
     }
-    return row;
+    return pending;
   }
 
   function touch(row: ApiKeyRow): void {

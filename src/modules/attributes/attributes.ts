@@ -86,7 +86,8 @@ export function checkAttributeValues(
     if (!ATTRIBUTE_NAME.test(name)) {
       errors.push({ field, code: 'invalid_name', message: 'attribute names are letters, digits and underscores' });
     } else if (!def) {
-      if (!allowFreeform) errors.push({ field, code: 'ATTRIBUTE_NOT_DEFINED', message: 'is not a defined attribute' });
+      // null only removes a value: allowed even when freeform attributes no longer are.
+      if (!allowFreeform && value !== null) errors.push({ field, code: 'ATTRIBUTE_NOT_DEFINED', message: 'is not a defined attribute' });
     } else if (value !== null && !valueMatchesType(def.type as AttributeType, value)) {
       errors.push({ field, code: 'ATTRIBUTE_TYPE_MISMATCH', message: `must be a ${def.type}` });
     }

@@ -21,25 +21,28 @@ export interface EventFilter {
   limit: number;
 }
 
+/** The stored columns of an event. */
+export function eventValues(tenantId: string, e: NewEvent) {
+  return {
+    id: e.id,
+    tenant_id: tenantId,
+    type: e.type,
+    user_id: e.userId,
+    actor: e.actor,
+    source: e.source,
+    request_id: e.requestId,
+    changes: e.changes ? JSON.stringify(e.changes) : null,
+    data: e.data ? JSON.stringify(e.data) : null,
+    created_at: e.createdAt,
+  };
+}
+
 /** Appends events; call inside the transaction of the change they record. */
 export async function insertEvents(db: Kysely<DB>, tenantId: string, events: NewEvent[]): Promise<void> {
   if (events.length === 0) return;
   await db
     .insertInto('events')
-    .values(
-      events.map((e) => ({
-        id: e.id,
-        tenant_id: tenantId,
-        type: e.type,
-        user_id: e.userId,
-        actor: e.actor,
-        source: e.source,
-        request_id: e.requestId,
-        changes: e.changes ? JSON.stringify(e.changes) : null,
-        data: e.data ? JSON.stringify(e.data) : null,
-        created_at: e.createdAt,
-      })),
-    )
+    .values(events.map((e) => eventValues(tenantId, e)))
     .execute();
 }
 

@@ -5,7 +5,7 @@ import { decodeCursor, encodeCursor } from '../../core/cursor.ts';
 import { invalidField } from '../../core/errors.ts';
 import type { Ids } from '../../core/ids.ts';
 import type { DB } from '../../db/schema.ts';
-import { insertEvents, listEvents } from './events.repository.ts';
+import { insertEvents, listEvents, type NewEvent } from './events.repository.ts';
 import type { EventRow } from './events.table.ts';
 
 export type Changes = Record<string, { before: unknown; after: unknown }>;
@@ -47,6 +47,8 @@ export function redactChanges(changes: Changes): Changes {
 export interface EventsService {
   /** Writes events in the caller's transaction. */
   record(trx: Kysely<DB>, ctx: ActorContext, ...events: EventInput[]): Promise<void>;
+  /** The rows record() would write, for a repository that writes them in the same statement as the change. */
+  rows(ctx: ActorContext, ...events: EventInput[]): NewEvent[];
   /**
    * Pages a tenant's events in order.
    * @throws AppError INVALID_PARAMETER for a malformed cursor.
@@ -58,25 +60,26 @@ export interface EventsService {
 }
 
 export function createEventsService(deps: { db: Kysely<DB>; clock: Clock; ids: Ids }): EventsService {
+  function rows(ctx: ActorContext, events: EventInput[]): NewEvent[] {
+    const now = deps.clock.now();
+    return events.map((e) => ({
+      id: deps.ids.uuid(),
+      type: e.type,
+      userId: e.userId ?? null,
+      actor: ctx.actor,
+      source: ctx.source,
+      requestId: ctx.requestId,
+      changes: e.changes ? redactChanges(e.changes) : null,
+      data: e.data ?? null,
+      createdAt: now,
+    }));
+  }
+
   return {
     async record(trx, ctx, ...events) {
-      const now = deps.clock.now();
-      await insertEvents(
-        trx,
-        ctx.tenantId,
-        events.map((e) => ({
-          id: deps.ids.uuid(),
-          type: e.type,
-          userId: e.userId ?? null,
-          actor: ctx.actor,
-          source: ctx.source,
-          requestId: ctx.requestId,
-          changes: e.changes ? redactChanges(e.changes) : null,
-          data: e.data ?? null,
-          createdAt: now,
-        })),
-      );
+      await insertEvents(trx, ctx.tenantId, rows(ctx, events));
     },
+    rows: (ctx, ...events) => rows(ctx, events),
     async list(ctx, query) {
       const limit = query.limit ?? 100;
       let afterSeq = 0;

@@ -7,6 +7,7 @@ import type { DB } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import { replaceUniqueValues } from '../attributes/attributes.repository.ts';
 import type { AttributesService } from '../attributes/attributes.service.ts';
+import type { AttributeDefinitionRow } from '../attributes/attributes.table.ts';
 import { insertMembership } from '../brands/brands.repository.ts';
 import type { EventsService } from '../events/events.service.ts';
 import type { TenantsService } from '../tenants/tenants.service.ts';
@@ -14,13 +15,16 @@ import type { TenantRow } from '../tenants/tenants.table.ts';
 import { toUserConflict } from './users.conflicts.ts';
 import {
   findUserByExternalId,
+  findUserById,
   findUserByIdForUpdate,
   findUsersByEmailOrPhone,
   insertUser,
   insertUserIfAbsent,
+  insertUserIfAbsentWithEvents,
   type NewUser,
   type UserWithBrands,
   updateUser,
+  updateUserAtVersionWithEvents,
 } from './users.repository.ts';
 import type { UserRow } from './users.table.ts';
 import { type BrandMembership, toUserView, type UserInput, type UserView } from './users.ts';
@@ -82,12 +86,22 @@ export function createUsersService(deps: UsersDeps): UsersService {
     return tenant;
   }
 
-  async function plan(ctx: ActorContext, input: UserInput, existing: UserRow | null): Promise<WritePlan> {
-    const [tenant, definitions] = await Promise.all([
+  type PlanContext = [TenantRow, Map<string, AttributeDefinitionRow>];
+
+  /** What planning reads besides the user. Read it before a transaction: PGlite has one connection, `db` would wait forever. */
+  async function planContext(ctx: ActorContext, input: UserInput): Promise<PlanContext> {
+    return Promise.all([
       tenantOf(ctx),
-      input.attributes ? deps.attributes.definitionsOf(ctx.tenantId) : Promise.resolve(new Map()),
+      input.attributes !== undefined ? deps.attributes.definitionsOf(ctx.tenantId) : Promise.resolve(new Map()),
     ]);
+  }
+
+  function planWith([tenant, definitions]: PlanContext, ctx: ActorContext, input: UserInput, existing: UserRow | null): WritePlan {
     return planUserWrite(ctx, input, existing, tenant, definitions, clock.now().toISOString().slice(0, 10));
+  }
+
+  async function plan(ctx: ActorContext, input: UserInput, existing: UserRow | null): Promise<WritePlan> {
+    return planWith(await planContext(ctx, input), ctx, input, existing);
   }
 
   function newUser(p: WritePlan): NewUser {
@@ -111,6 +125,24 @@ export function createUsersService(deps: UsersDeps): UsersService {
     return toUserView(row, joined ? [joined] : []);
   }
 
+  /**
+   * Creates the planned user unless one of its unique identifiers is taken (null then). A user without side
+   * rows (unique attribute values, a brand to join) is written with its event in one statement, which is
+   * atomic on its own: two round trips fewer than a transaction, on the hot find-or-create path.
+   */
+  async function createIfAbsent(ctx: ActorContext, p: WritePlan): Promise<UserView | null> {
+    const user = newUser(p);
+    if (p.uniqueValues.length === 0 && !ctx.brand) {
+      const created = events.rows(ctx, { type: 'user.created', userId: user.id, changes: p.changes });
+      const row = await insertUserIfAbsentWithEvents(db, ctx.tenantId, user, created);
+      return row ? toUserView(row, []) : null;
+    }
+    return inTransaction(db, async (trx) => {
+      const row = await insertUserIfAbsent(trx, ctx.tenantId, user);
+      return row ? afterInsert(trx, ctx, row, p) : null;
+    });
+  }
+
   /** A brand-bound key makes every user it creates or finds a member of its brand; returns a new membership. */
   async function joinCallerBrand(trx: Kysely<DB>, ctx: ActorContext, userId: string): Promise<BrandMembership | null> {
     if (!ctx.brand) return null;
@@ -121,10 +153,28 @@ export function createUsersService(deps: UsersDeps): UsersService {
   }
 
   async function withCallerBrand(ctx: ActorContext, user: UserWithBrands): Promise<UserView> {
+    return joinedCallerBrand(ctx, toUserView(user, user.brands));
+  }
+
+  /**
+   * Joins a found user to the caller's brand in a transaction of its own: never inside one that holds the
+   * user's row lock, as the membership's foreign-key check waits for that lock (a deadlock with a parallel join).
+   */
+  async function joinedCallerBrand(ctx: ActorContext, view: UserView): Promise<UserView> {
     const brand = ctx.brand;
-    if (!brand || user.brands.some((b) => b.slug === brand.slug)) return toUserView(user, user.brands);
-    const joined = await inTransaction(db, (trx) => joinCallerBrand(trx, ctx, user.id));
-    return toUserView(user, joined ? [...user.brands, joined] : user.brands);
+    if (!brand || view.brands.some((b) => b.slug === brand.slug)) return view;
+    const joined = await inTransaction(db, (trx) => joinCallerBrand(trx, ctx, view.id));
+    if (joined) return { ...view, brands: [...view.brands, joined] };
+    // A concurrent request joined the user to the brand first (our insert waited for it): show that membership.
+    const current = await findUserById(db, ctx.tenantId, view.id);
+    return current ? toUserView(current, current.brands) : view;
+  }
+
+  /** Applies a plan made against `existing` if the user is still at that version; null when it is not. */
+  async function updateAtVersion(ctx: ActorContext, existing: UserWithBrands, p: WritePlan): Promise<UserView | null> {
+    const changed = events.rows(ctx, { type: 'user.updated', userId: existing.id, changes: p.changes });
+    const row = await updateUserAtVersionWithEvents(db, ctx.tenantId, existing.id, existing.version, p.update, clock.now(), changed);
+    return row ? toUserView(row, row.brands) : null;
   }
 
   async function applyPlan(
@@ -168,11 +218,8 @@ export function createUsersService(deps: UsersDeps): UsersService {
         }
         if (found[0]) return { created: false, user: await withCallerBrand(ctx, found[0]) };
         try {
-          const user = await inTransaction(db, async (trx) => {
-            // DO NOTHING waits for a concurrent insert of the same email or phone, then yields; we re-read.
-            const row = await insertUserIfAbsent(trx, ctx.tenantId, newUser(p));
-            return row ? afterInsert(trx, ctx, row, p) : null;
-          });
+          // DO NOTHING waits for a concurrent insert of the same email or phone, then yields; we re-read.
+          const user = await createIfAbsent(ctx, p);
           if (user) return { created: true, user };
         } catch (error) {
           throw await toUserConflict(db, ctx.tenantId, p, error);
@@ -187,15 +234,21 @@ export function createUsersService(deps: UsersDeps): UsersService {
       for (let attempt = 0; attempt < 3; attempt++) {
         const existing = await findUserByExternalId(db, ctx.tenantId, externalId.trim());
         if (existing) {
-          const p = await plan(ctx, merged, existing);
+          const loaded = await planContext(ctx, merged);
+          const p = planWith(loaded, ctx, merged, existing);
           if (isNoop(p)) return { created: false, user: await withCallerBrand(ctx, existing) };
           try {
+            // Fast path: one statement that applies the plan only if the user is still the version it was
+            // planned against. When it has moved on (or has unique values to index), lock, re-plan and write.
+            const fast = p.uniqueValues.length === 0 ? await updateAtVersion(ctx, existing, p) : null;
+            if (fast) return { created: false, user: await joinedCallerBrand(ctx, fast) };
             const user = await inTransaction(db, async (trx) => {
               const locked = await findUserByIdForUpdate(trx, ctx.tenantId, existing.id);
               if (!locked || locked.external_id !== existing.external_id) return null;
-              return applyPlan(trx, ctx, locked, await plan(ctx, merged, locked));
+              return applyPlan(trx, ctx, locked, planWith(loaded, ctx, merged, locked));
             });
-            if (user) return { created: false, user };
+            // Found through a brand key: the user joins that brand, as on every other path.
+            if (user) return { created: false, user: await joinedCallerBrand(ctx, user) };
             continue;
           } catch (error) {
             throw await toUserConflict(db, ctx.tenantId, p, error);
@@ -203,10 +256,7 @@ export function createUsersService(deps: UsersDeps): UsersService {
         }
         const p = await plan(ctx, merged, null);
         try {
-          const user = await inTransaction(db, async (trx) => {
-            const row = await insertUserIfAbsent(trx, ctx.tenantId, newUser(p));
-            return row ? afterInsert(trx, ctx, row, p) : null;
-          });
+          const user = await createIfAbsent(ctx, p);
           if (user) return { created: true, user };
         } catch (error) {
           throw await toUserConflict(db, ctx.tenantId, p, error);
@@ -222,6 +272,7 @@ export function createUsersService(deps: UsersDeps): UsersService {
     async patchUser(ctx, id, input, expectedVersion, eventType) {
       if (!isUserId(id)) throw new AppError('USER_NOT_FOUND', 'User not found', { id });
       let p: WritePlan | null = null;
+      const loaded = await planContext(ctx, input);
       try {
         return await inTransaction(db, async (trx) => {
           const existing = await findUserByIdForUpdate(trx, ctx.tenantId, id);
@@ -229,7 +280,7 @@ export function createUsersService(deps: UsersDeps): UsersService {
           if (expectedVersion !== undefined && existing.version !== expectedVersion) {
             throw new AppError('PRECONDITION_FAILED', 'The user has changed since that version', { currentVersion: existing.version });
           }
-          p = await plan(ctx, input, existing);
+          p = planWith(loaded, ctx, input, existing);
           const u = { ...existing, ...p.update };
           if (!u.email && !u.phone && !u.external_id) throw identifierRequired(['email', 'phone', 'externalId']);
           return applyPlan(trx, ctx, existing, p, eventType);

@@ -102,6 +102,19 @@ const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const CONSENT_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 const timezones = new Set(Intl.supportedValuesOf('timeZone'));
 timezones.add('UTC');
+const TIMEZONE_ID = /^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+){0,2}$/;
+
+/** True for an IANA time zone id, including links ICU does not list as canonical (Asia/Kolkata, Europe/Kyiv). */
+function isTimeZone(value: string): boolean {
+  if (timezones.has(value)) return true;
+  if (!TIMEZONE_ID.test(value)) return false;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Trims and lower-cases an email; null when it is not a valid address. */
 export function normalizeEmail(raw: string): string | null {
@@ -182,7 +195,7 @@ export function normalizeUserInput(input: UserInput, opts: { defaultCountry: str
     out.country = input.country?.toUpperCase() ?? null;
   }
   if (input.timezone !== undefined) {
-    if (input.timezone !== null && !timezones.has(input.timezone)) fail('timezone', 'invalid_timezone', 'must be an IANA time zone');
+    if (input.timezone !== null && !isTimeZone(input.timezone)) fail('timezone', 'invalid_timezone', 'must be an IANA time zone');
     out.timezone = input.timezone;
   }
   if (input.locale !== undefined) {

@@ -87,7 +87,9 @@ export function planUserWrite(
   const uniqueValues: WritePlan['uniqueValues'] = [];
   const beforeAttributes = existing?.attributes ?? {};
   const attributes = mergeObject<unknown>(beforeAttributes, input.attributes);
-  for (const name of Object.keys(input.attributes ?? {})) {
+  // `attributes: null` clears them all: every held attribute changes.
+  const touched = input.attributes === null ? Object.keys(beforeAttributes) : Object.keys(input.attributes ?? {});
+  for (const name of touched) {
     if (same(beforeAttributes[name], attributes[name])) continue;
     changes[`attributes.${name}`] = { before: beforeAttributes[name] ?? null, after: attributes[name] ?? null };
     if (definitions.get(name)?.is_unique) {
