@@ -63,9 +63,13 @@ describe('PUT and DELETE /v1/users/{id}/brands/{slug}', () => {
     const joinedAt = first.json().brands[0].joinedAt;
     expect(Number.isNaN(Date.parse(joinedAt))).toBe(false);
 
+    // Memberships are part of the user: joining moves the version and the ETag on; a repeat does not.
+    expect(first.json().version).toBe(user.version + 1);
+    expect(first.headers.etag).toBe(`"${user.version + 1}"`);
     const again = await join(tenant, user.id, 'alpha');
     expect(again.statusCode).toBe(200);
     expect(again.json().brands).toEqual([{ slug: 'alpha', joinedAt }]);
+    expect(again.json().version).toBe(user.version + 1);
 
     expect((await join(tenant, user.id, 'beta')).statusCode).toBe(201);
     const got = await t.call({ method: 'GET', url: `/v1/users/${user.id}`, headers: tenant.auth });
@@ -78,8 +82,10 @@ describe('PUT and DELETE /v1/users/{id}/brands/{slug}', () => {
     const left = await leave(tenant, user.id, 'alpha');
     expect(left.statusCode, left.body).toBe(200);
     expect(slugs(left.json())).toEqual(['beta']);
+    expect(left.json().version).toBe(user.version + 3);
     const leftAgain = await leave(tenant, user.id, 'alpha');
     expect(leftAgain.statusCode).toBe(200);
+    expect(leftAgain.json().version).toBe(user.version + 3);
     expect(slugs(leftAgain.json())).toEqual(['beta']);
     expect(slugs((await t.call({ method: 'GET', url: `/v1/users/${user.id}`, headers: tenant.auth })).json())).toEqual(['beta']);
     const leftEvents = await listEvents(t, tenant, { type: 'user.brand_left', userId: user.id });

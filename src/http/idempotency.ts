@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { canonicalJson } from '../core/canonical-json.ts';
 import { AppError } from '../core/errors.ts';
 import { sha256Hex } from '../core/secrets.ts';
 import type { Registry } from '../registry.ts';
@@ -34,7 +35,7 @@ export function registerIdempotency(app: FastifyInstance, registry: Registry): v
         { field: 'idempotency-key', code: 'invalid', message: 'must be 1 to 255 visible ASCII characters' },
       ]);
     }
-    const fingerprint = sha256Hex(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`);
+    const fingerprint = sha256Hex(`${request.method} ${request.url}\n${canonicalJson(request.body ?? null)}`);
     const result = await registry.idempotency.reserve(request.ctx.tenantId, raw, fingerprint);
     if (result.kind === 'mismatch') throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with another request');
     if (result.kind === 'in_progress') throw new AppError('IDEMPOTENCY_KEY_IN_PROGRESS');

@@ -77,6 +77,7 @@ export async function userExtrasRoutes(fastify: FastifyInstance, { registry }: {
     },
     async (request, reply) => {
       const { joined, user } = await usersLifecycle.joinBrand(request.ctx, request.params.id, request.params.brandSlug);
+      setEtag(reply, user.version);
       return reply.code(joined ? 201 : 200).send(user);
     },
   );
@@ -87,6 +88,10 @@ export async function userExtrasRoutes(fastify: FastifyInstance, { registry }: {
       config: { scope: 'users:write' },
       schema: { tags: ['brands'], summary: 'Leave a brand', params: BrandParams, response: { 200: userRef, ...errorResponses } },
     },
-    async (request) => usersLifecycle.leaveBrand(request.ctx, request.params.id, request.params.brandSlug),
+    async (request, reply) => {
+      const user = await usersLifecycle.leaveBrand(request.ctx, request.params.id, request.params.brandSlug);
+      setEtag(reply, user.version);
+      return user;
+    },
   );
 }

@@ -1,5 +1,7 @@
+import type { Kysely } from 'kysely';
 import type { ActorContext } from '../../core/context.ts';
 import { AppError } from '../../core/errors.ts';
+import type { DB } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import { deleteUserUniqueValues } from '../attributes/attributes.repository.ts';
 import { deleteMembership, deleteUserMemberships, findBrandBySlug, insertMembership } from '../brands/brands.repository.ts';
@@ -48,6 +50,13 @@ export function createUsersLifecycleService(deps: UsersDeps, users: UsersService
     });
   }
 
+  /** Memberships are part of the user resource: a change to them moves its version (and ETag) on. */
+  async function touched(trx: Kysely<DB>, ctx: ActorContext, id: string, now: Date): Promise<UserView> {
+    const updated = await updateUser(trx, ctx.tenantId, id, {}, now);
+    if (!updated) throw notFound(id);
+    return toUserView(updated, updated.brands);
+  }
+
   async function requireBrandId(ctx: ActorContext, slug: string): Promise<{ id: string; slug: string }> {
     const brand = await findBrandBySlug(db, ctx.tenantId, slug);
     if (!brand) throw new AppError('BRAND_NOT_FOUND', `Brand ${slug} not found`, { brand: slug });
@@ -81,7 +90,7 @@ export function createUsersLifecycleService(deps: UsersDeps, users: UsersService
         const joined = await insertMembership(trx, ctx.tenantId, id, brand.id, now);
         if (!joined) return { joined, user: toUserView(existing, existing.brands) };
         await events.record(trx, ctx, { type: 'user.brand_joined', userId: id, data: { brand: brand.slug } });
-        return { joined, user: toUserView(existing, [...existing.brands, { slug: brand.slug, joinedAt: now.toISOString() }]) };
+        return { joined, user: await touched(trx, ctx, id, now) };
       });
     },
 
@@ -91,13 +100,9 @@ export function createUsersLifecycleService(deps: UsersDeps, users: UsersService
       return inTransaction(db, async (trx) => {
         const existing = await findUserByIdForUpdate(trx, ctx.tenantId, id);
         if (!existing) throw notFound(id);
-        if (await deleteMembership(trx, ctx.tenantId, id, brand.id)) {
-          await events.record(trx, ctx, { type: 'user.brand_left', userId: id, data: { brand: brand.slug } });
-        }
-        return toUserView(
-          existing,
-          existing.brands.filter((b) => b.slug !== brand.slug),
-        );
+        if (!(await deleteMembership(trx, ctx.tenantId, id, brand.id))) return toUserView(existing, existing.brands);
+        await events.record(trx, ctx, { type: 'user.brand_left', userId: id, data: { brand: brand.slug } });
+        return touched(trx, ctx, id, clock.now());
       });
     },
 

@@ -23,7 +23,7 @@ export interface NewUser extends UserColumns {
   created_at: Date;
 }
 
-function selectUsers(db: Kysely<DB>, tenantId: string) {
+function selectUsers(db: QueryCreator<DB>, tenantId: string) {
   return db
     .selectFrom('users')
     .selectAll('users')
@@ -179,16 +179,74 @@ export async function findUsersByEmailOrPhone(
   if (email) values.email = email;
   if (phone) values.phone = phone;
   return executeCompiled<UserWithBrands>(db, `users.byEmailOrPhone(${Object.keys(values).join()})`, values, (param) =>
-    selectUsers(db, param('tenantId'))
-      .where((eb) => {
-        const terms: Expression<SqlBool>[] = [];
-        if (email) terms.push(eb('users.email', '=', param<string>('email')));
-        if (phone) terms.push(eb('users.phone', '=', param<string>('phone')));
-        return eb.or(terms);
-      })
-      .orderBy('users.created_at')
-      .limit(2),
+    holdersOf(db, param('tenantId'), email ? param('email') : null, phone ? param('phone') : null),
   );
+}
+
+/** Users holding this email or this phone, oldest first, at most two. */
+function holdersOf(db: QueryCreator<DB>, tenantId: string, email: string | null, phone: string | null) {
+  return selectUsers(db, tenantId)
+    .where((eb) => {
+      const terms: Expression<SqlBool>[] = [];
+      if (email) terms.push(eb('users.email', '=', email));
+      if (phone) terms.push(eb('users.phone', '=', phone));
+      return eb.or(terms);
+    })
+    .orderBy('users.created_at')
+    .limit(2);
+}
+
+/**
+ * findUsersByEmailOrPhone and, when nobody holds them, insertUserIfAbsentWithEvents, in one statement (one
+ * snapshot: a user created meanwhile by another transaction makes the insert yield, as there). Rows say
+ * whether they were `created`.
+ */
+export async function findOrInsertUserWithEvents(
+  db: Kysely<DB>,
+  tenantId: string,
+  email: string | null,
+  phone: string | null,
+  user: NewUser,
+  events: NewEvent[],
+): Promise<(UserWithBrands & { created: boolean })[]> {
+  const columns = insertColumns(tenantId, user);
+  const names = Object.keys(columns);
+  const eventRows = events.map((e) => eventValues(tenantId, e));
+  const values: Record<string, unknown> = { tenantId, sequence: userNumberSequence(tenantId) };
+  if (email) values.email = email;
+  if (phone) values.phone = phone;
+  prefixed(values, columns, 'user.');
+  for (const [i, row] of eventRows.entries()) prefixed(values, row, `event${i}.`);
+  const shape = `users.findOrInsertWithEvents(${email ? 'email' : ''},${phone ? 'phone' : ''};${names.join()};${events.length})`;
+  return executeCompiled<UserWithBrands & { created: boolean }>(db, shape, values, (param) => {
+    const statement = db
+      .with('found', (qb) => holdersOf(qb, param('tenantId'), email ? param('email') : null, phone ? param('phone') : null))
+      .with('inserted', (qb) =>
+        qb
+          .insertInto('users')
+          .columns([...names, 'number'] as never)
+          .expression(
+            sql`select ${sql.join(names.map((name) => param(`user.${name}`)))}, nextval(${param('sequence')}::regclass)
+                where not exists (select 1 from found)`,
+          )
+          .onConflict((oc) => oc.doNothing())
+          .returningAll(),
+      );
+    return withEvents(
+      statement,
+      'inserted',
+      eventRows.map((row, i) => asParams(row, param, `event${i}.`)),
+    )
+      .selectFrom('found')
+      .selectAll()
+      .select(sql<boolean>`false`.as('created'))
+      .unionAll((eb) =>
+        eb
+          .selectFrom('inserted')
+          .selectAll()
+          .select([sql<BrandMembership[]>`'[]'::json`.as('brands'), sql<boolean>`true`.as('created')]),
+      );
+  });
 }
 
 export interface UserUpdate extends UserColumns {

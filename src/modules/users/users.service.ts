@@ -14,6 +14,7 @@ import type { TenantsService } from '../tenants/tenants.service.ts';
 import type { TenantRow } from '../tenants/tenants.table.ts';
 import { toUserConflict } from './users.conflicts.ts';
 import {
+  findOrInsertUserWithEvents,
   findUserByExternalId,
   findUserById,
   findUserByIdForUpdate,
@@ -143,6 +144,28 @@ export function createUsersService(deps: UsersDeps): UsersService {
     });
   }
 
+  /**
+   * The users holding the email or the phone and, when there are none, the planned user created unless one
+   * of its identifiers is taken meanwhile. Without side rows that is one statement (one round trip for a
+   * find or a create); otherwise a find, then createIfAbsent.
+   */
+  async function findOrInsert(
+    ctx: ActorContext,
+    p: WritePlan,
+    email: string | null,
+    phone: string | null,
+  ): Promise<{ found: UserWithBrands[]; created: UserView | null }> {
+    if (p.uniqueValues.length === 0 && !ctx.brand) {
+      const user = newUser(p);
+      const created = events.rows(ctx, { type: 'user.created', userId: user.id, changes: p.changes });
+      const rows = await findOrInsertUserWithEvents(db, ctx.tenantId, email, phone, user, created);
+      const inserted = rows.find((row) => row.created);
+      return { found: rows.filter((row) => !row.created), created: inserted ? toUserView(inserted, []) : null };
+    }
+    const found = await findUsersByEmailOrPhone(db, ctx.tenantId, email, phone);
+    return { found, created: found.length > 0 ? null : await createIfAbsent(ctx, p) };
+  }
+
   /** A brand-bound key makes every user it creates or finds a member of its brand; returns a new membership. */
   async function joinCallerBrand(trx: Kysely<DB>, ctx: ActorContext, userId: string): Promise<BrandMembership | null> {
     if (!ctx.brand) return null;
@@ -210,20 +233,21 @@ export function createUsersService(deps: UsersDeps): UsersService {
       const phone = p.update.phone ?? null;
       if (!email && !phone) throw identifierRequired(['email', 'phone']);
       for (let attempt = 0; attempt < 3; attempt++) {
-        const found = await findUsersByEmailOrPhone(db, ctx.tenantId, email, phone);
+        let result: Awaited<ReturnType<typeof findOrInsert>>;
+        try {
+          result = await findOrInsert(ctx, p, email, phone);
+        } catch (error) {
+          throw await toUserConflict(db, ctx.tenantId, p, error);
+        }
+        const { found, created } = result;
         if (found.length > 1) {
           throw new AppError('USER_IDENTIFIERS_CONFLICT', 'The email and the phone belong to different users', {
             userIds: found.map((u) => u.id),
           });
         }
         if (found[0]) return { created: false, user: await withCallerBrand(ctx, found[0]) };
-        try {
-          // DO NOTHING waits for a concurrent insert of the same email or phone, then yields; we re-read.
-          const user = await createIfAbsent(ctx, p);
-          if (user) return { created: true, user };
-        } catch (error) {
-          throw await toUserConflict(db, ctx.tenantId, p, error);
-        }
+        // Neither found nor created: DO NOTHING waited for a concurrent insert of these identifiers; re-read.
+        if (created) return { created: true, user: created };
       }
       // Still nothing under these identifiers: the conflict was on another unique value; surface it.
       return { created: true, user: await this.createUser(ctx, input) };
