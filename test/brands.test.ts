@@ -165,6 +165,8 @@ describe('brand-bound keys', () => {
     expect(found.json().created).toBe(false);
     expect(found.json().user.id).toBe(existing.id);
     expect(slugs(found.json().user)).toEqual(['cafe']);
+    expect(found.json().user.version).toBe(existing.version + 1);
+    expect(found.headers.etag).toBe(`"${existing.version + 1}"`);
 
     const again = await t.call({
       method: 'POST',
@@ -174,6 +176,7 @@ describe('brand-bound keys', () => {
     });
     expect(again.statusCode).toBe(200);
     expect(slugs(again.json().user)).toEqual(['cafe']);
+    expect(again.json().user.version).toBe(existing.version + 1);
     expect(await listEvents(t, tenant, { type: 'user.brand_joined', userId: existing.id })).toHaveLength(1);
 
     const created = await t.call({
@@ -207,7 +210,7 @@ describe('brand-bound keys', () => {
     expect(slugs(unchanged.json().user)).toEqual(['mall']);
     const changed = await t.call({ method: 'PUT', url: '/v1/users/by-external-id/ub', headers: auth, payload: { city: 'Rome' } });
     expect(changed.statusCode, changed.body).toBe(200);
-    expect(changed.json().user).toMatchObject({ city: 'Rome', version: 2 });
+    expect(changed.json().user).toMatchObject({ city: 'Rome', version: 3 });
     expect(slugs(changed.json().user)).toEqual(['mall']);
     for (const user of [a, b]) {
       const got = await t.call({ method: 'GET', url: `/v1/users/${user.id}`, headers: tenant.auth });

@@ -6,14 +6,15 @@ import pg from 'pg';
  * SQL text for the same query shape, so the text itself is the key.
  *
  * Bounds and safety:
- * - At most MAX_NAMED distinct texts are ever named (per process); any others run unnamed, as before.
+ * - At most MAX_NAMED distinct texts are ever named (per process), which bounds the plans each PostgreSQL
+ *   connection keeps; any others (rare shapes) run unnamed, as before.
  * - Statements without parameters (BEGIN, COMMIT, DDL) always run unnamed.
  * - When PostgreSQL reports that a prepared plan went stale after a schema change made by another process
  *   ("cached plan must not change result type"), that statement fails once; every connection then drops
  *   its prepared statements before its next named statement.
  * - Disable with ROSTER_DB_PREPARED_STATEMENTS=off (e.g. behind a pooler that does not support them).
  */
-const MAX_NAMED = 500;
+const MAX_NAMED = 200;
 const names = new Map<string, string>();
 /** Bumped when a prepared plan went stale; connections prepared under an older generation start over. */
 let generation = 0;
@@ -46,9 +47,21 @@ export class PreparingClient extends pg.Client {
   }
 
   #named(name: string, text: string, values: unknown[]): Promise<pg.QueryResult> {
-    return (super.query({ name, text, values }) as Promise<pg.QueryResult>).catch((error: unknown) => {
-      if (isStalePlan(error)) generation++;
-      throw error;
+    // pg turns a Date into local-time text with a slow formatter; ISO text is the same instant, cheaper.
+    // (Kysely hands over a fresh array, so it may be changed in place.)
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i];
+      if (value instanceof Date) values[i] = value.toISOString();
+    }
+    return new Promise((resolve, reject) => {
+      // A Query made from the text, named afterwards, spares pg a copy of a config object on every call.
+      const query = new pg.Query(text, values, (error: Error | undefined, result: unknown) => {
+        if (!error) return resolve(result as pg.QueryResult);
+        if (isStalePlan(error)) generation++;
+        reject(error);
+      });
+      (query as unknown as { name: string }).name = name;
+      super.query(query);
     });
   }
 

@@ -35,15 +35,17 @@ export const MAX_DEPTH = 32;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const isUnstorable = (text: string) => text.includes('\u0000') || LONE_SURROGATE.test(text);
 
+// At module level, not a closure per call: this runs on every request with a body.
+function fail(instancePath: string, keyword: string, message: string): ErrorObject[] {
+  return [{ instancePath, keyword, message, params: {}, schemaPath: `#/${keyword}` }];
+}
+
 /**
  * Finds what the schema cannot say but the database cannot store: text (values or keys) holding NUL or an
  * unpaired surrogate, and nesting deeper than MAX_DEPTH. Iterative, so a deep body cannot overflow the stack.
  */
 function unstorable(data: unknown): ErrorObject[] {
   const pending: { value: unknown; path: string; depth: number }[] = [{ value: data, path: '', depth: 0 }];
-  const fail = (instancePath: string, keyword: string, message: string): ErrorObject[] => [
-    { instancePath, keyword, message, params: {}, schemaPath: `#/${keyword}` },
-  ];
   while (pending.length > 0) {
     const { value, path, depth } = pending.pop() as (typeof pending)[number];
     if (typeof value === 'string') {

@@ -1,5 +1,5 @@
 import { type Expression, type Kysely, type QueryCreator, type SqlBool, sql } from 'kysely';
-import { executeCompiled } from '../../db/compiled-cache.ts';
+import { executeCompiled, Params } from '../../db/compiled-cache.ts';
 import type { DB } from '../../db/schema.ts';
 import { eventValues, type NewEvent } from '../events/events.repository.ts';
 import { userNumberSequence } from '../tenants/tenants.repository.ts';
@@ -33,38 +33,26 @@ function selectUsers(db: QueryCreator<DB>, tenantId: string) {
 }
 
 /** A new user's stored column values, but its number (drawn from the tenant's sequence by the statement). */
-function insertColumns(tenantId: string, user: NewUser) {
-  const { links, consents, attributes, created_at, ...columns } = user;
-  return definedOnly({
-    ...columns,
-    tenant_id: tenantId,
-    roles: user.roles ?? [],
-    links: JSON.stringify(links),
-    consents: JSON.stringify(consents),
-    attributes: JSON.stringify(attributes),
-    created_at,
-    updated_at: created_at,
-  });
+function insertColumns(tenantId: string, user: NewUser): Record<string, unknown> {
+  const out: Record<string, unknown> = { tenant_id: tenantId };
+  for (const key in user) {
+    const value = user[key as keyof NewUser];
+    // Kysely leaves out undefined values; compiled-once statements must do the same, or they would write nulls.
+    if (value === undefined) continue;
+    out[key] = key === 'links' || key === 'consents' || key === 'attributes' ? JSON.stringify(value) : value;
+  }
+  out.roles = user.roles ?? [];
+  out.updated_at = user.created_at;
+  return out;
 }
 
 function insertValues(tenantId: string, user: NewUser) {
-  return { ...insertColumns(tenantId, user), number: sql<number>`nextval(${userNumberSequence(tenantId)}::regclass)` };
+  return { ...insertColumns(tenantId, user), number: sql<number>`nextval(${userNumberSequence(tenantId)}::regclass)` } as never;
 }
 
-/** Kysely leaves out undefined values; compiled-once statements must do the same, or they would write nulls. */
-function definedOnly<T extends Record<string, unknown>>(values: T): T {
-  for (const key of Object.keys(values)) if (values[key] === undefined) delete values[key];
-  return values;
-}
-
-/** Each key of `values` as the param `prefix + key` of a compiled-once statement. */
-function asParams(values: Record<string, unknown>, param: <T>(name: string) => T, prefix: string): Record<string, never> {
-  return Object.fromEntries(Object.keys(values).map((key) => [key, param(`${prefix}${key}`)]));
-}
-
-/** Names every value with its prefix, for executeCompiled. */
-function prefixed(into: Record<string, unknown>, values: Record<string, unknown>, prefix: string): void {
-  for (const [key, value] of Object.entries(values)) into[`${prefix}${key}`] = value;
+/** The params from `first` on, one per key of `record`, as a record for Kysely's values() or set(). */
+function paramsOf(record: Record<string, unknown>, first: number, param: <T>(index: number) => T): Record<string, never> {
+  return Object.fromEntries(Object.keys(record).map((key, i) => [key, param(first + i)]));
 }
 
 /** Inserts a user. Raises unique violations (email, phone, external id) as they are. */
@@ -94,22 +82,23 @@ export async function insertUserIfAbsentWithEvents(
 ): Promise<UserRow | undefined> {
   const columns = insertColumns(tenantId, user);
   const eventRows = events.map((e) => eventValues(tenantId, e));
-  const values: Record<string, unknown> = { sequence: userNumberSequence(tenantId) };
-  prefixed(values, columns, 'user.');
-  for (const [i, row] of eventRows.entries()) prefixed(values, row, `event${i}.`);
+  const params = new Params();
+  const sequence = params.add(userNumberSequence(tenantId));
+  const first = params.addAll(columns);
+  const eventFirsts = eventRows.map((row) => params.addAll(row));
   const shape = `users.insertIfAbsentWithEvents(${Object.keys(columns).join()};${events.length})`;
-  const rows = await executeCompiled<UserRow>(db, shape, values, (param) => {
+  const rows = await executeCompiled<UserRow>(db, shape, params, (param) => {
     const statement = db.with('inserted', (qb) =>
       qb
         .insertInto('users')
-        .values({ ...asParams(columns, param, 'user.'), number: sql<number>`nextval(${param('sequence')}::regclass)` } as never)
+        .values({ ...paramsOf(columns, first, param), number: sql<number>`nextval(${param(sequence)}::regclass)` } as never)
         .onConflict((oc) => oc.doNothing())
         .returningAll(),
     );
     return withEvents(
       statement,
       'inserted',
-      eventRows.map((row, i) => asParams(row, param, `event${i}.`)),
+      eventRows.map((row, i) => paramsOf(row, eventFirsts[i], param)),
     )
       .selectFrom('inserted')
       .selectAll();
@@ -141,8 +130,11 @@ async function findUserBy(
   column: 'id' | 'external_id' | 'email' | 'phone',
   value: string,
 ): Promise<UserWithBrands | undefined> {
-  const rows = await executeCompiled<UserWithBrands>(db, `users.by(${column})`, { tenantId, value }, (param) =>
-    selectUsers(db, param('tenantId')).where(`users.${column}`, '=', param<string>('value')),
+  const params = new Params();
+  params.add(tenantId);
+  params.add(value);
+  const rows = await executeCompiled<UserWithBrands>(db, `users.by(${column})`, params, (param) =>
+    selectUsers(db, param(0)).where(`users.${column}`, '=', param<string>(1)),
   );
   return rows[0];
 }
@@ -175,11 +167,12 @@ export async function findUsersByEmailOrPhone(
   email: string | null,
   phone: string | null,
 ): Promise<UserWithBrands[]> {
-  const values: Record<string, unknown> = { tenantId };
-  if (email) values.email = email;
-  if (phone) values.phone = phone;
-  return executeCompiled<UserWithBrands>(db, `users.byEmailOrPhone(${Object.keys(values).join()})`, values, (param) =>
-    holdersOf(db, param('tenantId'), email ? param('email') : null, phone ? param('phone') : null),
+  const params = new Params();
+  const t = params.add(tenantId);
+  const e = email ? params.add(email) : -1;
+  const p = phone ? params.add(phone) : -1;
+  return executeCompiled<UserWithBrands>(db, `users.byEmailOrPhone(${email ? 'email' : ''},${phone ? 'phone' : ''})`, params, (param) =>
+    holdersOf(db, param(t), email ? param(e) : null, phone ? param(p) : null),
   );
 }
 
@@ -212,21 +205,23 @@ export async function findOrInsertUserWithEvents(
   const columns = insertColumns(tenantId, user);
   const names = Object.keys(columns);
   const eventRows = events.map((e) => eventValues(tenantId, e));
-  const values: Record<string, unknown> = { tenantId, sequence: userNumberSequence(tenantId) };
-  if (email) values.email = email;
-  if (phone) values.phone = phone;
-  prefixed(values, columns, 'user.');
-  for (const [i, row] of eventRows.entries()) prefixed(values, row, `event${i}.`);
+  const params = new Params();
+  const t = params.add(tenantId);
+  const sequence = params.add(userNumberSequence(tenantId));
+  const e = email ? params.add(email) : -1;
+  const p = phone ? params.add(phone) : -1;
+  const first = params.addAll(columns);
+  const eventFirsts = eventRows.map((row) => params.addAll(row));
   const shape = `users.findOrInsertWithEvents(${email ? 'email' : ''},${phone ? 'phone' : ''};${names.join()};${events.length})`;
-  return executeCompiled<UserWithBrands & { created: boolean }>(db, shape, values, (param) => {
+  return executeCompiled<UserWithBrands & { created: boolean }>(db, shape, params, (param) => {
     const statement = db
-      .with('found', (qb) => holdersOf(qb, param('tenantId'), email ? param('email') : null, phone ? param('phone') : null))
+      .with('found', (qb) => holdersOf(qb, param(t), email ? param(e) : null, phone ? param(p) : null))
       .with('inserted', (qb) =>
         qb
           .insertInto('users')
           .columns([...names, 'number'] as never)
           .expression(
-            sql`select ${sql.join(names.map((name) => param(`user.${name}`)))}, nextval(${param('sequence')}::regclass)
+            sql`select ${sql.join(names.map((_, i) => param(first + i)))}, nextval(${param(sequence)}::regclass)
                 where not exists (select 1 from found)`,
           )
           .onConflict((oc) => oc.doNothing())
@@ -235,7 +230,7 @@ export async function findOrInsertUserWithEvents(
     return withEvents(
       statement,
       'inserted',
-      eventRows.map((row, i) => asParams(row, param, `event${i}.`)),
+      eventRows.map((row, i) => paramsOf(row, eventFirsts[i], param)),
     )
       .selectFrom('found')
       .selectAll()
@@ -284,26 +279,29 @@ export async function updateUserAtVersionWithEvents(
 ): Promise<UserWithBrands | undefined> {
   const columns = updateColumns(update, now);
   const eventRows = events.map((e) => eventValues(tenantId, e));
-  const values: Record<string, unknown> = { tenantId, id, version };
-  prefixed(values, columns, 'set.');
-  for (const [i, row] of eventRows.entries()) prefixed(values, row, `event${i}.`);
+  const params = new Params();
+  const t = params.add(tenantId);
+  const i = params.add(id);
+  const v = params.add(version);
+  const first = params.addAll(columns);
+  const eventFirsts = eventRows.map((row) => params.addAll(row));
   const shape = `users.updateAtVersionWithEvents(${Object.keys(columns).join()};${events.length})`;
-  const rows = await executeCompiled<UserWithBrands>(db, shape, values, (param) => {
+  const rows = await executeCompiled<UserWithBrands>(db, shape, params, (param) => {
     const statement = db.with('updated', (qb) =>
       qb
         .updateTable('users')
-        .set((eb) => ({ ...asParams(columns, param, 'set.'), version: eb('version', '+', 1) }))
-        .where('tenant_id', '=', param<string>('tenantId'))
-        .where('id', '=', param<string>('id'))
+        .set((eb) => ({ ...paramsOf(columns, first, param), version: eb('version', '+', 1) }))
+        .where('tenant_id', '=', param<string>(t))
+        .where('id', '=', param<string>(i))
         .where('erased_at', 'is', null)
-        .where('version', '=', param<number>('version'))
+        .where('version', '=', param<number>(v))
         .returningAll()
         .returning(brandsOfUser),
     );
     return withEvents(
       statement,
       'updated',
-      eventRows.map((row, i) => asParams(row, param, `event${i}.`)),
+      eventRows.map((row, n) => paramsOf(row, eventFirsts[n], param)),
     )
       .selectFrom('updated')
       .selectAll();
@@ -312,15 +310,16 @@ export async function updateUserAtVersionWithEvents(
 }
 
 /** The stored values of an update, with its time; the version is bumped by the statement. */
-function updateColumns(update: UserUpdate, now: Date) {
-  const { links, consents, attributes, ...columns } = update;
-  return definedOnly({
-    ...columns,
-    ...(links !== undefined ? { links: JSON.stringify(links) } : {}),
-    ...(consents !== undefined ? { consents: JSON.stringify(consents) } : {}),
-    ...(attributes !== undefined ? { attributes: JSON.stringify(attributes) } : {}),
-    updated_at: now,
-  });
+function updateColumns(update: UserUpdate, now: Date): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key in update) {
+    const value = update[key as keyof UserUpdate];
+    // Kysely leaves out undefined values; compiled-once statements must do the same, or they would write nulls.
+    if (value === undefined) continue;
+    out[key] = key === 'links' || key === 'consents' || key === 'attributes' ? JSON.stringify(value) : value;
+  }
+  out.updated_at = now;
+  return out;
 }
 
 function userUpdate(db: QueryCreator<DB>, tenantId: string, id: string, update: UserUpdate, now: Date) {

@@ -186,8 +186,12 @@ export function createUsersService(deps: UsersDeps): UsersService {
   async function joinedCallerBrand(ctx: ActorContext, view: UserView): Promise<UserView> {
     const brand = ctx.brand;
     if (!brand || view.brands.some((b) => b.slug === brand.slug)) return view;
-    const joined = await inTransaction(db, (trx) => joinCallerBrand(trx, ctx, view.id));
-    if (joined) return { ...view, brands: [...view.brands, joined] };
+    const joined = await inTransaction(db, async (trx) => {
+      if (!(await joinCallerBrand(trx, ctx, view.id))) return null;
+      // Memberships are part of the user: joining moves its version (and ETag) on.
+      return updateUser(trx, ctx.tenantId, view.id, {}, clock.now());
+    });
+    if (joined) return toUserView(joined, joined.brands);
     // A concurrent request joined the user to the brand first (our insert waited for it): show that membership.
     const current = await findUserById(db, ctx.tenantId, view.id);
     return current ? toUserView(current, current.brands) : view;

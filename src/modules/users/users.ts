@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { countryInfo, isCountryCode } from '../../core/country.ts';
 import { AppError, type FieldError } from '../../core/errors.ts';
 import { parsePhone } from '../../core/phone.ts';
+import { sha256Hex } from '../../core/secrets.ts';
 import type { UserRow } from './users.table.ts';
 
 export const GENDERS = ['male', 'female', 'other', 'unknown'] as const;
@@ -277,7 +277,7 @@ export function searchText(row: Pick<UserRow, 'name' | 'first_name' | 'last_name
 }
 
 function gravatar(email: string): string {
-  return `https://www.gravatar.com/avatar/${createHash('sha256').update(email).digest('hex')}?d=identicon`;
+  return `https://www.gravatar.com/avatar/${sha256Hex(email)}?d=identicon`;
 }
 
 /** The API view of a stored user. */
