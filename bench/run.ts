@@ -49,8 +49,8 @@ const ROSTER_POOL = env.ROSTER_DB_POOL_SIZE;
 const THIN_POOL = env.BENCH_THIN_POOL_SIZE ?? ROSTER_POOL ?? '20';
 /** Another checkout to run as Roster (before/after comparisons); the thin server always comes from this one. */
 const ROSTER_DIR = resolve(env.BENCH_ROSTER_DIR ?? root);
-/** Extra node flags for the Roster child (experiments: GC flags, --trace-gc…). */
-const ROSTER_NODE_ARGS = (env.BENCH_ROSTER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/** Node flags for the Roster child: by default the same V8 flag as `npm start`; override to experiment. */
+const ROSTER_NODE_ARGS = (env.BENCH_ROSTER_NODE_ARGS ?? '--max-semi-space-size=32').split(' ').filter(Boolean);
 const TARGETS = new Set((env.BENCH_TARGETS ?? 'roster,thin').split(','));
 const ADMIN_TOKEN = `bench-${randomBytes(16).toString('hex')}`;
 const P99_TARGET_MS = 25;
