@@ -3,12 +3,15 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { freePort } from '../../bench/children.ts';
 import { backend, testDatabaseUrl } from '../helpers/backend.ts';
+
+// One free-port picker serves the bench and the e2e suites (the child cannot listen on 0 and report it).
+export { freePort };
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef';
@@ -59,19 +62,6 @@ export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
     if (/^(DATABASE_URL|ROSTER_|PORT$|HOST$|LOG_LEVEL$)/.test(name)) delete env[name];
   }
   return { ...env, ...extra };
-}
-
-/** A port that was free a moment ago (the child cannot listen on 0 and report it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export interface ServerProcess {
