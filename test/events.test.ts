@@ -58,7 +58,12 @@ describe('events feed', () => {
       payload: { name: 'x' },
     });
     await t.call({ method: 'DELETE', url: `/v1/admin/tenants/${tenant.id}/keys/${extra.json().id}`, headers: adminAuth() });
-    const renamed = await t.call({ method: 'PATCH', url: `/v1/admin/tenants/${tenant.id}`, headers: adminAuth(), payload: { name: 'Renamed' } });
+    const renamed = await t.call({
+      method: 'PATCH',
+      url: `/v1/admin/tenants/${tenant.id}`,
+      headers: adminAuth(),
+      payload: { name: 'Renamed' },
+    });
     const later = await events(tenant);
     // Admin actions carry the request id of the admin call, like every other event.
     expect(later.data.find((e) => e.type === 'tenant.updated')?.requestId).toBe(renamed.headers['x-request-id']);
