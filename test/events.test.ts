@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventView } from '../src/modules/events/events.service.ts';
 import { adminAuth, createTenant, createTestApp, type TestApp, type TestTenant } from './helpers/app.ts';
 import { expectProblem, problemFields } from './helpers/problem.ts';
 
@@ -8,20 +9,6 @@ beforeAll(async () => {
   t = await createTestApp();
 });
 afterAll(() => t.close());
-
-interface EventView {
-  id: string;
-  cursor: string;
-  type: string;
-  tenantId: string;
-  userId: string | null;
-  actor: string | null;
-  source: string | null;
-  requestId: string | null;
-  changes: Record<string, { before: unknown; after: unknown }> | null;
-  data: Record<string, unknown> | null;
-  createdAt: string;
-}
 
 async function events(tenant: TestTenant, query = ''): Promise<{ data: EventView[]; nextCursor: string | null }> {
   const res = await t.call({ method: 'GET', url: `/v1/events${query}`, headers: tenant.auth });
