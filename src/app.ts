@@ -9,10 +9,13 @@ import { logIfServerError, toAppError } from './http/errors.ts';
 import { registerIdempotency } from './http/idempotency.ts';
 import { loggerOptions } from './http/logger.ts';
 import { sendProblem } from './http/problem.ts';
+import { registerRateLimit } from './http/rate-limit.ts';
 import { validatorCompiler } from './http/validation.ts';
 import { adminRoutes } from './modules/admin/admin.routes.ts';
 import { attributesRoutes } from './modules/attributes/attributes.routes.ts';
 import { eventsRoutes } from './modules/events/events.routes.ts';
+import { sessionsRoutes } from './modules/sessions/sessions.routes.ts';
+import { signinThrottleRoutes } from './modules/signin-throttle/signin-throttle.routes.ts';
 import { userExtrasRoutes } from './modules/users/user-extras.routes.ts';
 import { usersRoutes } from './modules/users/users.routes.ts';
 import { UserSchema } from './modules/users/users.schemas.ts';
@@ -81,6 +84,12 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'unavailable', backend: registry.backend });
   });
 
+  app.get(
+    '/.well-known/jwks.json',
+    { schema: { tags: ['sessions'], summary: 'Public keys that verify access tokens (RFC 7517)' } },
+    async (_request, reply) => reply.header('cache-control', 'public, max-age=300').send(await registry.signingKeys.jwks()),
+  );
+
   await app.register(
     async (api) => {
       api.decorateRequest('ctx', null as never);
@@ -95,13 +104,17 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
         }
         request.ctx = await authenticateKey(registry, request, config.scope);
       });
+      // Before the routes (it hooks the ones registered after it) and after the auth hook (it needs the key).
+      await registerRateLimit(api, registry);
       registerIdempotency(api, registry);
       api.setErrorHandler((error, request, reply) => nativeError(error, request, reply));
       await api.register(adminRoutes, { registry });
+      await api.register(signinThrottleRoutes, { registry });
       await api.register(usersRoutes, { registry });
       await api.register(userExtrasRoutes, { registry });
       await api.register(attributesRoutes, { registry });
       await api.register(eventsRoutes, { registry });
+      await api.register(sessionsRoutes, { registry });
     },
     { prefix: '/v1' },
   );

@@ -1,6 +1,7 @@
 /**
  * The only reader of process.env. Everything else receives a typed Config.
  */
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -25,6 +26,39 @@ export interface Config {
   publicUrl: string | null;
   /** Seconds an authenticated API key stays cached in a process. */
   apiKeyCacheSeconds: number;
+  /** Access and refresh tokens: issuer, audience and lifetimes. */
+  tokens: TokenConfig;
+  /** Password hashes computed at once, and how many may wait before sign-ins get 503. */
+  hashConcurrency: number;
+  hashQueueSize: number;
+  /** Redis for the API rate-limit counters (shared by every process); null keeps them in process memory. */
+  redisUrl: string | null;
+  /** Sign-in brute-force protection; see src/modules/signin-throttle. */
+  signinThrottle: SigninThrottleConfig;
+}
+
+export interface TokenConfig {
+  /** `iss` of access tokens. */
+  issuer: string;
+  /** `aud` of access tokens. */
+  audience: string;
+  accessTokenSeconds: number;
+  /** Absolute lifetime of a session (its refresh tokens never outlive it). */
+  refreshTokenSeconds: number;
+  /** A session not refreshed for this long ends. */
+  refreshIdleSeconds: number;
+}
+
+/** Thresholds of the sign-in throttle. */
+export interface SigninThrottleConfig {
+  /** Failures per (tenant, identifier) within the window before delays start. */
+  identifierFreeFailures: number;
+  identifierWindowSeconds: number;
+  /** Failures per (tenant, IP) within the window before delays start. */
+  ipFreeFailures: number;
+  ipWindowSeconds: number;
+  /** The longest a delay grows (the lock). */
+  maxLockSeconds: number;
 }
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -59,7 +93,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbPreparedStatements: onOffVar(env, 'ROSTER_DB_PREPARED_STATEMENTS', true),
     publicUrl: env.ROSTER_PUBLIC_URL?.trim() || null,
     apiKeyCacheSeconds: intVar(env, 'ROSTER_API_KEY_CACHE_SECONDS', 5, 0, 3600),
+    tokens: {
+      issuer: env.ROSTER_TOKEN_ISSUER?.trim() || env.ROSTER_PUBLIC_URL?.trim() || 'roster',
+      audience: env.ROSTER_TOKEN_AUDIENCE?.trim() || 'roster',
+      accessTokenSeconds: intVar(env, 'ROSTER_ACCESS_TOKEN_SECONDS', 900, 30, 86_400),
+      refreshTokenSeconds: intVar(env, 'ROSTER_REFRESH_TOKEN_SECONDS', 30 * 86_400, 60, 365 * 86_400),
+      refreshIdleSeconds: intVar(env, 'ROSTER_REFRESH_IDLE_SECONDS', 14 * 86_400, 60, 365 * 86_400),
+    },
+    hashConcurrency: intVar(env, 'ROSTER_HASH_CONCURRENCY', Math.max(1, availableParallelism()), 1, 64),
+    hashQueueSize: intVar(env, 'ROSTER_HASH_QUEUE_SIZE', 64, 0, 10_000),
+    redisUrl: redisUrlVar(env),
+    signinThrottle: {
+      identifierFreeFailures: intVar(env, 'ROSTER_SIGNIN_FREE_FAILURES', 5, 0, 1000),
+      identifierWindowSeconds: intVar(env, 'ROSTER_SIGNIN_WINDOW_SECONDS', 43_200, 60, 2_592_000),
+      ipFreeFailures: intVar(env, 'ROSTER_SIGNIN_IP_FREE_FAILURES', 100, 0, 1_000_000),
+      ipWindowSeconds: intVar(env, 'ROSTER_SIGNIN_IP_WINDOW_SECONDS', 3600, 60, 2_592_000),
+      maxLockSeconds: intVar(env, 'ROSTER_SIGNIN_MAX_LOCK_SECONDS', 900, 1, 86_400),
+    },
   };
+}
+
+function redisUrlVar(env: NodeJS.ProcessEnv): string | null {
+  const raw = env.REDIS_URL?.trim();
+  if (!raw) return null;
+  // The message never repeats the value: it may hold a password.
+  if (!/^rediss?:\/\//.test(raw)) throw new Error('REDIS_URL must start with redis:// or rediss://');
+  return raw;
 }
 
 function schemaVar(env: NodeJS.ProcessEnv): string | null {

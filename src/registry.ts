@@ -7,8 +7,15 @@ import { type AdminAuth, createAdminAuth } from './modules/admin/admin-auth.ts';
 import { type ApiKeysService, createApiKeysService } from './modules/api-keys/api-keys.service.ts';
 import { type AttributesService, createAttributesService } from './modules/attributes/attributes.service.ts';
 import { type BrandsService, createBrandsService } from './modules/brands/brands.service.ts';
+import { type CredentialsService, createCredentialsService } from './modules/credentials/credentials.service.ts';
+import { createPasswordHasher } from './modules/credentials/password-hasher.ts';
 import { createEventsService, type EventsService } from './modules/events/events.service.ts';
 import { createIdempotencyStore, type IdempotencyStore } from './modules/idempotency/idempotency.store.ts';
+import { createAccessTokens } from './modules/sessions/access-tokens.ts';
+import { createSessionsService, type SessionsService } from './modules/sessions/sessions.service.ts';
+import { createSigningKeys, type SigningKeys } from './modules/sessions/signing-keys.ts';
+import { createSigninThrottle, type SigninThrottle } from './modules/signin-throttle/signin-throttle.service.ts';
+import { createSigninUnlockService, type SigninUnlockService } from './modules/signin-throttle/signin-unlock.service.ts';
 import { createTenantsService, type TenantsService } from './modules/tenants/tenants.service.ts';
 import { createUsersService, type UsersService } from './modules/users/users.service.ts';
 import { createUsersLifecycleService, type UsersLifecycleService } from './modules/users/users-lifecycle.service.ts';
@@ -31,6 +38,11 @@ export interface Registry {
   usersLifecycle: UsersLifecycleService;
   idempotency: IdempotencyStore;
   adminAuth: AdminAuth;
+  signinThrottle: SigninThrottle;
+  credentials: CredentialsService;
+  signingKeys: SigningKeys;
+  sessions: SessionsService;
+  signinUnlock: SigninUnlockService;
   close(): Promise<void>;
 }
 
@@ -76,8 +88,14 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
     onBackgroundError: options.onBackgroundError,
   });
   const attributes = createAttributesService({ db, clock, events });
-  const usersDeps = { db, clock, ids, events, tenants, attributes };
+  const signinThrottle = createSigninThrottle({ db, clock, config: config.signinThrottle });
+  const hasher = createPasswordHasher({ concurrency: config.hashConcurrency, queueSize: config.hashQueueSize });
+  const credentials = createCredentialsService({ db, clock, events, hasher });
+  const signingKeys = createSigningKeys({ db, clock, ids, verifyForMs: (config.tokens.accessTokenSeconds + 60) * 1000 });
+  const tokens = createAccessTokens({ keys: signingKeys, clock, ids, settings: config.tokens });
+  const usersDeps = { db, clock, ids, events, tenants, attributes, credentials, signinThrottle };
   const users = createUsersService(usersDeps);
+  const usersQuery = createUsersQueryService(usersDeps);
   return {
     config,
     db,
@@ -90,8 +108,13 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
     apiKeys,
     attributes,
     users,
-    usersQuery: createUsersQueryService(usersDeps),
+    usersQuery,
     usersLifecycle: createUsersLifecycleService(usersDeps, users),
+    signinThrottle,
+    credentials,
+    signingKeys,
+    sessions: createSessionsService({ db, clock, ids, events, tenants, hasher, tokens, throttle: signinThrottle, settings: config.tokens }),
+    signinUnlock: createSigninUnlockService({ db, events, tenants, usersQuery }),
     idempotency: createIdempotencyStore({ db, clock }),
     adminAuth: createAdminAuth({ db, ids, configuredToken: config.adminToken }),
     close: () => (options.database ? Promise.resolve() : database.close()),

@@ -1,8 +1,11 @@
 import type { ApiKeysTable } from '../modules/api-keys/api-keys.table.ts';
 import type { AttributeDefinitionsTable, UniqueAttributeValuesTable } from '../modules/attributes/attributes.table.ts';
+import type { CredentialsTable } from '../modules/credentials/credentials.table.ts';
 import type { BrandsTable, UserBrandsTable } from '../modules/brands/brands.table.ts';
 import type { EventsTable } from '../modules/events/events.table.ts';
 import type { IdempotencyKeysTable } from '../modules/idempotency/idempotency.table.ts';
+import type { RefreshTokensTable, SessionsTable, SigningKeysTable } from '../modules/sessions/sessions.table.ts';
+import type { SigninFailuresTable } from '../modules/signin-throttle/signin-throttle.table.ts';
 import type { SettingsTable, TenantHostsTable, TenantsTable } from '../modules/tenants/tenants.table.ts';
 import type { UsersTable } from '../modules/users/users.table.ts';
 
@@ -19,4 +22,9 @@ export interface DB {
   unique_attribute_values: UniqueAttributeValuesTable;
   events: EventsTable;
   idempotency_keys: IdempotencyKeysTable;
+  credentials: CredentialsTable;
+  sessions: SessionsTable;
+  refresh_tokens: RefreshTokensTable;
+  signing_keys: SigningKeysTable;
+  signin_failures: SigninFailuresTable;
 }

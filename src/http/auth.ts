@@ -1,13 +1,15 @@
 import type { FastifyRequest } from 'fastify';
 import type { ActorContext } from '../core/context.ts';
 import { AppError } from '../core/errors.ts';
-import { hasScope, type Scope } from '../modules/api-keys/api-keys.ts';
+import { hasScope, type RateLimitSetting, type Scope } from '../modules/api-keys/api-keys.ts';
 import type { Registry } from '../registry.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** Who is calling; set by the auth hook on authenticated routes. */
     ctx: ActorContext;
+    /** The calling key's rate limit, set with ctx; null: unlimited (and on admin or unauthenticated routes). */
+    keyRateLimit: RateLimitSetting | null;
   }
   interface FastifyContextConfig {
     /** Scope the calling key must hold. */
@@ -43,6 +45,7 @@ export async function authenticateKey(registry: Registry, request: FastifyReques
   const key = await registry.apiKeys.authenticate(secret);
   if (!key) throw new AppError('API_KEY_INVALID');
   if (scope && !hasScope(key.scopes, scope)) throw new AppError('SCOPE_MISSING', `This key lacks the ${scope} scope`, { scope });
+  request.keyRateLimit = key.rateLimit;
   return {
     tenantId: key.tenantId,
     actor: key.keyId,

@@ -35,7 +35,7 @@ export function registerIdempotency(app: FastifyInstance, registry: Registry): v
         { field: 'idempotency-key', code: 'invalid', message: 'must be 1 to 255 visible ASCII characters' },
       ]);
     }
-    const fingerprint = sha256Hex(`${request.method} ${request.url}\n${canonicalJson(request.body ?? null)}`);
+    const fingerprint = sha256Hex(`${request.method} ${request.url}\n${canonicalJson(withoutPassword(request.body ?? null))}`);
     const result = await registry.idempotency.reserve(request.ctx.tenantId, raw, fingerprint);
     if (result.kind === 'mismatch') throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with another request');
     if (result.kind === 'in_progress') throw new AppError('IDEMPOTENCY_KEY_IN_PROGRESS');
@@ -74,4 +74,14 @@ export function registerIdempotency(app: FastifyInstance, registry: Registry): v
 
 function hooksOf<T>(hooks: T | T[] | undefined): T[] {
   return hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks];
+}
+
+/**
+ * The body as fingerprinted: a fast unsalted digest of a body holding a password would be an offline
+ * guessing oracle for it, so the password is left out (a retry that changes only the password replays).
+ */
+function withoutPassword(body: unknown): unknown {
+  if (!body || typeof body !== 'object' || Array.isArray(body) || !('password' in body)) return body;
+  const { password: _password, ...rest } = body as Record<string, unknown>;
+  return rest;
 }

@@ -33,6 +33,9 @@ export function toProblem(error: AppError, request: FastifyRequest): Problem {
 /** Sends an AppError as application/problem+json. */
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, error: AppError): FastifyReply {
   if (error.status === 401) reply.header('www-authenticate', 'Bearer');
+  // 429 and 503 say when to come back; services put the delay in details.retryAfterSeconds.
+  const retryAfter = error.details.retryAfterSeconds;
+  if (typeof retryAfter === 'number') reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfter))));
   return reply.code(error.status).type('application/problem+json').send(toProblem(error, request));
 }
 

@@ -1,12 +1,22 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
+import { type TSchema, Type } from 'typebox';
 import type { PlatformActor } from '../../core/context.ts';
 import { errorResponses } from '../../http/common.schemas.ts';
 import type { Registry } from '../../registry.ts';
 import { SCOPES } from '../api-keys/api-keys.ts';
 
-const Nullable = (s: ReturnType<typeof Type.String>) => Type.Union([s, Type.Null()]);
+const Nullable = <T extends TSchema>(s: T) => Type.Union([s, Type.Null()]);
+const RateLimit = Type.Union(
+  [
+    Type.Object(
+      { max: Type.Integer({ minimum: 1, maximum: 1_000_000 }), windowSeconds: Type.Integer({ minimum: 1, maximum: 86_400 }) },
+      { additionalProperties: false },
+    ),
+    Type.Null(),
+  ],
+  { description: 'At most `max` requests per `windowSeconds`, counted per API key; null: no limit of its own' },
+);
 const Codes = Type.Object(
   {
     clientGroup: Type.Optional(Type.String({ maxLength: 64 })),
@@ -24,6 +34,9 @@ const TenantSchema = Type.Object({
   defaultCountry: Nullable(Type.String()),
   currency: Nullable(Type.String()),
   allowFreeformAttributes: Type.Boolean(),
+  sessionsLimit: Nullable(Type.Integer()),
+  sessionsPolicy: Type.String(),
+  rateLimit: RateLimit,
   createdAt: Type.String(),
   updatedAt: Type.String(),
 });
@@ -34,6 +47,11 @@ const tenantFields = {
   defaultCountry: Type.Optional(Nullable(Type.String({ maxLength: 2 }))),
   currency: Type.Optional(Nullable(Type.String({ maxLength: 3 }))),
   allowFreeformAttributes: Type.Optional(Type.Boolean()),
+  sessionsLimit: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 999_999, description: 'Live sessions per user unless the user sets a limit; null is unlimited' }))),
+  sessionsPolicy: Type.Optional(
+    Type.Union([Type.Literal('evict_oldest'), Type.Literal('reject_new')], { description: 'A sign-in past the limit ends the oldest session, or is refused' }),
+  ),
+  rateLimit: Type.Optional(RateLimit),
 };
 const BrandSchema = Type.Object({
   id: Type.String(),
@@ -53,7 +71,9 @@ const KeySchema = Type.Object({
   createdAt: Type.String(),
   lastUsedAt: Nullable(Type.String()),
   revokedAt: Nullable(Type.String()),
+  rateLimit: RateLimit,
 });
+const KeyParams = Type.Object({ id: Type.String({ maxLength: 64 }), keyId: Type.String({ maxLength: 64 }) });
 const TenantParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
 const by = (request: { id: string }): PlatformActor => ({ actor: 'admin', requestId: String(request.id) });
@@ -175,6 +195,7 @@ export async function adminRoutes(fastify: FastifyInstance, { registry }: { regi
             name: Type.String({ minLength: 1, maxLength: 128 }),
             brand: Type.Optional(Type.String({ maxLength: 64 })),
             scopes: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: SCOPES.length })),
+            rateLimit: Type.Optional(RateLimit),
           },
           { additionalProperties: false },
         ),
@@ -209,10 +230,25 @@ export async function adminRoutes(fastify: FastifyInstance, { registry }: { regi
       schema: {
         tags,
         summary: 'Revoke an API key',
-        params: Type.Object({ id: Type.String({ maxLength: 64 }), keyId: Type.String({ maxLength: 64 }) }),
+        params: KeyParams,
         response: { 200: KeySchema, ...errorResponses },
       },
     },
     async (request) => apiKeys.revokeKey((await tenants.resolveTenant(request.params.id)).id, request.params.keyId, by(request)),
+  );
+
+  app.patch(
+    '/admin/tenants/:id/keys/:keyId',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Change an API key: its own rate limit (null: the tenant’s applies)',
+        params: KeyParams,
+        body: Type.Object({ rateLimit: Type.Optional(RateLimit) }, { additionalProperties: false }),
+        response: { 200: KeySchema, ...errorResponses },
+      },
+    },
+    async (request) => apiKeys.updateKey((await tenants.resolveTenant(request.params.id)).id, request.params.keyId, request.body, by(request)),
   );
 }

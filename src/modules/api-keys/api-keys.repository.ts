@@ -1,20 +1,27 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
+import { type RateLimitSetting, rateLimitJson } from './api-keys.ts';
 import type { ApiKeyRow } from './api-keys.table.ts';
 
 export type ApiKeyWithBrand = ApiKeyRow & { brand_slug: string | null };
+/** What authentication needs: the key, its brand and its tenant's rate limit. */
+export type ApiKeyForAuth = ApiKeyWithBrand & { tenant_rate_limit: RateLimitSetting | null };
 
 export async function insertApiKey(db: Kysely<DB>, row: ApiKeyRow): Promise<void> {
-  await db.insertInto('api_keys').values(row).execute();
+  await db
+    .insertInto('api_keys')
+    .values({ ...row, rate_limit: rateLimitJson(row.rate_limit) })
+    .execute();
 }
 
 /** The key with this public prefix, across tenants (the prefix is globally unique). */
-export async function findApiKeyByPrefix(db: Kysely<DB>, prefix: string): Promise<ApiKeyWithBrand | undefined> {
+export async function findApiKeyByPrefix(db: Kysely<DB>, prefix: string): Promise<ApiKeyForAuth | undefined> {
   return db
     .selectFrom('api_keys')
+    .innerJoin('tenants', 'tenants.id', 'api_keys.tenant_id')
     .leftJoin('brands', (join) => join.onRef('brands.tenant_id', '=', 'api_keys.tenant_id').onRef('brands.id', '=', 'api_keys.brand_id'))
     .selectAll('api_keys')
-    .select('brands.slug as brand_slug')
+    .select(['brands.slug as brand_slug', 'tenants.rate_limit as tenant_rate_limit'])
     .where('api_keys.prefix', '=', prefix)
     .executeTakeFirst();
 }
@@ -35,6 +42,22 @@ export async function revokeApiKey(db: Kysely<DB>, tenantId: string, id: string,
   return db
     .updateTable('api_keys')
     .set((eb) => ({ revoked_at: eb.fn.coalesce('revoked_at', eb.val(now)) }))
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Sets a key's own rate limit (null: its tenant's applies); returns it, or undefined when the tenant has no such key. */
+export async function updateApiKeyRateLimit(
+  db: Kysely<DB>,
+  tenantId: string,
+  id: string,
+  rateLimit: RateLimitSetting | null,
+): Promise<ApiKeyRow | undefined> {
+  return db
+    .updateTable('api_keys')
+    .set({ rate_limit: rateLimitJson(rateLimit) })
     .where('tenant_id', '=', tenantId)
     .where('id', '=', id)
     .returningAll()

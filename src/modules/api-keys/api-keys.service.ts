@@ -9,9 +9,26 @@ import type { DB } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import type { BrandsService } from '../brands/brands.service.ts';
 import type { EventsService } from '../events/events.service.ts';
-import { type ApiKeyWithBrand, findApiKeyByPrefix, insertApiKey, listApiKeys, revokeApiKey, touchApiKey } from './api-keys.repository.ts';
+import {
+  type ApiKeyForAuth,
+  findApiKeyByPrefix,
+  insertApiKey,
+  listApiKeys,
+  revokeApiKey,
+  touchApiKey,
+  updateApiKeyRateLimit,
+} from './api-keys.repository.ts';
 import type { ApiKeyRow } from './api-keys.table.ts';
-import { type ApiKeyView, type AuthenticatedKey, looksLikeSecret, PREFIX_LENGTH, SCOPES, SECRET_LENGTH } from './api-keys.ts';
+import {
+  type ApiKeyView,
+  type AuthenticatedKey,
+  looksLikeSecret,
+  PREFIX_LENGTH,
+  type RateLimitSetting,
+  SCOPES,
+  SECRET_LENGTH,
+  sameRateLimit,
+} from './api-keys.ts';
 
 export interface ApiKeysService {
   /**
@@ -20,9 +37,15 @@ export interface ApiKeysService {
    */
   createKey(
     tenantId: string,
-    input: { name: string; brand?: string; scopes?: string[] },
+    input: { name: string; brand?: string; scopes?: string[]; rateLimit?: RateLimitSetting | null },
     actor: PlatformActor,
   ): Promise<ApiKeyView & { secret: string }>;
+  /**
+   * Changes a key's settings: `rateLimit` is the key's own limit (null: its tenant's applies). Takes effect at
+   * once in this process and within the key cache time in the others.
+   * @throws AppError API_KEY_NOT_FOUND
+   */
+  updateKey(tenantId: string, keyId: string, input: { rateLimit?: RateLimitSetting | null }, actor: PlatformActor): Promise<ApiKeyView>;
   /** @throws AppError API_KEY_NOT_FOUND */
   revokeKey(tenantId: string, keyId: string, actor: PlatformActor): Promise<ApiKeyView>;
   listKeys(tenantId: string): Promise<ApiKeyView[]>;
@@ -43,7 +66,7 @@ export function createApiKeysService(deps: {
 }): ApiKeysService {
   const { db, clock, ids, events, brands } = deps;
   // Keys are looked up on every request; a short cache keeps that off the database.
-  const cache = new Map<string, { row: ApiKeyWithBrand; expires: number }>();
+  const cache = new Map<string, { row: ApiKeyForAuth; expires: number }>();
   const lastTouched = new Map<string, number>();
 
   function view(row: ApiKeyRow, brandSlug: string | null): ApiKeyView {
@@ -57,13 +80,27 @@ export function createApiKeysService(deps: {
       createdAt: row.created_at.toISOString(),
       lastUsedAt: row.last_used_at?.toISOString() ?? null,
       revokedAt: row.revoked_at?.toISOString() ?? null,
+      rateLimit: row.rate_limit,
     };
   }
 
-  // Requests arriving together when an entry expires share one database read.
-  const loading = new Map<string, Promise<ApiKeyWithBrand | undefined>>();
+  /** The view of a key just changed, with its brand's slug; the key is dropped from this process's cache. */
+  async function changedView(row: ApiKeyRow): Promise<ApiKeyView> {
+    cache.delete(row.prefix);
+    const brandSlug = (await listApiKeys(db, row.tenant_id)).find((k) => k.id === row.id)?.brand_slug ?? null;
+    return view(row, brandSlug);
+  }
 
-  async function loadByPrefix(prefix: string): Promise<ApiKeyWithBrand | undefined> {
+  function notFound(keyId: string): AppError {
+    return new AppError('API_KEY_NOT_FOUND', 'API key not found', { keyId });
+  }
+
+  const KEY_ID = /^[0-9a-f-]{36}$/i;
+
+  // Requests arriving together when an entry expires share one database read.
+  const loading = new Map<string, Promise<ApiKeyForAuth | undefined>>();
+
+  async function loadByPrefix(prefix: string): Promise<ApiKeyForAuth | undefined> {
     const hit = cache.get(prefix);
     if (hit && hit.expires > Date.now()) return hit.row;
     let pending = loading.get(prefix);
@@ -114,13 +151,14 @@ export function createApiKeysService(deps: {
           created_at: clock.now(),
           last_used_at: null,
           revoked_at: null,
+          rate_limit: input.rateLimit ?? null,
         };
         try {
           await inTransaction(db, async (trx) => {
             await insertApiKey(trx, row);
             await events.record(trx, platformContext(tenantId, actor), {
               type: 'api_key.created',
-              data: { keyId: row.id, name, prefix: row.prefix, brand: brand?.slug ?? null, scopes: row.scopes },
+              data: { keyId: row.id, name, prefix: row.prefix, brand: brand?.slug ?? null, scopes: row.scopes, rateLimit: row.rate_limit },
             });
           });
           return { ...view(row, brand?.slug ?? null), secret };
@@ -132,16 +170,34 @@ export function createApiKeysService(deps: {
       }
     },
 
+    async updateKey(tenantId, keyId, input, actor) {
+      const before = (await listApiKeys(db, tenantId)).find((k) => k.id === keyId);
+      if (!before) throw notFound(keyId);
+      if (input.rateLimit === undefined || sameRateLimit(input.rateLimit, before.rate_limit)) {
+        return view(before, before.brand_slug);
+      }
+      const rateLimit = input.rateLimit;
+      const row = await inTransaction(db, async (trx) => {
+        const updated = await updateApiKeyRateLimit(trx, tenantId, keyId, rateLimit);
+        if (!updated) throw notFound(keyId);
+        await events.record(trx, platformContext(tenantId, actor), {
+          type: 'api_key.updated',
+          data: { keyId, prefix: updated.prefix },
+          changes: { rateLimit: { before: before.rate_limit, after: updated.rate_limit } },
+        });
+        return updated;
+      });
+      return changedView(row);
+    },
+
     async revokeKey(tenantId, keyId, actor) {
       const row = await inTransaction(db, async (trx) => {
-        const revoked = /^[0-9a-f-]{36}$/i.test(keyId) ? await revokeApiKey(trx, tenantId, keyId, clock.now()) : undefined;
-        if (!revoked) throw new AppError('API_KEY_NOT_FOUND', 'API key not found', { keyId });
+        const revoked = KEY_ID.test(keyId) ? await revokeApiKey(trx, tenantId, keyId, clock.now()) : undefined;
+        if (!revoked) throw notFound(keyId);
         await events.record(trx, platformContext(tenantId, actor), { type: 'api_key.revoked', data: { keyId, prefix: revoked.prefix } });
         return revoked;
       });
-      cache.delete(row.prefix);
-      const brandSlug = (await listApiKeys(db, tenantId)).find((k) => k.id === row.id)?.brand_slug ?? null;
-      return view(row, brandSlug);
+      return changedView(row);
     },
 
     async listKeys(tenantId) {
@@ -158,6 +214,7 @@ export function createApiKeysService(deps: {
         tenantId: row.tenant_id,
         brand: row.brand_id && row.brand_slug ? { id: row.brand_id, slug: row.brand_slug } : null,
         scopes: row.scopes,
+        rateLimit: row.rate_limit ?? row.tenant_rate_limit,
       };
     },
   };

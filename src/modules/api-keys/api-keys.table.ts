@@ -1,4 +1,5 @@
-import type { Selectable } from 'kysely';
+import type { ColumnType, Selectable } from 'kysely';
+import type { RateLimitSetting } from './api-keys.ts';
 
 export interface ApiKeysTable {
   tenant_id: string;
@@ -11,6 +12,8 @@ export interface ApiKeysTable {
   created_at: Date;
   last_used_at: Date | null;
   revoked_at: Date | null;
+  /** jsonb, written as JSON text. */
+  rate_limit: ColumnType<RateLimitSetting | null, string | null | undefined, string | null>;
 }
 
 export type ApiKeyRow = Selectable<ApiKeysTable>;

@@ -30,6 +30,22 @@ export function hasScope(held: readonly string[] | null, scope: Scope): boolean 
   return held === null || held.includes(scope);
 }
 
+/** A request budget: at most `max` requests per `windowSeconds` for each key it applies to. */
+export interface RateLimitSetting {
+  max: number;
+  windowSeconds: number;
+}
+
+/** True when two limits are the same (null: no limit of its own). */
+export function sameRateLimit(a: RateLimitSetting | null, b: RateLimitSetting | null): boolean {
+  return a === b || (a !== null && b !== null && a.max === b.max && a.windowSeconds === b.windowSeconds);
+}
+
+/** A limit as stored in a jsonb column: only the two known fields, in a fixed order; null stays NULL. */
+export function rateLimitJson(value: RateLimitSetting | null): string | null {
+  return value ? JSON.stringify({ max: value.max, windowSeconds: value.windowSeconds }) : null;
+}
+
 export interface ApiKeyView {
   id: string;
   tenantId: string;
@@ -40,6 +56,8 @@ export interface ApiKeyView {
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
+  /** The key's own limit; null means its tenant's applies. */
+  rateLimit: RateLimitSetting | null;
 }
 
 /** What the auth layer knows about a caller after checking its key. */
@@ -48,4 +66,6 @@ export interface AuthenticatedKey {
   tenantId: string;
   brand: { id: string; slug: string } | null;
   scopes: readonly string[] | null;
+  /** The limit in force: the key's own, else its tenant's; null means unlimited. */
+  rateLimit: RateLimitSetting | null;
 }

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { DB } from '../../db/schema.ts';
-import type { TenantCodes, TenantRow } from './tenants.table.ts';
+import { type RateLimitSetting, rateLimitJson } from '../api-keys/api-keys.ts';
+import type { SessionsPolicy, TenantCodes, TenantRow } from './tenants.table.ts';
 
 export interface TenantValues {
   slug: string;
@@ -10,6 +11,9 @@ export interface TenantValues {
   defaultCountry: string | null;
   currency: string | null;
   allowFreeformAttributes: boolean;
+  sessionsLimit: number | null;
+  sessionsPolicy: SessionsPolicy;
+  rateLimit: RateLimitSetting | null;
 }
 
 /** The per-tenant sequence that numbers users. */
@@ -30,6 +34,9 @@ export async function insertTenant(db: Kysely<DB>, id: string, values: TenantVal
       default_country: values.defaultCountry,
       currency: values.currency,
       allow_freeform_attributes: values.allowFreeformAttributes,
+      sessions_limit: values.sessionsLimit,
+      sessions_policy: values.sessionsPolicy,
+      rate_limit: rateLimitJson(values.rateLimit),
       created_at: now,
       updated_at: now,
     })
@@ -62,6 +69,9 @@ export async function updateTenant(db: Kysely<DB>, id: string, values: Partial<T
       ...(values.defaultCountry !== undefined ? { default_country: values.defaultCountry } : {}),
       ...(values.currency !== undefined ? { currency: values.currency } : {}),
       ...(values.allowFreeformAttributes !== undefined ? { allow_freeform_attributes: values.allowFreeformAttributes } : {}),
+      ...(values.sessionsLimit !== undefined ? { sessions_limit: values.sessionsLimit } : {}),
+      ...(values.sessionsPolicy !== undefined ? { sessions_policy: values.sessionsPolicy } : {}),
+      ...(values.rateLimit !== undefined ? { rate_limit: rateLimitJson(values.rateLimit) } : {}),
       updated_at: now,
     })
     .where('id', '=', id)

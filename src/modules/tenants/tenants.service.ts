@@ -64,6 +64,9 @@ export function createTenantsService(deps: { db: Kysely<DB>; clock: Clock; ids: 
               defaultCountry: values.defaultCountry ?? null,
               currency: values.currency ?? null,
               allowFreeformAttributes: values.allowFreeformAttributes ?? false,
+              sessionsLimit: values.sessionsLimit ?? null,
+              sessionsPolicy: values.sessionsPolicy ?? 'evict_oldest',
+              rateLimit: values.rateLimit ?? null,
             },
             now,
           );

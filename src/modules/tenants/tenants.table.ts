@@ -1,4 +1,7 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
+import type { RateLimitSetting } from '../api-keys/api-keys.ts';
+
+export type SessionsPolicy = 'evict_oldest' | 'reject_new';
 
 export interface TenantCodes {
   clientGroup?: string;
@@ -15,6 +18,12 @@ export interface TenantsTable {
   default_country: string | null;
   currency: string | null;
   allow_freeform_attributes: Generated<boolean>;
+  /** Live sessions a user may hold when the user sets no limit; null is unlimited. */
+  sessions_limit: number | null;
+  /** What a sign-in past the limit does: end the oldest session, or fail. */
+  sessions_policy: Generated<SessionsPolicy>;
+  /** The API rate limit of the tenant's keys that set none (jsonb, written as JSON text); null is unlimited. */
+  rate_limit: ColumnType<RateLimitSetting | null, string | null | undefined, string | null>;
   created_at: Date;
   updated_at: Date;
 }

@@ -1,6 +1,7 @@
 import { isCountryCode } from '../../core/country.ts';
 import { AppError, type FieldError } from '../../core/errors.ts';
-import type { TenantCodes, TenantRow } from './tenants.table.ts';
+import type { RateLimitSetting } from '../api-keys/api-keys.ts';
+import type { SessionsPolicy, TenantCodes, TenantRow } from './tenants.table.ts';
 
 export interface TenantView {
   id: string;
@@ -11,6 +12,10 @@ export interface TenantView {
   defaultCountry: string | null;
   currency: string | null;
   allowFreeformAttributes: boolean;
+  sessionsLimit: number | null;
+  sessionsPolicy: SessionsPolicy;
+  /** API rate limit of each of the tenant's keys that sets none; null is unlimited. */
+  rateLimit: RateLimitSetting | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -23,6 +28,9 @@ export interface TenantInput {
   defaultCountry?: string | null;
   currency?: string | null;
   allowFreeformAttributes?: boolean;
+  sessionsLimit?: number | null;
+  sessionsPolicy?: SessionsPolicy;
+  rateLimit?: RateLimitSetting | null;
 }
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
@@ -87,6 +95,9 @@ export function toTenantView(row: TenantRow): TenantView {
     defaultCountry: row.default_country,
     currency: row.currency,
     allowFreeformAttributes: row.allow_freeform_attributes,
+    sessionsLimit: row.sessions_limit,
+    sessionsPolicy: row.sessions_policy,
+    rateLimit: row.rate_limit,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };

@@ -5,17 +5,20 @@ import type { DB } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import { deleteUserUniqueValues } from '../attributes/attributes.repository.ts';
 import { deleteMembership, deleteUserMemberships, findBrandBySlug, insertMembership } from '../brands/brands.repository.ts';
+import { deleteCredential } from '../credentials/credentials.repository.ts';
 import { scrubUserEvents } from '../events/events.repository.ts';
+import { endUserSessions } from '../sessions/session-revocation.ts';
+import { deleteUserSessions } from '../sessions/sessions.repository.ts';
 import { eraseUser, findUserByIdForUpdate, updateUser } from './users.repository.ts';
 import { isUserId, type UsersDeps, type UsersService } from './users.service.ts';
 import { toUserView, type UserView } from './users.ts';
 
 export interface UsersLifecycleService {
-  /** Idempotent. @throws AppError USER_NOT_FOUND */
+  /** Idempotent; ends every session of the user. @throws AppError USER_NOT_FOUND */
   deactivateUser(ctx: ActorContext, id: string): Promise<UserView>;
   /** Idempotent. @throws AppError USER_NOT_FOUND */
   reactivateUser(ctx: ActorContext, id: string): Promise<UserView>;
-  /** Erases personal data, keeps an anonymous tombstone. @throws AppError USER_NOT_FOUND */
+  /** Erases personal data, the password and the sessions; keeps an anonymous tombstone. @throws AppError USER_NOT_FOUND */
   eraseUser(ctx: ActorContext, id: string): Promise<void>;
   /** @throws AppError USER_NOT_FOUND, BRAND_NOT_FOUND */
   joinBrand(ctx: ActorContext, id: string, brandSlug: string): Promise<{ joined: boolean; user: UserView }>;
@@ -46,6 +49,7 @@ export function createUsersLifecycleService(deps: UsersDeps, users: UsersService
         userId: id,
         changes: { status: { before: existing.status, after: status } },
       });
+      if (status === 'deactivated') await endUserSessions(trx, events, ctx, id, 'deactivated', now);
       return toUserView(updated, updated.brands);
     });
   }
@@ -74,6 +78,9 @@ export function createUsersLifecycleService(deps: UsersDeps, users: UsersService
         if (!existing) throw notFound(id);
         await deleteUserUniqueValues(trx, ctx.tenantId, id);
         await deleteUserMemberships(trx, ctx.tenantId, id);
+        await endUserSessions(trx, events, ctx, id, 'erased', clock.now());
+        await deleteUserSessions(trx, ctx.tenantId, id);
+        await deleteCredential(trx, ctx.tenantId, id);
         await eraseUser(trx, ctx.tenantId, id, clock.now());
         await scrubUserEvents(trx, ctx.tenantId, id);
         await events.record(trx, ctx, { type: 'user.erased', userId: id });

@@ -10,9 +10,11 @@ import {
   LookupQuerySchema,
   UserIdParams,
   UserInputSchema,
+  UserWriteSchema,
   UserListQuerySchema,
   UserPageSchema,
 } from './users.schemas.ts';
+import type { UserWrite } from './users.service.ts';
 import type { UserInput, UserView } from './users.ts';
 
 const tags = ['users'];
@@ -31,10 +33,10 @@ export async function usersRoutes(fastify: FastifyInstance, { registry }: { regi
     '/users',
     {
       config: { scope: 'users:write', idempotent: true },
-      schema: { tags, summary: 'Create a user', body: UserInputSchema, response: { 201: userRef, ...errorResponses } },
+      schema: { tags, summary: 'Create a user', body: UserWriteSchema, response: { 201: userRef, ...errorResponses } },
     },
     async (request, reply) => {
-      const user = await users.createUser(request.ctx, request.body as UserInput);
+      const user = await users.createUser(request.ctx, request.body as UserWrite);
       reply.code(201).header('location', `/v1/users/${user.id}`);
       return withEtag(reply, user);
     },
@@ -66,12 +68,12 @@ export async function usersRoutes(fastify: FastifyInstance, { registry }: { regi
         tags,
         summary: 'Create or update the user with this external id',
         params: ExternalIdParams,
-        body: UserInputSchema,
+        body: UserWriteSchema,
         response: { 200: CreatedUserSchema, 201: CreatedUserSchema, ...errorResponses },
       },
     },
     async (request, reply) => {
-      const result = await users.upsertUserByExternalId(request.ctx, request.params.externalId, request.body as UserInput);
+      const result = await users.upsertUserByExternalId(request.ctx, request.params.externalId, request.body as UserWrite);
       setEtag(reply, result.user.version);
       return reply.code(result.created ? 201 : 200).send(result);
     },
@@ -138,12 +140,12 @@ export async function usersRoutes(fastify: FastifyInstance, { registry }: { regi
         tags,
         summary: 'Update a user (JSON merge patch; If-Match for optimistic locking)',
         params: UserIdParams,
-        body: UserInputSchema,
+        body: UserWriteSchema,
         response: { 200: userRef, ...errorResponses },
       },
     },
     async (request, reply) =>
-      withEtag(reply, await users.patchUser(request.ctx, request.params.id, request.body as UserInput, expectedVersion(request))),
+      withEtag(reply, await users.patchUser(request.ctx, request.params.id, request.body as UserWrite, expectedVersion(request))),
   );
 
   for (const action of ['deactivate', 'reactivate'] as const) {

@@ -38,6 +38,21 @@ export const userInputProperties = {
 
 export const UserInputSchema = Type.Object(userInputProperties, { additionalProperties: false });
 
+/** Create, patch and upsert also take a password, or an existing hash to import. Never returned, never logged. */
+export const UserWriteSchema = Type.Object(
+  {
+    ...userInputProperties,
+    password: Type.Optional(Type.String({ maxLength: 4096, description: '8 to 1024 characters; not one of the most common passwords' })),
+    passwordHash: Type.Optional(Type.String({ maxLength: 1024, description: 'An existing hash to import; re-hashed to argon2id on first sign-in' })),
+    passwordHasher: Type.Optional(
+      Type.Union([Type.Literal('argon2id'), Type.Literal('argon2'), Type.Literal('bcrypt'), Type.Literal('scrypt')], {
+        description: 'How passwordHash was made; scrypt as $scrypt$ln=..,r=..,p=..$salt$hash',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 /**
  * Nullable output fields as `type: [t, 'null']` rather than anyOf: the response serializer writes them
  * directly instead of validating each branch at run time (several µs per user, per field).

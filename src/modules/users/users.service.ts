@@ -9,7 +9,10 @@ import { replaceUniqueValues } from '../attributes/attributes.repository.ts';
 import type { AttributesService } from '../attributes/attributes.service.ts';
 import type { AttributeDefinitionRow } from '../attributes/attributes.table.ts';
 import { insertMembership } from '../brands/brands.repository.ts';
+import { type CredentialsService, type PasswordInput, type PreparedCredential, splitPassword } from '../credentials/credentials.service.ts';
 import type { EventsService } from '../events/events.service.ts';
+import { endUserSessions } from '../sessions/session-revocation.ts';
+import type { SigninThrottle } from '../signin-throttle/signin-throttle.service.ts';
 import type { TenantsService } from '../tenants/tenants.service.ts';
 import type { TenantRow } from '../tenants/tenants.table.ts';
 import { toUserConflict } from './users.conflicts.ts';
@@ -38,7 +41,12 @@ export interface UsersDeps {
   events: EventsService;
   tenants: TenantsService;
   attributes: AttributesService;
+  credentials: CredentialsService;
+  signinThrottle: SigninThrottle;
 }
+
+/** A user write that may also set a password (create, patch, upsert). */
+export type UserWrite = UserInput & PasswordInput;
 
 export interface CreatedResult {
   created: boolean;
@@ -47,7 +55,7 @@ export interface CreatedResult {
 
 export interface UsersService {
   /** @throws AppError VALIDATION_FAILED, USER_IDENTIFIER_REQUIRED, USER_*_TAKEN, ATTRIBUTE_*, SCOPE_MISSING */
-  createUser(ctx: ActorContext, input: UserInput): Promise<UserView>;
+  createUser(ctx: ActorContext, input: UserWrite): Promise<UserView>;
   /**
    * Finds the user holding the email or phone, or creates one. Race-safe: parallel calls agree on one user.
    * @throws AppError USER_IDENTIFIER_REQUIRED, USER_IDENTIFIERS_CONFLICT, VALIDATION_FAILED
@@ -55,17 +63,18 @@ export interface UsersService {
   findOrCreateUser(ctx: ActorContext, input: UserInput): Promise<CreatedResult>;
   /**
    * Creates the user with this external id, or merge-patches it. Race-safe.
-   * @throws AppError VALIDATION_FAILED, USER_EMAIL_TAKEN, USER_PHONE_TAKEN
+   * @throws AppError VALIDATION_FAILED, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, PASSWORD_HASHING_BUSY
    */
-  upsertUserByExternalId(ctx: ActorContext, externalId: string, input: UserInput): Promise<CreatedResult>;
+  upsertUserByExternalId(ctx: ActorContext, externalId: string, input: UserWrite): Promise<CreatedResult>;
   /**
-   * JSON merge patch; with expectedVersion, fails when the user has moved on.
-   * @throws AppError USER_NOT_FOUND, PRECONDITION_FAILED, VALIDATION_FAILED, USER_*_TAKEN
+   * JSON merge patch; with expectedVersion, fails when the user has moved on. A new password ends every
+   * session of the user and lifts sign-in locks on their identifiers.
+   * @throws AppError USER_NOT_FOUND, PRECONDITION_FAILED, VALIDATION_FAILED, USER_*_TAKEN, PASSWORD_HASHING_BUSY
    */
   patchUser(
     ctx: ActorContext,
     id: string,
-    input: UserInput,
+    input: UserWrite,
     expectedVersion?: number,
     eventType?: 'user.updated' | 'attribute.set',
   ): Promise<UserView>;
@@ -119,9 +128,16 @@ export function createUsersService(deps: UsersDeps): UsersService {
   }
 
   /** Writes a created user's side rows and events inside the creating transaction. */
-  async function afterInsert(trx: Kysely<DB>, ctx: ActorContext, row: UserRow, p: WritePlan): Promise<UserView> {
+  async function afterInsert(
+    trx: Kysely<DB>,
+    ctx: ActorContext,
+    row: UserRow,
+    p: WritePlan,
+    credential: PreparedCredential | null,
+  ): Promise<UserView> {
     await replaceUniqueValues(trx, ctx.tenantId, row.id, p.uniqueValues);
     await events.record(trx, ctx, { type: 'user.created', userId: row.id, changes: p.changes });
+    if (credential) await deps.credentials.store(trx, ctx, row.id, credential);
     const joined = await joinCallerBrand(trx, ctx, row.id);
     return toUserView(row, joined ? [joined] : []);
   }
@@ -131,16 +147,16 @@ export function createUsersService(deps: UsersDeps): UsersService {
    * rows (unique attribute values, a brand to join) is written with its event in one statement, which is
    * atomic on its own: two round trips fewer than a transaction, on the hot find-or-create path.
    */
-  async function createIfAbsent(ctx: ActorContext, p: WritePlan): Promise<UserView | null> {
+  async function createIfAbsent(ctx: ActorContext, p: WritePlan, credential: PreparedCredential | null = null): Promise<UserView | null> {
     const user = newUser(p);
-    if (p.uniqueValues.length === 0 && !ctx.brand) {
+    if (p.uniqueValues.length === 0 && !ctx.brand && !credential) {
       const created = events.rows(ctx, { type: 'user.created', userId: user.id, changes: p.changes });
       const row = await insertUserIfAbsentWithEvents(db, ctx.tenantId, user, created);
       return row ? toUserView(row, []) : null;
     }
     return inTransaction(db, async (trx) => {
       const row = await insertUserIfAbsent(trx, ctx.tenantId, user);
-      return row ? afterInsert(trx, ctx, row, p) : null;
+      return row ? afterInsert(trx, ctx, row, p, credential) : null;
     });
   }
 
@@ -210,7 +226,12 @@ export function createUsersService(deps: UsersDeps): UsersService {
     existing: UserWithBrands,
     p: WritePlan,
     eventType: 'user.updated' | 'attribute.set' = 'user.updated',
+    credential: PreparedCredential | null = null,
   ): Promise<UserView> {
+    if (credential) {
+      await deps.credentials.store(trx, ctx, existing.id, credential);
+      await endUserSessions(trx, events, ctx, existing.id, 'password_changed', clock.now());
+    }
     if (isNoop(p)) return toUserView(existing, existing.brands);
     const updated = await updateUser(trx, ctx.tenantId, existing.id, p.update, clock.now());
     if (!updated) throw new AppError('USER_NOT_FOUND', 'User not found', { id: existing.id });
@@ -219,13 +240,27 @@ export function createUsersService(deps: UsersDeps): UsersService {
     return toUserView(updated, updated.brands);
   }
 
+  /** A password reset lifts sign-in locks on every identifier the user signs in with. */
+  async function clearSigninLocks(ctx: ActorContext, user: UserView): Promise<void> {
+    const identifiers = [
+      user.email ? `email:${user.email}` : null,
+      user.phone ? `phone:${user.phone}` : null,
+      user.externalId ? `externalId:${user.externalId}` : null,
+    ].filter((value): value is string => value !== null);
+    await deps.signinThrottle.clear(ctx.tenantId, identifiers);
+  }
+
   return {
     async createUser(ctx, input) {
-      const p = await plan(ctx, input, null);
+      const { password, profile } = splitPassword(input);
+      const p = await plan(ctx, profile, null);
       const u = p.update;
       if (!u.email && !u.phone && !u.external_id) throw identifierRequired(['email', 'phone', 'externalId']);
+      const credential = await deps.credentials.prepare(password);
       try {
-        return await inTransaction(db, async (trx) => afterInsert(trx, ctx, await insertUser(trx, ctx.tenantId, newUser(p)), p));
+        return await inTransaction(db, async (trx) =>
+          afterInsert(trx, ctx, await insertUser(trx, ctx.tenantId, newUser(p)), p, credential),
+        );
       } catch (error) {
         throw await toUserConflict(db, ctx.tenantId, p, error);
       }
@@ -258,23 +293,26 @@ export function createUsersService(deps: UsersDeps): UsersService {
     },
 
     async upsertUserByExternalId(ctx, externalId, input) {
-      const merged: UserInput = { ...input, externalId };
+      const split = splitPassword(input);
+      const merged: UserInput = { ...split.profile, externalId };
+      const credential = await deps.credentials.prepare(split.password);
       for (let attempt = 0; attempt < 3; attempt++) {
         const existing = await findUserByExternalId(db, ctx.tenantId, externalId.trim());
         if (existing) {
           const loaded = await planContext(ctx, merged);
           const p = planWith(loaded, ctx, merged, existing);
-          if (isNoop(p)) return { created: false, user: await withCallerBrand(ctx, existing) };
+          if (isNoop(p) && !credential) return { created: false, user: await withCallerBrand(ctx, existing) };
           try {
             // Fast path: one statement that applies the plan only if the user is still the version it was
             // planned against. When it has moved on (or has unique values to index), lock, re-plan and write.
-            const fast = p.uniqueValues.length === 0 ? await updateAtVersion(ctx, existing, p) : null;
+            const fast = p.uniqueValues.length === 0 && !credential ? await updateAtVersion(ctx, existing, p) : null;
             if (fast) return { created: false, user: await joinedCallerBrand(ctx, fast) };
             const user = await inTransaction(db, async (trx) => {
               const locked = await findUserByIdForUpdate(trx, ctx.tenantId, existing.id);
               if (!locked || locked.external_id !== existing.external_id) return null;
-              return applyPlan(trx, ctx, locked, planWith(loaded, ctx, merged, locked));
+              return applyPlan(trx, ctx, locked, planWith(loaded, ctx, merged, locked), 'user.updated', credential);
             });
+            if (user && credential) await clearSigninLocks(ctx, user);
             // Found through a brand key: the user joins that brand, as on every other path.
             if (user) return { created: false, user: await joinedCallerBrand(ctx, user) };
             continue;
@@ -284,14 +322,14 @@ export function createUsersService(deps: UsersDeps): UsersService {
         }
         const p = await plan(ctx, merged, null);
         try {
-          const user = await createIfAbsent(ctx, p);
+          const user = await createIfAbsent(ctx, p, credential);
           if (user) return { created: true, user };
         } catch (error) {
           throw await toUserConflict(db, ctx.tenantId, p, error);
         }
         // Not inserted: either the external id appeared meanwhile (loop and update) or email/phone is taken.
         if (!(await findUserByExternalId(db, ctx.tenantId, externalId.trim()))) {
-          return { created: true, user: await this.createUser(ctx, merged) };
+          return { created: true, user: await this.createUser(ctx, { ...merged, ...split.password }) };
         }
       }
       throw new AppError('UNAVAILABLE', 'The user kept changing; retry');
@@ -299,20 +337,24 @@ export function createUsersService(deps: UsersDeps): UsersService {
 
     async patchUser(ctx, id, input, expectedVersion, eventType) {
       if (!isUserId(id)) throw new AppError('USER_NOT_FOUND', 'User not found', { id });
+      const { password, profile } = splitPassword(input);
       let p: WritePlan | null = null;
-      const loaded = await planContext(ctx, input);
+      const loaded = await planContext(ctx, profile);
+      const credential = await deps.credentials.prepare(password);
       try {
-        return await inTransaction(db, async (trx) => {
+        const user = await inTransaction(db, async (trx) => {
           const existing = await findUserByIdForUpdate(trx, ctx.tenantId, id);
           if (!existing) throw new AppError('USER_NOT_FOUND', 'User not found', { id });
           if (expectedVersion !== undefined && existing.version !== expectedVersion) {
             throw new AppError('PRECONDITION_FAILED', 'The user has changed since that version', { currentVersion: existing.version });
           }
-          p = planWith(loaded, ctx, input, existing);
+          p = planWith(loaded, ctx, profile, existing);
           const u = { ...existing, ...p.update };
           if (!u.email && !u.phone && !u.external_id) throw identifierRequired(['email', 'phone', 'externalId']);
-          return applyPlan(trx, ctx, existing, p, eventType);
+          return applyPlan(trx, ctx, existing, p, eventType, credential);
         });
+        if (credential) await clearSigninLocks(ctx, user);
+        return user;
       } catch (error) {
         throw p ? await toUserConflict(db, ctx.tenantId, p, error) : error;
       }

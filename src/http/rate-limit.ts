@@ -1,0 +1,68 @@
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import { AppError } from '../core/errors.ts';
+import type { Registry } from '../registry.ts';
+
+/** Prefix of every counter in Redis, so Roster's keys are recognizable in a shared instance. */
+const REDIS_NAMESPACE = 'roster:rate-limit:';
+
+/**
+ * Per-key API rate limits on the routes registered after it in `api` (the /v1 scope). A key is limited only
+ * when it or its tenant has a limit (the auth hook puts it on `request.keyRateLimit`); admin and
+ * unauthenticated routes, and keys without a limit, are neither counted nor given headers. Counters live in
+ * Redis when `REDIS_URL` is set (shared by every process), else in this process.
+ */
+export async function registerRateLimit(api: FastifyInstance, registry: Registry): Promise<void> {
+  api.decorateRequest('keyRateLimit', null);
+  const redis = registry.config.redisUrl ? connectRedis(registry.config.redisUrl, api.log) : null;
+  if (redis) {
+    api.addHook('onClose', async () => {
+      // quit() waits for a reply that a disconnected client never gets.
+      if (redis.status === 'ready') await redis.quit();
+      else redis.disconnect();
+    });
+  }
+  await api.register(rateLimit, {
+    global: true,
+    // A route's own onRequest hooks run after the scope's, so the auth hook has set the key by now; refusing
+    // here skips body parsing, validation and the Idempotency-Key reservation (a 429 is never stored as a reply).
+    hook: 'onRequest',
+    enableDraftSpec: true,
+    allowList: (request) => request.keyRateLimit === null,
+    keyGenerator: (request) => (request.keyRateLimit ? request.ctx.actor : ''),
+    max: (request) => request.keyRateLimit?.max ?? 0,
+    timeWindow: (request) => (request.keyRateLimit?.windowSeconds ?? 1) * 1000,
+    errorResponseBuilder: (_request, context) =>
+      new AppError('RATE_LIMITED', `This API key may send ${context.max} requests per window; retry in ${context.after}`, {
+        retryAfterSeconds: Math.ceil(context.ttl / 1000),
+      }),
+    // Redis down: serve unlimited rather than fail every call (connectRedis logs the outage).
+    skipOnError: true,
+    ...(redis ? { redis, nameSpace: REDIS_NAMESPACE } : {}),
+  });
+}
+
+/** A Redis client that never crashes the process and never logs its URL (it may hold a password). */
+function connectRedis(url: string, log: FastifyBaseLogger): Redis {
+  // One retry per command: while Redis is away, requests go through unlimited after a short wait instead of queueing.
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 2000 });
+  let healthy = true;
+  redis.on('error', (error: Error & { code?: string }) => {
+    if (!healthy) return;
+    healthy = false;
+    log.warn(
+      { redisError: { code: error.code ?? error.name, message: withoutCredentials(error.message) } },
+      'Redis is unreachable: API rate limits are not enforced until it is back',
+    );
+  });
+  redis.on('ready', () => {
+    if (!healthy) log.info('Redis is back: API rate limits are enforced again');
+    healthy = true;
+  });
+  return redis;
+}
+
+function withoutCredentials(text: string): string {
+  return text.replace(/\/\/[^@/\s]*@/g, '//[redacted]@');
+}

@@ -1,0 +1,83 @@
+import { decodeProtectedHeader, errors, type JWTPayload, jwtVerify, SignJWT } from 'jose';
+import type { Clock } from '../../core/clock.ts';
+import type { Ids } from '../../core/ids.ts';
+import { type SigningKeys, TOKEN_ALG } from './signing-keys.ts';
+
+/** The JOSE `typ` of access tokens (RFC 9068); refresh tokens are opaque, so nothing else carries it. */
+export const ACCESS_TOKEN_TYP = 'at+jwt';
+
+export interface AccessClaims {
+  sub: string;
+  tid: string;
+  sid: string;
+  scope: string;
+  iat: number;
+  exp: number;
+  jti: string;
+}
+
+export interface TokenSettings {
+  issuer: string;
+  audience: string;
+  accessTokenSeconds: number;
+}
+
+export interface AccessTokens {
+  issue(claims: { userId: string; tenantId: string; sessionId: string; scope: string }): Promise<{ token: string; exp: number }>;
+  /** The verified claims, or null for anything that is not a valid access token of ours. */
+  verify(token: string): Promise<AccessClaims | null>;
+}
+
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+/** Issues and checks signed access tokens. Verification pins the algorithm, issuer, audience, type and lifetime. */
+export function createAccessTokens(deps: { keys: SigningKeys; clock: Clock; ids: Ids; settings: TokenSettings }): AccessTokens {
+  const { keys, clock, ids, settings } = deps;
+  return {
+    async issue({ userId, tenantId, sessionId, scope }) {
+      const signer = await keys.signer();
+      const iat = Math.floor(clock.now().getTime() / 1000);
+      const exp = iat + settings.accessTokenSeconds;
+      const token = await new SignJWT({ tid: tenantId, sid: sessionId, scope })
+        .setProtectedHeader({ alg: TOKEN_ALG, kid: signer.kid, typ: ACCESS_TOKEN_TYP })
+        .setIssuer(settings.issuer)
+        .setAudience(settings.audience)
+        .setSubject(userId)
+        .setIssuedAt(iat)
+        .setExpirationTime(exp)
+        .setJti(ids.uuid())
+        .sign(signer.key);
+      return { token, exp };
+    },
+
+    async verify(token) {
+      if (token.length > 4096 || !JWT_SHAPE.test(token)) return null;
+      let kid: string | undefined;
+      try {
+        kid = decodeProtectedHeader(token).kid;
+      } catch {
+        return null;
+      }
+      if (!kid) return null;
+      const key = await keys.verifier(kid);
+      if (!key) return null;
+      let payload: JWTPayload;
+      try {
+        ({ payload } = await jwtVerify(token, key, {
+          algorithms: [TOKEN_ALG],
+          issuer: settings.issuer,
+          audience: settings.audience,
+          typ: ACCESS_TOKEN_TYP,
+          currentDate: clock.now(),
+          requiredClaims: ['sub', 'exp', 'iat'],
+        }));
+      } catch (error) {
+        if (error instanceof errors.JOSEError) return null;
+        throw error;
+      }
+      const { sub, tid, sid, scope, iat, exp, jti } = payload;
+      if (typeof sub !== 'string' || typeof tid !== 'string' || typeof sid !== 'string' || typeof exp !== 'number') return null;
+      return { sub, tid, sid, scope: typeof scope === 'string' ? scope : '', iat: iat ?? 0, exp, jti: typeof jti === 'string' ? jti : '' };
+    },
+  };
+}

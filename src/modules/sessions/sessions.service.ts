@@ -1,0 +1,404 @@
+import { randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Clock } from '../../core/clock.ts';
+import type { ActorContext } from '../../core/context.ts';
+import { AppError } from '../../core/errors.ts';
+import type { Ids } from '../../core/ids.ts';
+import { parsePhone } from '../../core/phone.ts';
+import { sha256 } from '../../core/secrets.ts';
+import type { DB } from '../../db/schema.ts';
+import { inTransaction } from '../../db/transaction.ts';
+import { findCredential, replaceCredentialIfUnchanged } from '../credentials/credentials.repository.ts';
+import type { PasswordHasher } from '../credentials/password-hasher.ts';
+import type { EventsService } from '../events/events.service.ts';
+import type { SigninThrottle } from '../signin-throttle/signin-throttle.service.ts';
+import type { TenantsService } from '../tenants/tenants.service.ts';
+import { findUserByEmail, findUserByExternalId, findUserById, findUserByPhone, type UserWithBrands } from '../users/users.repository.ts';
+import { isUserId } from '../users/users.service.ts';
+import { normalizeEmail, toUserView, type UserView } from '../users/users.ts';
+import type { AccessClaims, AccessTokens } from './access-tokens.ts';
+import { endUserSessions } from './session-revocation.ts';
+import {
+  claimRefreshToken,
+  findRefreshToken,
+  findSession,
+  findSessionForUpdate,
+  insertRefreshToken,
+  insertSession,
+  listLiveSessions,
+  lockSessionHolder,
+  revokeSessions,
+  touchSession,
+} from './sessions.repository.ts';
+import { type ClientInfo, isLive, type SessionView, type TokenResponse, toSessionView, type UserRef } from './sessions.ts';
+import type { SessionMethod, SessionRow } from './sessions.table.ts';
+
+export interface SessionSettings {
+  accessTokenSeconds: number;
+  /** Absolute lifetime of a session and its refresh tokens. */
+  refreshTokenSeconds: number;
+  /** A session not refreshed for this long ends. */
+  refreshIdleSeconds: number;
+}
+
+export interface SignInInput {
+  email?: string;
+  phone?: string;
+  externalId?: string;
+  password: string;
+}
+
+/** RFC 7662 introspection response, with the user for convenience. */
+export type Introspection =
+  | { active: false }
+  | {
+      active: true;
+      token_type: 'access_token' | 'refresh_token';
+      sub: string;
+      sid: string;
+      tid: string;
+      exp: number;
+      iat: number;
+      scope: SessionMethod;
+      user: UserView;
+    };
+
+export interface SessionsService {
+  /**
+   * Checks a password and opens a session. Every failure answers alike, whatever its cause.
+   * @throws AppError VALIDATION_FAILED (no or several identifiers, malformed ones), TOO_MANY_ATTEMPTS,
+   *   INVALID_CREDENTIALS, SESSIONS_LIMIT_REACHED, PASSWORD_HASHING_BUSY
+   */
+  signIn(ctx: ActorContext, input: SignInInput, client: ClientInfo): Promise<TokenResponse>;
+  /** Opens a session without a password (server to server). @throws AppError USER_NOT_FOUND, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED */
+  issuePasswordless(ctx: ActorContext, user: UserRef, client: ClientInfo): Promise<TokenResponse>;
+  /** Rotates a refresh token; a used one ends its whole session. @throws AppError REFRESH_TOKEN_INVALID */
+  refresh(ctx: ActorContext, refreshToken: string): Promise<TokenResponse>;
+  /** The claims and live session behind an access token. @throws AppError ACCESS_TOKEN_INVALID */
+  authenticate(accessToken: string): Promise<{ claims: AccessClaims; session: SessionRow }>;
+  /** The user behind an access token. @throws AppError ACCESS_TOKEN_INVALID */
+  me(accessToken: string): Promise<UserView>;
+  /** The user behind a live refresh token of the caller's tenant, without using it. @throws AppError REFRESH_TOKEN_INVALID */
+  userOfRefreshToken(ctx: ActorContext, refreshToken: string): Promise<UserView>;
+  /** RFC 7662: whether an access or refresh token of the caller's tenant is live. Never throws for a bad token. */
+  introspect(ctx: ActorContext, token: string): Promise<Introspection>;
+  /** The user's live sessions, oldest first. @throws AppError USER_NOT_FOUND */
+  listSessions(ctx: ActorContext, user: UserRef): Promise<SessionView[]>;
+  /** Ends one session; ending an ended one is a no-op. @throws AppError SESSION_NOT_FOUND */
+  revokeSession(ctx: ActorContext, sessionId: string): Promise<void>;
+  /** Ends every session of a user. @throws AppError USER_NOT_FOUND */
+  logoutUser(ctx: ActorContext, user: UserRef): Promise<{ revoked: number }>;
+}
+
+export interface SessionsDeps {
+  db: Kysely<DB>;
+  clock: Clock;
+  ids: Ids;
+  events: EventsService;
+  tenants: TenantsService;
+  hasher: PasswordHasher;
+  tokens: AccessTokens;
+  throttle: SigninThrottle;
+  settings: SessionSettings;
+}
+
+/** 32 random bytes, base64url: 256 bits, opaque to the holder. */
+const REFRESH_TOKEN = /^[A-Za-z0-9_-]{43}$/;
+
+function newRefreshToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+function invalidCredentials(): AppError {
+  return new AppError('INVALID_CREDENTIALS', 'The identifier or the password is wrong');
+}
+
+function invalidRefresh(): AppError {
+  return new AppError('REFRESH_TOKEN_INVALID', 'The refresh token is not valid');
+}
+
+function invalidAccess(): AppError {
+  return new AppError('ACCESS_TOKEN_INVALID', 'The access token is not valid');
+}
+
+function validation(field: string, code: string, message: string): AppError {
+  return new AppError('VALIDATION_FAILED', `${field}: ${message}`, {}, [{ field, code, message }]);
+}
+
+export function createSessionsService(deps: SessionsDeps): SessionsService {
+  const { db, clock, ids, events, tenants, hasher, tokens, throttle, settings } = deps;
+
+  async function tenantRow(ctx: ActorContext) {
+    const tenant = await tenants.getTenantRow(ctx.tenantId);
+    if (!tenant) throw new AppError('TENANT_NOT_FOUND');
+    return tenant;
+  }
+
+  /** The one identifier of a sign-in, normalized as users store it. */
+  async function identifierOf(ctx: ActorContext, input: SignInInput): Promise<{ kind: 'email' | 'phone' | 'externalId'; value: string }> {
+    const given = (['email', 'phone', 'externalId'] as const).filter((kind) => input[kind] !== undefined);
+    if (given.length !== 1) {
+      throw validation(given[1] ?? 'email', given.length === 0 ? 'required' : 'conflict', 'send exactly one of email, phone, externalId');
+    }
+    const kind = given[0] as 'email' | 'phone' | 'externalId';
+    const raw = input[kind] as string;
+    if (kind === 'email') {
+      const email = normalizeEmail(raw);
+      if (!email) throw validation('email', 'invalid_email', 'must be an email address');
+      return { kind, value: email };
+    }
+    if (kind === 'phone') {
+      const phone = parsePhone(raw, (await tenantRow(ctx)).default_country);
+      if (!phone) throw validation('phone', 'invalid_phone', 'must be a phone number (E.164, or national with the tenant country)');
+      return { kind, value: phone.e164 };
+    }
+    const externalId = raw.trim();
+    if (!externalId) throw validation('externalId', 'required', 'must not be empty');
+    return { kind, value: externalId };
+  }
+
+  function findByIdentifier(tenantId: string, kind: 'email' | 'phone' | 'externalId', value: string) {
+    if (kind === 'email') return findUserByEmail(db, tenantId, value);
+    if (kind === 'phone') return findUserByPhone(db, tenantId, value);
+    return findUserByExternalId(db, tenantId, value);
+  }
+
+  async function resolveUser(ctx: ActorContext, ref: UserRef): Promise<UserWithBrands> {
+    const user =
+      'id' in ref
+        ? isUserId(ref.id)
+          ? await findUserById(db, ctx.tenantId, ref.id)
+          : undefined
+        : await findUserByExternalId(db, ctx.tenantId, ref.externalId.trim());
+    if (!user || user.erased_at) throw new AppError('USER_NOT_FOUND', 'User not found', 'id' in ref ? { id: ref.id } : { externalId: ref.externalId });
+    return user;
+  }
+
+  async function respond(ctx: ActorContext, session: SessionRow, refreshToken: string): Promise<TokenResponse> {
+    const access = await tokens.issue({ userId: session.user_id, tenantId: ctx.tenantId, sessionId: session.id, scope: session.method });
+    return {
+      accessToken: access.token,
+      refreshToken,
+      tokenType: 'Bearer',
+      expiresIn: settings.accessTokenSeconds,
+      scope: session.method,
+      session: toSessionView(session),
+    };
+  }
+
+  /**
+   * Opens a session under the user's row lock, ending the oldest live ones first when the user is at the limit
+   * (or refusing, by the tenant's policy), so no moment ever sees more live sessions than the limit.
+   */
+  async function openSession(ctx: ActorContext, userId: string, method: SessionMethod, client: ClientInfo): Promise<TokenResponse> {
+    const tenant = await tenantRow(ctx);
+    const refreshToken = newRefreshToken();
+    const session = await inTransaction(db, async (trx) => {
+      const now = clock.now();
+      const holder = await lockSessionHolder(trx, ctx.tenantId, userId);
+      if (!holder || holder.erased_at) throw new AppError('USER_NOT_FOUND', 'User not found', { id: userId });
+      if (holder.status !== 'active') {
+        throw method === 'password' ? invalidCredentials() : new AppError('USER_DEACTIVATED', 'The user is deactivated', { id: userId });
+      }
+      const limit = holder.sessions_limit ?? tenant.sessions_limit;
+      if (limit !== null) {
+        const live = await listLiveSessions(trx, ctx.tenantId, userId, now);
+        const excess = live.length - limit + 1;
+        if (excess > 0) {
+          if (tenant.sessions_policy === 'reject_new') {
+            throw new AppError('SESSIONS_LIMIT_REACHED', `The user already holds ${live.length} sessions, the most allowed`, { limit });
+          }
+          const evicted = await revokeSessions(trx, ctx.tenantId, live.slice(0, excess).map((s) => s.id), 'evicted', now);
+          await events.record(trx, ctx, ...evicted.map((id) => ({ type: 'session.revoked', userId, data: { sessionId: id, reason: 'evicted' } })));
+        }
+      }
+      const row = await insertSession(trx, {
+        tenant_id: ctx.tenantId,
+        id: ids.uuid(),
+        user_id: userId,
+        brand_id: ctx.brand?.id ?? null,
+        method,
+        ip: client.ip,
+        user_agent: client.userAgent,
+        created_at: now,
+        refreshed_at: now,
+        expires_at: new Date(now.getTime() + settings.refreshTokenSeconds * 1000),
+        idle_expires_at: new Date(now.getTime() + Math.min(settings.refreshIdleSeconds, settings.refreshTokenSeconds) * 1000),
+        revoked_at: null,
+        revoked_reason: null,
+      });
+      await insertRefreshToken(trx, ctx.tenantId, row.id, sha256(refreshToken), now);
+      await events.record(trx, ctx, { type: 'session.created', userId, data: { sessionId: row.id, method } });
+      return row;
+    });
+    return respond(ctx, session, refreshToken);
+  }
+
+  /** Replaces an imported or outdated hash once the password is known to be right. */
+  async function rehash(ctx: ActorContext, userId: string, verifiedHash: string, password: string): Promise<void> {
+    const fresh = await hasher.hash(password);
+    await inTransaction(db, async (trx) => {
+      if (await replaceCredentialIfUnchanged(trx, ctx.tenantId, userId, verifiedHash, fresh, clock.now())) {
+        await events.record(trx, ctx, { type: 'credential.changed', userId, data: { kind: 'password', hasher: 'argon2id', rehashed: true } });
+      }
+    });
+  }
+
+  async function liveSession(tenantId: string, sessionId: string): Promise<SessionRow | null> {
+    const session = await findSession(db, tenantId, sessionId);
+    return session && isLive(session, clock.now()) ? session : null;
+  }
+
+  async function liveUser(tenantId: string, userId: string): Promise<UserView | null> {
+    const user = await findUserById(db, tenantId, userId);
+    return user && !user.erased_at && user.status === 'active' ? toUserView(user, user.brands) : null;
+  }
+
+  const service: SessionsService = {
+    async signIn(ctx, input, client) {
+      const { kind, value } = await identifierOf(ctx, input);
+      const identifier = `${kind}:${value}`;
+      const ip = client.ip ?? 'unknown';
+      await throttle.assertAllowed(ctx.tenantId, identifier, ip);
+      const user = await findByIdentifier(ctx.tenantId, kind, value);
+      const credential = user ? await findCredential(db, ctx.tenantId, user.id) : undefined;
+      let verified = { ok: false, needsRehash: false };
+      if (credential) verified = await hasher.verify(credential.password_hash, credential.hasher, input.password);
+      else await hasher.verifyNothing(input.password);
+      const reason = !user ? 'unknown_user' : !credential ? 'no_password' : !verified.ok ? 'wrong_password' : user.status !== 'active' ? 'deactivated' : null;
+      if (reason || !user || !credential) {
+        await throttle.recordFailure(ctx.tenantId, identifier, ip);
+        await events.record(db, ctx, { type: 'signin.failed', userId: user?.id ?? null, data: { identifier: kind, reason } });
+        throw invalidCredentials();
+      }
+      await throttle.recordSuccess(ctx.tenantId, identifier, ip);
+      if (verified.needsRehash) await rehash(ctx, user.id, credential.password_hash, input.password);
+      return openSession(ctx, user.id, 'password', client);
+    },
+
+    async issuePasswordless(ctx, ref, client) {
+      const user = await resolveUser(ctx, ref);
+      return openSession(ctx, user.id, 'passwordless', client);
+    },
+
+    async refresh(ctx, refreshToken) {
+      if (!REFRESH_TOKEN.test(refreshToken)) throw invalidRefresh();
+      const hash = sha256(refreshToken);
+      const next = newRefreshToken();
+      const outcome = await inTransaction(db, async (trx) => {
+        const now = clock.now();
+        const sessionId = await claimRefreshToken(trx, ctx.tenantId, hash, now);
+        if (!sessionId) {
+          const known = await findRefreshToken(trx, ctx.tenantId, hash);
+          if (!known) return null;
+          // A used token came back: someone holds a copy. End the whole session, whoever the legitimate holder is.
+          const session = await findSessionForUpdate(trx, ctx.tenantId, known.session_id);
+          if (!session) return null;
+          const revoked = await revokeSessions(trx, ctx.tenantId, [session.id], 'refresh_token_reuse', now);
+          await events.record(
+            trx,
+            ctx,
+            { type: 'session.reuse_detected', userId: session.user_id, data: { sessionId: session.id } },
+            ...revoked.map((id) => ({ type: 'session.revoked', userId: session.user_id, data: { sessionId: id, reason: 'refresh_token_reuse' } })),
+          );
+          return null;
+        }
+        const session = await findSessionForUpdate(trx, ctx.tenantId, sessionId);
+        if (!session || !isLive(session, now)) return null;
+        await insertRefreshToken(trx, ctx.tenantId, session.id, sha256(next), now);
+        await touchSession(trx, ctx.tenantId, session.id, now, new Date(now.getTime() + settings.refreshIdleSeconds * 1000));
+        await events.record(trx, ctx, { type: 'session.refreshed', userId: session.user_id, data: { sessionId: session.id } });
+        return findSession(trx, ctx.tenantId, session.id);
+      });
+      if (!outcome) throw invalidRefresh();
+      return respond(ctx, outcome, next);
+    },
+
+    async authenticate(accessToken) {
+      const claims = await tokens.verify(accessToken);
+      if (!claims) throw invalidAccess();
+      // Checked on every use: a revoked session's access tokens stop working at once, not when they expire.
+      const session = await liveSession(claims.tid, claims.sid);
+      if (!session || session.user_id !== claims.sub) throw invalidAccess();
+      return { claims, session };
+    },
+
+    async me(accessToken) {
+      const { claims } = await service.authenticate(accessToken);
+      const user = await liveUser(claims.tid, claims.sub);
+      if (!user) throw invalidAccess();
+      return user;
+    },
+
+    async userOfRefreshToken(ctx, refreshToken) {
+      if (!REFRESH_TOKEN.test(refreshToken)) throw invalidRefresh();
+      const known = await findRefreshToken(db, ctx.tenantId, sha256(refreshToken));
+      const session = known && !known.used_at ? await liveSession(ctx.tenantId, known.session_id) : null;
+      const user = session ? await liveUser(ctx.tenantId, session.user_id) : null;
+      if (!user) throw invalidRefresh();
+      return user;
+    },
+
+    async introspect(ctx, token) {
+      const inactive = { active: false } as const;
+      if (REFRESH_TOKEN.test(token)) {
+        const known = await findRefreshToken(db, ctx.tenantId, sha256(token));
+        const session = known && !known.used_at ? await liveSession(ctx.tenantId, known.session_id) : null;
+        const user = session ? await liveUser(ctx.tenantId, session.user_id) : null;
+        if (!session || !user) return inactive;
+        const exp = Math.min(session.expires_at.getTime(), session.idle_expires_at.getTime());
+        return {
+          active: true,
+          token_type: 'refresh_token',
+          sub: user.id,
+          sid: session.id,
+          tid: ctx.tenantId,
+          exp: Math.floor(exp / 1000),
+          iat: Math.floor(session.refreshed_at.getTime() / 1000),
+          scope: session.method,
+          user,
+        };
+      }
+      const claims = await tokens.verify(token);
+      if (!claims || claims.tid !== ctx.tenantId) return inactive;
+      const session = await liveSession(claims.tid, claims.sid);
+      const user = session && session.user_id === claims.sub ? await liveUser(claims.tid, claims.sub) : null;
+      if (!session || !user) return inactive;
+      return {
+        active: true,
+        token_type: 'access_token',
+        sub: claims.sub,
+        sid: claims.sid,
+        tid: claims.tid,
+        exp: claims.exp,
+        iat: claims.iat,
+        scope: session.method,
+        user,
+      };
+    },
+
+    async listSessions(ctx, ref) {
+      const user = await resolveUser(ctx, ref);
+      return (await listLiveSessions(db, ctx.tenantId, user.id, clock.now())).map(toSessionView);
+    },
+
+    async revokeSession(ctx, sessionId) {
+      if (!isUserId(sessionId)) throw new AppError('SESSION_NOT_FOUND', 'Session not found', { id: sessionId });
+      await inTransaction(db, async (trx) => {
+        const session = await findSessionForUpdate(trx, ctx.tenantId, sessionId);
+        if (!session) throw new AppError('SESSION_NOT_FOUND', 'Session not found', { id: sessionId });
+        const revoked = await revokeSessions(trx, ctx.tenantId, [sessionId], 'logout', clock.now());
+        if (revoked.length > 0) {
+          await events.record(trx, ctx, { type: 'session.revoked', userId: session.user_id, data: { sessionId, reason: 'logout' } });
+        }
+      });
+    },
+
+    async logoutUser(ctx, ref) {
+      const user = await resolveUser(ctx, ref);
+      const revoked = await inTransaction(db, (trx) => endUserSessions(trx, events, ctx, user.id, 'logout', clock.now()));
+      return { revoked: revoked.length };
+    },
+  };
+  return service;
+}

@@ -1,0 +1,51 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import type { PlatformActor } from '../../core/context.ts';
+import { errorResponses } from '../../http/common.schemas.ts';
+import type { Registry } from '../../registry.ts';
+
+const by = (request: { id: string }): PlatformActor => ({ actor: 'admin', requestId: String(request.id) });
+
+/** Platform admin: lift sign-in blocks. Authorized by the admin token. */
+export async function signinThrottleRoutes(fastify: FastifyInstance, { registry }: { registry: Registry }): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const { signinUnlock } = registry;
+  const tags = ['admin'];
+  const config = { auth: 'admin' as const };
+
+  app.post(
+    '/admin/tenants/:id/users/:user/unlock',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Lift the sign-in blocks of a user (by id or external id): their email, phone and external id',
+        params: Type.Object({ id: Type.String({ maxLength: 64 }), user: Type.String({ minLength: 1, maxLength: 256 }) }),
+        response: { 204: Type.Null(), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      await signinUnlock.unlockUser(request.params.id, request.params.user, by(request));
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.delete(
+    '/admin/tenants/:id/signin-blocks',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Lift the sign-in block of a client IP address (IPv6: its /64)',
+        params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+        querystring: Type.Object({ ip: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
+        response: { 204: Type.Null(), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      await signinUnlock.unlockIp(request.params.id, request.query.ip, by(request));
+      return reply.code(204).send(null);
+    },
+  );
+}
