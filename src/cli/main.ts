@@ -101,6 +101,16 @@ keys
   .requiredOption('--tenant <slug>', 'tenant slug or id')
   .action((opts: { tenant: string }) => withRegistry(async (r) => r.apiKeys.listKeys((await r.tenants.resolveTenant(opts.tenant)).id)));
 
+const signingKeys = program.command('signing-keys').description('manage the keys that sign access tokens');
+signingKeys
+  .command('rotate')
+  .description('make a new signing key; older keys keep verifying until their last token expires')
+  .action(() => withRegistry((r) => r.signingKeys.rotate()));
+signingKeys
+  .command('list')
+  .description('public keys that verify access tokens now (the JWKS)')
+  .action(() => withRegistry((r) => r.signingKeys.jwks()));
+
 program.parseAsync(process.argv).catch((error: unknown) => {
   const e = error as { code?: string; message?: string; fieldErrors?: unknown[] };
   process.stderr.write(`roster: ${e.code ? `${e.code}: ` : ''}${e.message ?? String(error)}\n`);

@@ -15,7 +15,7 @@ const REDIS_NAMESPACE = 'roster:rate-limit:';
  */
 export async function registerRateLimit(api: FastifyInstance, registry: Registry): Promise<void> {
   api.decorateRequest('keyRateLimit', null);
-  const redis = registry.config.redisUrl ? connectRedis(registry.config.redisUrl, api.log) : null;
+  const redis = registry.config.redisUrl ? await connectRedis(registry.config.redisUrl, api.log) : null;
   if (redis) {
     api.addHook('onClose', async () => {
       // quit() waits for a reply that a disconnected client never gets.
@@ -43,10 +43,15 @@ export async function registerRateLimit(api: FastifyInstance, registry: Registry
   });
 }
 
-/** A Redis client that never crashes the process and never logs its URL (it may hold a password). */
-function connectRedis(url: string, log: FastifyBaseLogger): Redis {
-  // One retry per command: while Redis is away, requests go through unlimited after a short wait instead of queueing.
-  const redis = new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 2000 });
+/**
+ * A Redis client that never crashes the process and never logs its URL (it may hold a password). Waits for the
+ * first connection so the first requests are counted; when Redis is unreachable it starts anyway and keeps
+ * reconnecting in the background.
+ */
+async function connectRedis(url: string, log: FastifyBaseLogger): Promise<Redis> {
+  // No offline queue: while Redis is away a command fails at once and the request goes through unlimited,
+  // instead of waiting for a reconnection.
+  const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 });
   let healthy = true;
   redis.on('error', (error: Error & { code?: string }) => {
     if (!healthy) return;
@@ -60,6 +65,8 @@ function connectRedis(url: string, log: FastifyBaseLogger): Redis {
     if (!healthy) log.info('Redis is back: API rate limits are enforced again');
     healthy = true;
   });
+  // A failed first attempt has been logged by the error listener; reconnection goes on by itself.
+  await redis.connect().catch(() => {});
   return redis;
 }
 

@@ -126,16 +126,21 @@ export async function sessionsRoutes(fastify: FastifyInstance, { registry }: { r
       route.path,
       {
         config: { scope: 'sessions:write' },
+        // The body is optional: a bare POST means "no client details".
+        preValidation: (request, _reply, done) => {
+          request.body ??= {};
+          done();
+        },
         schema: {
           tags,
           summary: 'Issue tokens for a user without a password (server to server)',
           params: route.params,
-          body: Type.Optional(PasswordlessSchema),
+          body: PasswordlessSchema,
           response: { 201: TokenResponseSchema, ...problems },
         },
       },
       async (request, reply) => {
-        const body = (request.body ?? {}) as { ip?: string; userAgent?: string };
+        const body = request.body as { ip?: string; userAgent?: string };
         const tokens = await sessions.issuePasswordless(request.ctx, route.ref(request.params as Record<string, string>), clientOf(request, body));
         return reply.code(201).header('cache-control', 'no-store').send(tokens);
       },
