@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
+import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, adminAuth, createTenant, createTestApp, type TestApp } from './helpers/app.ts';
 
@@ -96,6 +98,37 @@ describe('logs', () => {
     }
     // Nor query strings, which may hold personal data.
     expect(log.text).not.toContain('?q=');
+  });
+
+  it('never contain a password, an imported hash or a token of the sign-in flow, nor do events', async () => {
+    const tenant = await createTenant(t);
+    const password = `pw-${randomBytes(12).toString('hex')}`;
+    const imported = bcrypt.hashSync(`old-${password}`, 4);
+    const call = (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: Record<string, unknown>, token = tenant.key) =>
+      t.call({ method, url, headers: { authorization: `Bearer ${token}` }, ...(payload ? { payload } : {}) });
+
+    const user = (await call('POST', '/v1/users', { email: 'flow@example.com', password })).json();
+    expect((await call('POST', '/v1/users', { email: 'imported@example.com', passwordHash: imported, passwordHasher: 'bcrypt' })).statusCode).toBe(201);
+    expect((await call('POST', '/v1/users', { email: 'weak@example.com', password: 'password1' })).statusCode).toBe(422);
+    expect((await call('POST', '/v1/sessions', { email: 'flow@example.com', password: `${password}-wrong` })).statusCode).toBe(401);
+    expect((await call('POST', '/v1/sessions', { email: 'imported@example.com', password: `old-${password}` })).statusCode).toBe(201);
+    const first = (await call('POST', '/v1/sessions', { email: 'flow@example.com', password })).json();
+    const second = (await call('POST', '/v1/sessions/refresh', { refreshToken: first.refreshToken })).json();
+    expect((await call('POST', '/v1/sessions/refresh', { refreshToken: first.refreshToken })).statusCode).toBe(401);
+    expect((await call('GET', '/v1/me', undefined, second.accessToken)).statusCode).toBe(401);
+    expect((await call('POST', '/v1/sessions/introspect', { token: second.accessToken })).statusCode).toBe(200);
+    const passwordless = (await call('POST', `/v1/users/${user.id}/sessions`)).json();
+    expect((await call('GET', `/v1/me?access_token=${passwordless.accessToken}`)).statusCode).toBe(401);
+    expect((await call('POST', `/v1/users/${user.id}/logout`)).statusCode).toBe(200);
+
+    const secrets = [password, `old-${password}`, imported, first.accessToken, first.refreshToken, second.accessToken, second.refreshToken];
+    secrets.push(passwordless.accessToken, passwordless.refreshToken);
+    const events = JSON.stringify((await call('GET', '/v1/events?limit=200')).json());
+    expect(events).toContain('session.reuse_detected');
+    for (const value of secrets) {
+      expect(log.text).not.toContain(value);
+      expect(events).not.toContain(value);
+    }
   });
 
   it('redacts credentials and database parameters in logged objects', async () => {

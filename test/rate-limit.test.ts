@@ -77,7 +77,11 @@ describe('API rate limits: tenant and key', () => {
     expect(invalid.headers['ratelimit-remaining']).toBe('1');
     const created = await t.call({ method: 'POST', url: '/v1/users', headers: tenant.auth, payload: { email: 'rl@example.com' } });
     expect(created.statusCode).toBe(201);
-    expectProblem(await t.call({ method: 'POST', url: '/v1/users', headers: tenant.auth, payload: { email: 'rl2@example.com' } }), 429, 'RATE_LIMITED');
+    expectProblem(
+      await t.call({ method: 'POST', url: '/v1/users', headers: tenant.auth, payload: { email: 'rl2@example.com' } }),
+      429,
+      'RATE_LIMITED',
+    );
     for (let i = 0; i < 5; i++) {
       const admin = await t.call({ method: 'GET', url: `/v1/admin/tenants/${tenant.id}`, headers: adminAuth() });
       expect(admin.statusCode).toBe(200);
@@ -104,7 +108,12 @@ describe('API rate limits: tenant and key', () => {
     expect(after.statusCode).toBe(200);
     expect(after.headers['ratelimit-limit']).toBe('50');
 
-    const reset = await t.call({ method: 'PATCH', url: `/v1/admin/tenants/${tenant.id}/keys/${keyId}`, headers: adminAuth(), payload: { rateLimit: null } });
+    const reset = await t.call({
+      method: 'PATCH',
+      url: `/v1/admin/tenants/${tenant.id}/keys/${keyId}`,
+      headers: adminAuth(),
+      payload: { rateLimit: null },
+    });
     expect(reset.json().rateLimit).toBeNull();
     expect((await listUsers(t, auth)).headers['ratelimit-limit']).toBe('2');
 

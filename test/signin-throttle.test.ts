@@ -199,14 +199,61 @@ describe('admin unlock', () => {
     const tenant = await createTenant(t);
     for (let i = 0; i < 11; i++) await fail(tenant.id, `email:spray${i}@example.com`, 1, '192.0.2.77');
     expect(await retryAfter(tenant.id, 'email:next@example.com', '192.0.2.77')).not.toBeNull();
-    const res = await t.call({ method: 'DELETE', url: `/v1/admin/tenants/${tenant.id}/signin-blocks`, query: { ip: '192.0.2.77' }, headers: adminAuth() });
+    const res = await t.call({
+      method: 'DELETE',
+      url: `/v1/admin/tenants/${tenant.id}/signin-blocks`,
+      query: { ip: '192.0.2.77' },
+      headers: adminAuth(),
+    });
     expect(res.statusCode, res.body).toBe(204);
     expect(await retryAfter(tenant.id, 'email:next@example.com', '192.0.2.77')).toBeNull();
     const events = await listEvents(t, tenant, { type: 'signin.unlocked' });
     expect(events.at(-1)).toMatchObject({ userId: null, data: { ip: '192.0.2.77', cleared: 1 } });
 
-    const bad = await t.call({ method: 'DELETE', url: `/v1/admin/tenants/${tenant.id}/signin-blocks`, query: { ip: 'not-an-ip' }, headers: adminAuth() });
+    const bad = await t.call({
+      method: 'DELETE',
+      url: `/v1/admin/tenants/${tenant.id}/signin-blocks`,
+      query: { ip: 'not-an-ip' },
+      headers: adminAuth(),
+    });
     expect(expectProblem(bad, 400, 'INVALID_PARAMETER').errors[0]).toMatchObject({ field: 'ip' });
+  });
+});
+
+describe('sign-in over HTTP', () => {
+  const PASSWORD = 'correct horse battery staple';
+  const signIn = (auth: { authorization: string }, payload: Record<string, unknown>) =>
+    t.call({ method: 'POST', url: '/v1/sessions', headers: auth, payload });
+
+  it('answers 429 TOO_MANY_ATTEMPTS with Retry-After after repeated wrong passwords, even to the right one, until the delay ends', async () => {
+    const tenant = await createTenant(t);
+    await createUser(t, tenant, { email: 'victim@example.com', password: PASSWORD });
+    for (let i = 0; i < 4; i++)
+      expectProblem(await signIn(tenant.auth, { email: 'victim@example.com', password: 'wrong' }), 401, 'INVALID_CREDENTIALS');
+    const refused = await signIn(tenant.auth, { email: 'Victim@Example.com', password: PASSWORD });
+    expect(expectProblem(refused, 429, 'TOO_MANY_ATTEMPTS').retryAfterSeconds).toBe(1);
+    expect(refused.headers['retry-after']).toBe('1');
+    clock.advance(1000);
+    expect((await signIn(tenant.auth, { email: 'victim@example.com', password: PASSWORD })).statusCode).toBe(201);
+  });
+
+  it('throttles an unknown identifier the same way', async () => {
+    const tenant = await createTenant(t);
+    for (let i = 0; i < 4; i++)
+      expectProblem(await signIn(tenant.auth, { email: 'ghost@example.com', password: 'guess' }), 401, 'INVALID_CREDENTIALS');
+    const refused = await signIn(tenant.auth, { email: 'ghost@example.com', password: 'guess' });
+    expectProblem(refused, 429, 'TOO_MANY_ATTEMPTS');
+    expect(refused.headers['retry-after']).toBe('1');
+  });
+
+  it('lets the user in again after an admin unlock', async () => {
+    const tenant = await createTenant(t);
+    const user = await createUser(t, tenant, { email: 'unlock-me@example.com', password: PASSWORD });
+    for (let i = 0; i < 4; i++) await signIn(tenant.auth, { email: 'unlock-me@example.com', password: 'wrong' });
+    expectProblem(await signIn(tenant.auth, { email: 'unlock-me@example.com', password: PASSWORD }), 429, 'TOO_MANY_ATTEMPTS');
+    const unlock = await t.call({ method: 'POST', url: `/v1/admin/tenants/${tenant.id}/users/${user.id}/unlock`, headers: adminAuth() });
+    expect(unlock.statusCode).toBe(204);
+    expect((await signIn(tenant.auth, { email: 'unlock-me@example.com', password: PASSWORD })).statusCode).toBe(201);
   });
 });
 

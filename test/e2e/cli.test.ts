@@ -141,4 +141,25 @@ describe(`roster CLI on ${backend}`, { timeout: SLOW }, () => {
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
   });
+
+  it('rotates signing keys: rotate prints the new kid, list shows it, and a server publishes it', async () => {
+    const first = await rosterJson('signing-keys', 'rotate');
+    expect(first.kid).toMatch(/^[0-9a-f-]{36}$/);
+    const second = await rosterJson('signing-keys', 'rotate');
+    expect(second.kid).not.toBe(first.kid);
+    expect(second.retired).toEqual([first.kid]);
+    // The retired key stays listed: it keeps verifying until the last token it signed has expired.
+    const list = await rosterJson('signing-keys', 'list');
+    const kids = list.keys.map((k: { kid: string }) => k.kid);
+    expect(kids).toEqual(expect.arrayContaining([first.kid, second.kid]));
+    for (const key of list.keys) {
+      expect(key).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig' });
+      expect(key).not.toHaveProperty('d');
+    }
+    const server = await startServerProcess(storage);
+    const jwks = (await (await fetch(`${server.url}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] };
+    expect(jwks.keys.map((k) => k.kid).sort()).toEqual([...kids].sort());
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+  });
 });

@@ -249,6 +249,7 @@ export async function adminRoutes(fastify: FastifyInstance, { registry }: { regi
         response: { 200: KeySchema, ...errorResponses },
       },
     },
-    async (request) => apiKeys.updateKey((await tenants.resolveTenant(request.params.id)).id, request.params.keyId, request.body, by(request)),
+    async (request) =>
+      apiKeys.updateKey((await tenants.resolveTenant(request.params.id)).id, request.params.keyId, request.body, by(request)),
   );
 }

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
-import { type RateLimitSetting, rateLimitJson } from './api-keys.ts';
 import type { ApiKeyRow } from './api-keys.table.ts';
+import { type RateLimitSetting, rateLimitJson } from './api-keys.ts';
 
 export type ApiKeyWithBrand = ApiKeyRow & { brand_slug: string | null };
 /** What authentication needs: the key, its brand and its tenant's rate limit. */
