@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPasswordHasher } from '../src/modules/credentials/password-hasher.ts';
 import { createTenant, createTestApp, type TestApp, type TestTenant } from './helpers/app.ts';
 import { expectProblem } from './helpers/problem.ts';
-import { createUser, listEvents } from './helpers/users.ts';
+import { listEvents } from './helpers/users.ts';
 
 let t: TestApp;
 let tenant: TestTenant;
@@ -31,7 +31,12 @@ function signIn(address: string, password: string) {
 }
 
 async function storedCredential(userId: string) {
-  return t.registry.db.selectFrom('credentials').selectAll().where('tenant_id', '=', tenant.id).where('user_id', '=', userId).executeTakeFirst();
+  return t.registry.db
+    .selectFrom('credentials')
+    .selectAll()
+    .where('tenant_id', '=', tenant.id)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
 }
 
 describe('password policy', () => {
@@ -72,21 +77,41 @@ describe('password policy', () => {
 
   it('takes a password on patch and on upsert by external id, not on find-or-create', async () => {
     const user = (await post({ email: email() })).json();
-    const patched = await t.call({ method: 'PATCH', url: `/v1/users/${user.id}`, headers: tenant.auth, payload: { password: 'first new passphrase' } });
+    const patched = await t.call({
+      method: 'PATCH',
+      url: `/v1/users/${user.id}`,
+      headers: tenant.auth,
+      payload: { password: 'first new passphrase' },
+    });
     expect(patched.statusCode, patched.body).toBe(200);
     expect((await signIn(user.email, 'first new passphrase')).statusCode).toBe(201);
 
     const externalId = `up-${seq++}`;
     const address = email();
-    const created = await t.call({ method: 'PUT', url: `/v1/users/by-external-id/${externalId}`, headers: tenant.auth, payload: { email: address, password: 'upserted passphrase' } });
+    const created = await t.call({
+      method: 'PUT',
+      url: `/v1/users/by-external-id/${externalId}`,
+      headers: tenant.auth,
+      payload: { email: address, password: 'upserted passphrase' },
+    });
     expect(created.statusCode, created.body).toBe(201);
     expect((await signIn(address, 'upserted passphrase')).statusCode).toBe(201);
-    const updated = await t.call({ method: 'PUT', url: `/v1/users/by-external-id/${externalId}`, headers: tenant.auth, payload: { password: 'second upserted passphrase' } });
+    const updated = await t.call({
+      method: 'PUT',
+      url: `/v1/users/by-external-id/${externalId}`,
+      headers: tenant.auth,
+      payload: { password: 'second upserted passphrase' },
+    });
     expect(updated.statusCode, updated.body).toBe(200);
     expect((await signIn(address, 'upserted passphrase')).statusCode).toBe(401);
     expect((await signIn(address, 'second upserted passphrase')).statusCode).toBe(201);
 
-    const foc = await t.call({ method: 'POST', url: '/v1/users/find-or-create', headers: tenant.auth, payload: { email: email(), password: 'some passphrase' } });
+    const foc = await t.call({
+      method: 'POST',
+      url: '/v1/users/find-or-create',
+      headers: tenant.auth,
+      payload: { email: email(), password: 'some passphrase' },
+    });
     expectProblem(foc, 422, 'VALIDATION_FAILED');
   });
 });
@@ -165,7 +190,12 @@ describe('hashing queue', () => {
       const tn = await createTenant(busy);
       const answers = await Promise.all(
         Array.from({ length: 6 }, (_, i) =>
-          busy.call({ method: 'POST', url: '/v1/users', headers: tn.auth, payload: { email: `busy${i}@example.com`, password: 'a long enough passphrase' } }),
+          busy.call({
+            method: 'POST',
+            url: '/v1/users',
+            headers: tn.auth,
+            payload: { email: `busy${i}@example.com`, password: 'a long enough passphrase' },
+          }),
         ),
       );
       const refused = answers.filter((res) => res.statusCode === 503);

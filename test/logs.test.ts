@@ -108,7 +108,9 @@ describe('logs', () => {
       t.call({ method, url, headers: { authorization: `Bearer ${token}` }, ...(payload ? { payload } : {}) });
 
     const user = (await call('POST', '/v1/users', { email: 'flow@example.com', password })).json();
-    expect((await call('POST', '/v1/users', { email: 'imported@example.com', passwordHash: imported, passwordHasher: 'bcrypt' })).statusCode).toBe(201);
+    expect(
+      (await call('POST', '/v1/users', { email: 'imported@example.com', passwordHash: imported, passwordHasher: 'bcrypt' })).statusCode,
+    ).toBe(201);
     expect((await call('POST', '/v1/users', { email: 'weak@example.com', password: 'password1' })).statusCode).toBe(422);
     expect((await call('POST', '/v1/sessions', { email: 'flow@example.com', password: `${password}-wrong` })).statusCode).toBe(401);
     expect((await call('POST', '/v1/sessions', { email: 'imported@example.com', password: `old-${password}` })).statusCode).toBe(201);

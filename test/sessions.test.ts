@@ -92,10 +92,10 @@ describe('sign-in', () => {
   });
 
   it('compares the whole password: no truncation', async () => {
-    const long = 'x'.repeat(200) + 'tail-one';
+    const long = `${'x'.repeat(200)}tail-one`;
     const user = await createUser(t, tenant, { email: email(), password: long });
     expect((await signIn(tenant, { email: user.email, password: long })).statusCode).toBe(201);
-    expectProblem(await signIn(tenant, { email: user.email, password: 'x'.repeat(200) + 'tail-two' }), 401, 'INVALID_CREDENTIALS');
+    expectProblem(await signIn(tenant, { email: user.email, password: `${'x'.repeat(200)}tail-two` }), 401, 'INVALID_CREDENTIALS');
   });
 
   it('needs exactly one identifier, and a key with sessions:write', async () => {
@@ -104,7 +104,12 @@ describe('sign-in', () => {
     const bad = expectProblem(await signIn(tenant, { email: 'not-an-email', password: PASSWORD }), 422, 'VALIDATION_FAILED');
     expect(bad.errors[0].field).toBe('email');
     const readOnly = await createKey(t, tenant.id, { name: 'ro', scopes: ['users:read'] });
-    const res = await t.call({ method: 'POST', url: '/v1/sessions', headers: { authorization: `Bearer ${readOnly}` }, payload: { email: 'a@example.com', password: PASSWORD } });
+    const res = await t.call({
+      method: 'POST',
+      url: '/v1/sessions',
+      headers: { authorization: `Bearer ${readOnly}` },
+      payload: { email: 'a@example.com', password: PASSWORD },
+    });
     expectProblem(res, 403, 'SCOPE_MISSING');
   });
 
@@ -116,7 +121,11 @@ describe('sign-in', () => {
       expect(res.json()).toMatchObject({ scope: 'passwordless', session: { method: 'passwordless', userId: user.id } });
       expect((await me(res.json().accessToken)).json().id).toBe(user.id);
     }
-    expectProblem(await t.call({ method: 'POST', url: '/v1/users/00000000-0000-7000-8000-000000000000/sessions', headers: tenant.auth }), 404, 'USER_NOT_FOUND');
+    expectProblem(
+      await t.call({ method: 'POST', url: '/v1/users/00000000-0000-7000-8000-000000000000/sessions', headers: tenant.auth }),
+      404,
+      'USER_NOT_FOUND',
+    );
     await t.call({ method: 'POST', url: `/v1/users/${user.id}/deactivate`, headers: tenant.auth });
     expectProblem(await t.call({ method: 'POST', url: `/v1/users/${user.id}/sessions`, headers: tenant.auth }), 409, 'USER_DEACTIVATED');
   });
@@ -154,7 +163,7 @@ describe('refresh', () => {
     }
   });
 
-  it('rejects malformed, unknown and other tenants\' refresh tokens', async () => {
+  it("rejects malformed, unknown and other tenants' refresh tokens", async () => {
     expectProblem(await refresh(tenant, 'nope'), 401, 'REFRESH_TOKEN_INVALID');
     expectProblem(await refresh(tenant, 'A'.repeat(43)), 401, 'REFRESH_TOKEN_INVALID');
     const other = await createTenant(t);
@@ -168,14 +177,20 @@ describe('refresh', () => {
     const clock = fixedClock(new Date('2026-01-01T00:00:00Z'));
     const timed = await createTestApp({
       clock,
-      config: { tokens: { issuer: 'roster', audience: 'roster', accessTokenSeconds: 60, refreshTokenSeconds: 3600, refreshIdleSeconds: 600 } },
+      config: {
+        tokens: { issuer: 'roster', audience: 'roster', accessTokenSeconds: 60, refreshTokenSeconds: 3600, refreshIdleSeconds: 600 },
+      },
     });
     try {
       const tn = await createTenant(timed);
       const address = email();
       await createUser(timed, tn, { email: address, password: PASSWORD });
-      const signin = async () => (await timed.call({ method: 'POST', url: '/v1/sessions', headers: tn.auth, payload: { email: address, password: PASSWORD } })).json();
-      const rotate = (token: string) => timed.call({ method: 'POST', url: '/v1/sessions/refresh', headers: tn.auth, payload: { refreshToken: token } });
+      const signin = async () =>
+        (
+          await timed.call({ method: 'POST', url: '/v1/sessions', headers: tn.auth, payload: { email: address, password: PASSWORD } })
+        ).json();
+      const rotate = (token: string) =>
+        timed.call({ method: 'POST', url: '/v1/sessions/refresh', headers: tn.auth, payload: { refreshToken: token } });
 
       // Idle: unused for longer than 600 s.
       const idle = await signin();
@@ -197,7 +212,11 @@ describe('refresh', () => {
       // Access tokens expire with their own lifetime.
       const fresh = await signin();
       clock.advance(61_000);
-      expectProblem(await timed.call({ method: 'GET', url: '/v1/me', headers: { authorization: `Bearer ${fresh.accessToken}` } }), 401, 'ACCESS_TOKEN_INVALID');
+      expectProblem(
+        await timed.call({ method: 'GET', url: '/v1/me', headers: { authorization: `Bearer ${fresh.accessToken}` } }),
+        401,
+        'ACCESS_TOKEN_INVALID',
+      );
     } finally {
       await timed.close();
     }
@@ -234,14 +253,21 @@ describe('sessions and logout', () => {
     expect((await t.call({ method: 'GET', url: `/v1/users/${user.id}/sessions`, headers: tenant.auth })).json().data).toEqual([]);
     const loggedOut = await listEvents(t, tenant, { type: 'user.logged_out', userId: user.id });
     expect(loggedOut.at(-1).data).toMatchObject({ reason: 'logout' });
-    expectProblem(await t.call({ method: 'DELETE', url: '/v1/sessions/00000000-0000-7000-8000-000000000000', headers: tenant.auth }), 404, 'SESSION_NOT_FOUND');
+    expectProblem(
+      await t.call({ method: 'DELETE', url: '/v1/sessions/00000000-0000-7000-8000-000000000000', headers: tenant.auth }),
+      404,
+      'SESSION_NOT_FOUND',
+    );
   });
 
   it('ends every session on deactivation, erasure and a password change', async () => {
     const cases: [string, (id: string) => Promise<Res>][] = [
       ['deactivated', (id) => t.call({ method: 'POST', url: `/v1/users/${id}/deactivate`, headers: tenant.auth })],
       ['erased', (id) => t.call({ method: 'DELETE', url: `/v1/users/${id}`, headers: tenant.auth })],
-      ['password_changed', (id) => t.call({ method: 'PATCH', url: `/v1/users/${id}`, headers: tenant.auth, payload: { password: 'a brand new passphrase' } })],
+      [
+        'password_changed',
+        (id) => t.call({ method: 'PATCH', url: `/v1/users/${id}`, headers: tenant.auth, payload: { password: 'a brand new passphrase' } }),
+      ],
     ];
     for (const [reason, change] of cases) {
       const user = await userWithPassword();
@@ -262,12 +288,37 @@ describe('sessions and logout', () => {
     }
   });
 
-  it('introspects access and refresh tokens of the caller\'s tenant (RFC 7662)', async () => {
+  it("tells the user behind a live refresh token without using it, for the caller's tenant only", async () => {
     const user = await userWithPassword();
     const tokens = await session(tenant, user.email);
-    const introspect = (tn: TestTenant, token: string) => t.call({ method: 'POST', url: '/v1/sessions/introspect', headers: tn.auth, payload: { token } });
+    const ctx = { tenantId: tenant.id, actor: 'test', brand: null, scopes: null, source: null, requestId: null };
+    expect((await t.registry.sessions.userOfRefreshToken(ctx, tokens.refreshToken)).id).toBe(user.id);
+    // Not used up by the lookup: it still refreshes.
+    const rotated = await refresh(tenant, tokens.refreshToken);
+    expect(rotated.statusCode).toBe(200);
+    await expect(t.registry.sessions.userOfRefreshToken(ctx, tokens.refreshToken)).rejects.toMatchObject({ code: 'REFRESH_TOKEN_INVALID' });
+    const other = await createTenant(t);
+    await expect(t.registry.sessions.userOfRefreshToken({ ...ctx, tenantId: other.id }, rotated.json().refreshToken)).rejects.toMatchObject(
+      {
+        code: 'REFRESH_TOKEN_INVALID',
+      },
+    );
+  });
+
+  it("introspects access and refresh tokens of the caller's tenant (RFC 7662)", async () => {
+    const user = await userWithPassword();
+    const tokens = await session(tenant, user.email);
+    const introspect = (tn: TestTenant, token: string) =>
+      t.call({ method: 'POST', url: '/v1/sessions/introspect', headers: tn.auth, payload: { token } });
     const access = (await introspect(tenant, tokens.accessToken)).json();
-    expect(access).toMatchObject({ active: true, token_type: 'access_token', sub: user.id, sid: tokens.session.id, tid: tenant.id, scope: 'password' });
+    expect(access).toMatchObject({
+      active: true,
+      token_type: 'access_token',
+      sub: user.id,
+      sid: tokens.session.id,
+      tid: tenant.id,
+      scope: 'password',
+    });
     expect(access.user.id).toBe(user.id);
     expect(access.exp - access.iat).toBe(900);
     const refreshInfo = (await introspect(tenant, tokens.refreshToken)).json();
@@ -327,7 +378,12 @@ describe('session limit', () => {
     expect((await signIn(tn, { email: address, password: PASSWORD })).statusCode).toBe(201);
     const third = expectProblem(await signIn(tn, { email: address, password: PASSWORD }), 409, 'SESSIONS_LIMIT_REACHED');
     expect(third.limit).toBe(2);
-    const patched = await t.call({ method: 'PATCH', url: `/v1/admin/tenants/${tn.id}`, headers: adminAuth(), payload: { sessionsPolicy: 'evict_oldest', sessionsLimit: null } });
+    const patched = await t.call({
+      method: 'PATCH',
+      url: `/v1/admin/tenants/${tn.id}`,
+      headers: adminAuth(),
+      payload: { sessionsPolicy: 'evict_oldest', sessionsLimit: null },
+    });
     expect(patched.statusCode, patched.body).toBe(200);
     expect(patched.json()).toMatchObject({ sessionsLimit: null, sessionsPolicy: 'evict_oldest' });
   });

@@ -1,7 +1,7 @@
 import type { ApiKeysTable } from '../modules/api-keys/api-keys.table.ts';
 import type { AttributeDefinitionsTable, UniqueAttributeValuesTable } from '../modules/attributes/attributes.table.ts';
-import type { CredentialsTable } from '../modules/credentials/credentials.table.ts';
 import type { BrandsTable, UserBrandsTable } from '../modules/brands/brands.table.ts';
+import type { CredentialsTable } from '../modules/credentials/credentials.table.ts';
 import type { EventsTable } from '../modules/events/events.table.ts';
 import type { IdempotencyKeysTable } from '../modules/idempotency/idempotency.table.ts';
 import type { RefreshTokensTable, SessionsTable, SigningKeysTable } from '../modules/sessions/sessions.table.ts';

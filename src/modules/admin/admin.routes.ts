@@ -47,9 +47,15 @@ const tenantFields = {
   defaultCountry: Type.Optional(Nullable(Type.String({ maxLength: 2 }))),
   currency: Type.Optional(Nullable(Type.String({ maxLength: 3 }))),
   allowFreeformAttributes: Type.Optional(Type.Boolean()),
-  sessionsLimit: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 999_999, description: 'Live sessions per user unless the user sets a limit; null is unlimited' }))),
+  sessionsLimit: Type.Optional(
+    Nullable(
+      Type.Integer({ minimum: 1, maximum: 999_999, description: 'Live sessions per user unless the user sets a limit; null is unlimited' }),
+    ),
+  ),
   sessionsPolicy: Type.Optional(
-    Type.Union([Type.Literal('evict_oldest'), Type.Literal('reject_new')], { description: 'A sign-in past the limit ends the oldest session, or is refused' }),
+    Type.Union([Type.Literal('evict_oldest'), Type.Literal('reject_new')], {
+      description: 'A sign-in past the limit ends the oldest session, or is refused',
+    }),
   ),
   rateLimit: Type.Optional(RateLimit),
 };

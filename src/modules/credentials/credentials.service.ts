@@ -75,7 +75,9 @@ export function createCredentialsService(deps: {
         throw invalid([{ field: 'passwordHash', code: 'required', message: 'is required with passwordHasher' }]);
       }
       if (input.passwordHasher === undefined) {
-        throw invalid([{ field: 'passwordHasher', code: 'required', message: `is required with passwordHash: one of ${IMPORT_HASHERS.join(', ')}` }]);
+        throw invalid([
+          { field: 'passwordHasher', code: 'required', message: `is required with passwordHash: one of ${IMPORT_HASHERS.join(', ')}` },
+        ]);
       }
       const problem = importedHashError(input.passwordHash, input.passwordHasher);
       if (problem) throw invalid([{ field: 'passwordHash', code: 'invalid_hash', message: problem }]);

@@ -93,7 +93,10 @@ export async function touchSession(db: Kysely<DB>, tenantId: string, id: string,
 }
 
 export async function insertRefreshToken(db: Kysely<DB>, tenantId: string, sessionId: string, tokenHash: Buffer, now: Date): Promise<void> {
-  await db.insertInto('refresh_tokens').values({ token_hash: tokenHash, tenant_id: tenantId, session_id: sessionId, created_at: now }).execute();
+  await db
+    .insertInto('refresh_tokens')
+    .values({ token_hash: tokenHash, tenant_id: tenantId, session_id: sessionId, created_at: now })
+    .execute();
 }
 
 /**

@@ -24,11 +24,16 @@ const ExternalIdParams = Type.Object({ externalId: Type.String({ minLength: 1, m
 
 function clientOf(request: FastifyRequest, body: { ip?: string; userAgent?: string }): ClientInfo {
   const agent = request.headers['user-agent'];
-  return { ip: body.ip?.trim() || request.ip || null, userAgent: body.userAgent ?? (typeof agent === 'string' ? agent.slice(0, 512) : null) };
+  return {
+    ip: body.ip?.trim() || request.ip || null,
+    userAgent: body.userAgent ?? (typeof agent === 'string' ? agent.slice(0, 512) : null),
+  };
 }
 
 /** Each user-addressed route answers at /users/{id}/... and at /users/by-external-id/{externalId}/... */
-function byUser(path: string): { path: string; params: typeof IdParams | typeof ExternalIdParams; ref: (p: Record<string, string>) => UserRef }[] {
+function byUser(
+  path: string,
+): { path: string; params: typeof IdParams | typeof ExternalIdParams; ref: (p: Record<string, string>) => UserRef }[] {
   return [
     { path: `/users/:id${path}`, params: IdParams, ref: (p) => ({ id: p.id as string }) },
     { path: `/users/by-external-id/:externalId${path}`, params: ExternalIdParams, ref: (p) => ({ externalId: p.externalId as string }) },
@@ -141,7 +146,11 @@ export async function sessionsRoutes(fastify: FastifyInstance, { registry }: { r
       },
       async (request, reply) => {
         const body = request.body as { ip?: string; userAgent?: string };
-        const tokens = await sessions.issuePasswordless(request.ctx, route.ref(request.params as Record<string, string>), clientOf(request, body));
+        const tokens = await sessions.issuePasswordless(
+          request.ctx,
+          route.ref(request.params as Record<string, string>),
+          clientOf(request, body),
+        );
         return reply.code(201).header('cache-control', 'no-store').send(tokens);
       },
     );

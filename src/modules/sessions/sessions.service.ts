@@ -30,8 +30,8 @@ import {
   revokeSessions,
   touchSession,
 } from './sessions.repository.ts';
-import { type ClientInfo, isLive, type SessionView, type TokenResponse, toSessionView, type UserRef } from './sessions.ts';
 import type { SessionMethod, SessionRow } from './sessions.table.ts';
+import { type ClientInfo, isLive, type SessionView, type TokenResponse, toSessionView, type UserRef } from './sessions.ts';
 
 export interface SessionSettings {
   accessTokenSeconds: number;
@@ -170,7 +170,8 @@ export function createSessionsService(deps: SessionsDeps): SessionsService {
           ? await findUserById(db, ctx.tenantId, ref.id)
           : undefined
         : await findUserByExternalId(db, ctx.tenantId, ref.externalId.trim());
-    if (!user || user.erased_at) throw new AppError('USER_NOT_FOUND', 'User not found', 'id' in ref ? { id: ref.id } : { externalId: ref.externalId });
+    if (!user || user.erased_at)
+      throw new AppError('USER_NOT_FOUND', 'User not found', 'id' in ref ? { id: ref.id } : { externalId: ref.externalId });
     return user;
   }
 
@@ -208,8 +209,18 @@ export function createSessionsService(deps: SessionsDeps): SessionsService {
           if (tenant.sessions_policy === 'reject_new') {
             throw new AppError('SESSIONS_LIMIT_REACHED', `The user already holds ${live.length} sessions, the most allowed`, { limit });
           }
-          const evicted = await revokeSessions(trx, ctx.tenantId, live.slice(0, excess).map((s) => s.id), 'evicted', now);
-          await events.record(trx, ctx, ...evicted.map((id) => ({ type: 'session.revoked', userId, data: { sessionId: id, reason: 'evicted' } })));
+          const evicted = await revokeSessions(
+            trx,
+            ctx.tenantId,
+            live.slice(0, excess).map((s) => s.id),
+            'evicted',
+            now,
+          );
+          await events.record(
+            trx,
+            ctx,
+            ...evicted.map((id) => ({ type: 'session.revoked', userId, data: { sessionId: id, reason: 'evicted' } })),
+          );
         }
       }
       const row = await insertSession(trx, {
@@ -239,7 +250,11 @@ export function createSessionsService(deps: SessionsDeps): SessionsService {
     const fresh = await hasher.hash(password);
     await inTransaction(db, async (trx) => {
       if (await replaceCredentialIfUnchanged(trx, ctx.tenantId, userId, verifiedHash, fresh, clock.now())) {
-        await events.record(trx, ctx, { type: 'credential.changed', userId, data: { kind: 'password', hasher: 'argon2id', rehashed: true } });
+        await events.record(trx, ctx, {
+          type: 'credential.changed',
+          userId,
+          data: { kind: 'password', hasher: 'argon2id', rehashed: true },
+        });
       }
     });
   }
@@ -265,7 +280,15 @@ export function createSessionsService(deps: SessionsDeps): SessionsService {
       let verified = { ok: false, needsRehash: false };
       if (credential) verified = await hasher.verify(credential.password_hash, credential.hasher, input.password);
       else await hasher.verifyNothing(input.password);
-      const reason = !user ? 'unknown_user' : !credential ? 'no_password' : !verified.ok ? 'wrong_password' : user.status !== 'active' ? 'deactivated' : null;
+      const reason = !user
+        ? 'unknown_user'
+        : !credential
+          ? 'no_password'
+          : !verified.ok
+            ? 'wrong_password'
+            : user.status !== 'active'
+              ? 'deactivated'
+              : null;
       if (reason || !user || !credential) {
         await throttle.recordFailure(ctx.tenantId, identifier, ip);
         await events.record(db, ctx, { type: 'signin.failed', userId: user?.id ?? null, data: { identifier: kind, reason } });
@@ -299,7 +322,11 @@ export function createSessionsService(deps: SessionsDeps): SessionsService {
             trx,
             ctx,
             { type: 'session.reuse_detected', userId: session.user_id, data: { sessionId: session.id } },
-            ...revoked.map((id) => ({ type: 'session.revoked', userId: session.user_id, data: { sessionId: id, reason: 'refresh_token_reuse' } })),
+            ...revoked.map((id) => ({
+              type: 'session.revoked',
+              userId: session.user_id,
+              data: { sessionId: id, reason: 'refresh_token_reuse' },
+            })),
           );
           return null;
         }

@@ -1,5 +1,5 @@
-import type { ColumnType, Selectable } from 'kysely';
 import type { JWK } from 'jose';
+import type { ColumnType, Selectable } from 'kysely';
 
 export type SessionMethod = 'password' | 'passwordless';
 

@@ -129,7 +129,12 @@ export function createSigningKeys(deps: { db: Kysely<DB>; clock: Clock; ids: Ids
       const previous = (await load()).rows.filter((row) => row.retired_at === null).map((row) => row.kid);
       const kid = await create();
       if (previous.length > 0) {
-        await db.updateTable('signing_keys').set({ retired_at: clock.now() }).where('kid', 'in', previous).where('retired_at', 'is', null).execute();
+        await db
+          .updateTable('signing_keys')
+          .set({ retired_at: clock.now() })
+          .where('kid', 'in', previous)
+          .where('retired_at', 'is', null)
+          .execute();
       }
       await load();
       return { kid, retired: previous };

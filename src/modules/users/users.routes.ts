@@ -10,9 +10,9 @@ import {
   LookupQuerySchema,
   UserIdParams,
   UserInputSchema,
-  UserWriteSchema,
   UserListQuerySchema,
   UserPageSchema,
+  UserWriteSchema,
 } from './users.schemas.ts';
 import type { UserWrite } from './users.service.ts';
 import type { UserInput, UserView } from './users.ts';

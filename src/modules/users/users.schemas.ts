@@ -43,7 +43,9 @@ export const UserWriteSchema = Type.Object(
   {
     ...userInputProperties,
     password: Type.Optional(Type.String({ maxLength: 4096, description: '8 to 1024 characters; not one of the most common passwords' })),
-    passwordHash: Type.Optional(Type.String({ maxLength: 1024, description: 'An existing hash to import; re-hashed to argon2id on first sign-in' })),
+    passwordHash: Type.Optional(
+      Type.String({ maxLength: 1024, description: 'An existing hash to import; re-hashed to argon2id on first sign-in' }),
+    ),
     passwordHasher: Type.Optional(
       Type.Union([Type.Literal('argon2id'), Type.Literal('argon2'), Type.Literal('bcrypt'), Type.Literal('scrypt')], {
         description: 'How passwordHash was made; scrypt as $scrypt$ln=..,r=..,p=..$salt$hash',
