@@ -34,7 +34,17 @@ describe('OpenAPI document', () => {
     }
     expect(Object.keys(doc.paths['/v1/users'])).toEqual(expect.arrayContaining(['get', 'post']));
     expect(Object.keys(doc.paths['/v1/users/{id}'])).toEqual(expect.arrayContaining(['get', 'patch', 'delete']));
-    expect(Object.keys(doc.paths['/v1/admin/tenants/{id}/keys/{keyId}'])).toEqual(['delete']);
+    expect(Object.keys(doc.paths['/v1/admin/tenants/{id}/keys/{keyId}']).sort()).toEqual(['delete', 'patch']);
+    for (const path of [
+      '/v1/sessions',
+      '/v1/sessions/refresh',
+      '/v1/sessions/introspect',
+      '/v1/me',
+      '/v1/users/{id}/logout',
+      '/.well-known/jwks.json',
+    ]) {
+      expect(paths, path).toContain(path);
+    }
     // Internal routes are not documented.
     expect(paths).not.toContain('/openapi.json');
   });

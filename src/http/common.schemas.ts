@@ -24,6 +24,8 @@ export const errorResponses = {
   412: Type.Ref('Problem'),
   413: Type.Ref('Problem'),
   422: Type.Ref('Problem'),
+  429: Type.Ref('Problem'),
+  503: Type.Ref('Problem'),
 };
 
 export const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);

@@ -17,7 +17,7 @@ import {
 import type { ClientInfo, UserRef } from './sessions.ts';
 
 const tags = ['sessions'];
-const problems = { ...errorResponses, 429: Type.Ref('Problem'), 503: Type.Ref('Problem') };
+const problems = errorResponses;
 const userRef = Type.Ref('User');
 const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 const ExternalIdParams = Type.Object({ externalId: Type.String({ minLength: 1, maxLength: 256 }) });
