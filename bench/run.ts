@@ -6,6 +6,11 @@
  * the thin server in alternating slices. Prints a table and writes bench/results/latest.json. The servers
  * are stopped however the run ends.
  *
+ * Sign-in and refresh run against Roster only. Sign-in is bound by argon2id, so the run first times
+ * password hashes in this process (the production parameters, as many at once as there are cores) and
+ * reports sign-in req/s as a share of that hash rate. Refresh tokens are single use: every refresh request
+ * takes a live token from a shared pool and puts the one it gets back in, so each session is a chain.
+ *
  * Env:
  *   BENCH_DURATION          seconds measured per scenario and server (default 10)
  *   BENCH_WARMUP            seconds of warm-up per scenario and server (default 2)
@@ -13,7 +18,10 @@
  *   BENCH_DATABASE_URL      else DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test
  *   BENCH_SCHEMA            schema to (re)create (default roster_bench)
  *   BENCH_SEED_USERS        users seeded before measuring (default 10000)
- *   BENCH_SCENARIOS         comma list of find-or-create, lookup, upsert, list (default all)
+ *   BENCH_SCENARIOS         comma list of find-or-create, lookup, upsert, list, sign-in, refresh (default all)
+ *   BENCH_HASHES            argon2id hashes timed for the hash rate (default 80; 0 skips it)
+ *   BENCH_SIGNIN_USERS      users with a password made through the API for sign-in (default 64)
+ *   BENCH_SIGNIN_CONNECTIONS  connections for sign-in (default 8: 4 per core; more only lengthen the hash queue)
  *   BENCH_FOC_NEW_SHARE     share of find-or-create requests with a new email (default 0.5)
  *   BENCH_TARGETS           roster,thin (default both)
  *   BENCH_CPU_PROF          1|roster, thin or all: CPU profiles into bench/results/prof
@@ -25,11 +33,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import os, { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type RawRequest, type RequestSpec, type Result } from 'autocannon';
 import pg from 'pg';
+import { createPasswordHasher } from '../src/modules/credentials/password-hasher.ts';
 import { type Child, freePort, startChild, stopAll, waitHealthy } from './children.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -54,8 +63,12 @@ const ROSTER_NODE_ARGS = (env.BENCH_ROSTER_NODE_ARGS ?? '--max-semi-space-size=3
 const TARGETS = new Set((env.BENCH_TARGETS ?? 'roster,thin').split(','));
 const ADMIN_TOKEN = `bench-${randomBytes(16).toString('hex')}`;
 const P99_TARGET_MS = 25;
+const HASHES = Number(env.BENCH_HASHES ?? 80);
+const SIGNIN_USERS = Math.max(1, Number(env.BENCH_SIGNIN_USERS ?? 64));
+const SIGNIN_CONNECTIONS = Math.max(1, Number(env.BENCH_SIGNIN_CONNECTIONS ?? 8));
+const SIGNIN_PASSWORD = 'bench password: correct horse battery staple';
 
-type ScenarioKey = 'find-or-create' | 'lookup' | 'upsert' | 'list';
+type ScenarioKey = 'find-or-create' | 'lookup' | 'upsert' | 'list' | 'sign-in' | 'refresh';
 
 interface Scenario {
   key: ScenarioKey;
@@ -63,9 +76,19 @@ interface Scenario {
   ratioTarget: number | null;
   /** Roster's p99 must stay under this (the issue sets it with the ratios; other scenarios only report it). */
   p99Target: number | null;
+  /** Connections for this scenario (default CONNECTIONS). */
+  connections?: number;
+  /** What the ratio column compares Roster with: the thin route (default) or the in-process hash rate. */
+  versus?: 'thin' | 'hashes';
+  /** Setup through Roster's API before the scenario runs (only when it is selected). */
+  prepare?: (roster: RosterApi) => Promise<void>;
   roster: () => RequestSpec;
-  thin: () => RequestSpec;
+  /** Absent: Roster only. */
+  thin?: () => RequestSpec;
 }
+
+/** Calls Roster's API with the bench tenant's key. */
+type RosterApi = (method: string, path: string, body?: unknown) => Promise<any>;
 
 interface Measurement {
   reqPerSec: number;
@@ -115,6 +138,102 @@ const upsertTarget = (prefix: string) =>
   Math.random() < 0.5 ? encodeURIComponent(seedExternalId(pick(SEED_USERS))) : `${prefix}-${++counter}`;
 const upsertBody = () => ({ firstName: Math.random() < 0.5 ? 'Ann' : 'Bob' });
 
+const signinEmail = (i: number) => `signin${i}@bench.example`;
+const signinUserIds: string[] = [];
+let signinNext = 0;
+
+/** Makes the sign-in users through the API (each one hashes a password), `width` at a time. */
+async function prepareSigninUsers(roster: RosterApi): Promise<void> {
+  if (signinUserIds.length > 0) return;
+  const started = Date.now();
+  let next = 0;
+  const width = Math.max(2, availableParallelism());
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < SIGNIN_USERS) {
+        const i = next++;
+        const user = await roster('POST', '/v1/users', { email: signinEmail(i), password: SIGNIN_PASSWORD, firstName: 'Signin' });
+        signinUserIds[i] = user.id;
+      }
+    }),
+  );
+  process.stdout.write(`  made ${SIGNIN_USERS} users with a password through the API in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+}
+
+/**
+ * Live refresh tokens. A refresh request takes one and puts the new one from its response back, so each
+ * session is a chain of single-use tokens and no two requests ever race on one session. A run ending with
+ * requests in flight loses their chains, so the pool starts with spares for every run (warm-up and slices).
+ */
+const refreshPool: string[] = [];
+const REFRESH_POOL = CONNECTIONS * (ROUNDS + 4);
+
+async function prepareRefreshPool(roster: RosterApi): Promise<void> {
+  await prepareSigninUsers(roster);
+  const started = Date.now();
+  let made = 0;
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (made < REFRESH_POOL) {
+        const userId = signinUserIds[made++ % signinUserIds.length];
+        // Passwordless: a session without spending a hash.
+        const tokens = await roster('POST', `/v1/users/${userId}/sessions`, {});
+        refreshPool.push(tokens.refreshToken);
+      }
+    }),
+  );
+  process.stdout.write(`  opened ${refreshPool.length} sessions to refresh in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+}
+
+function refreshRequest(): RequestSpec {
+  return {
+    method: 'POST',
+    path: '/v1/sessions/refresh',
+    setupRequest(request: RawRequest) {
+      // An empty pool (it should not happen) sends a dead token: counted as a failure, not a crash.
+      request.body = JSON.stringify({ refreshToken: refreshPool.shift() ?? 'A'.repeat(43) });
+      return request;
+    },
+    onResponse(status: number, body: string) {
+      if (status === 200) refreshPool.push((JSON.parse(body) as { refreshToken: string }).refreshToken);
+    },
+  };
+}
+
+interface HashRate {
+  hashes: number;
+  concurrency: number;
+  seconds: number;
+  hashesPerSecond: number;
+  /** Wall time of one hash on one core. */
+  msPerHash: number;
+}
+
+/**
+ * argon2id hashes per second in this process, with the production hasher and parameters (19 MiB, t=2, p=1)
+ * and as many hashes at once as there are cores, as the server does by default (ROSTER_HASH_CONCURRENCY).
+ */
+async function measureHashRate(): Promise<HashRate | null> {
+  if (HASHES <= 0) return null;
+  const concurrency = Math.max(1, availableParallelism());
+  const hasher = createPasswordHasher({ concurrency, queueSize: HASHES });
+  await Promise.all(Array.from({ length: concurrency }, (_, i) => hasher.hash(`warm-up ${i}`)));
+  const started = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: HASHES }, (_, i) => hasher.hash(`${SIGNIN_PASSWORD} ${i}`)));
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const rate: HashRate = {
+    hashes: HASHES,
+    concurrency,
+    seconds: Number(seconds.toFixed(3)),
+    hashesPerSecond: Math.round((HASHES / seconds) * 10) / 10,
+    msPerHash: Number(((seconds * 1000 * concurrency) / HASHES).toFixed(1)),
+  };
+  process.stdout.write(
+    `argon2id (19 MiB, t=2, p=1): ${rate.hashes} hashes, ${concurrency} at once, in ${rate.seconds} s: ${rate.hashesPerSecond} hashes/s (${rate.msPerHash} ms per hash per core)\n`,
+  );
+  return rate;
+}
+
 const SCENARIOS: Scenario[] = [
   {
     key: 'find-or-create',
@@ -144,6 +263,26 @@ const SCENARIOS: Scenario[] = [
     roster: () => ({ method: 'GET', path: '/v1/users?limit=50' }),
     thin: () => ({ method: 'GET', path: '/users?limit=50' }),
   },
+  {
+    key: 'sign-in',
+    ratioTarget: null,
+    p99Target: null,
+    connections: SIGNIN_CONNECTIONS,
+    versus: 'hashes',
+    prepare: prepareSigninUsers,
+    roster: () =>
+      dynamic('POST', () => ({
+        path: '/v1/sessions',
+        body: { email: signinEmail(signinNext++ % SIGNIN_USERS), password: SIGNIN_PASSWORD },
+      })),
+  },
+  {
+    key: 'refresh',
+    ratioTarget: null,
+    p99Target: null,
+    prepare: prepareRefreshPool,
+    roster: refreshRequest,
+  },
 ];
 
 /** User + system CPU milliseconds a process has used so far (Linux), or null. */
@@ -163,10 +302,11 @@ async function load(
   headers: Record<string, string>,
   request: RequestSpec,
   seconds: number,
+  connections: number,
 ): Promise<Measurement> {
   const cpuBefore = cpuMs(server.process.pid);
   const latencies: number[] = [];
-  const instance = autocannon({ url, connections: CONNECTIONS, duration: seconds, headers, requests: [request] });
+  const instance = autocannon({ url, connections, duration: seconds, headers, requests: [request] });
   instance.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
   const result: Result = await instance;
   const cpuAfter = cpuMs(server.process.pid);
@@ -227,6 +367,7 @@ interface Target {
   url: string;
   headers: Record<string, string>;
   spec: () => RequestSpec;
+  connections: number;
 }
 
 /**
@@ -234,10 +375,12 @@ interface Target {
  * that a busy moment of the machine falls on both rather than on one.
  */
 async function measure(targets: Target[]): Promise<Measurement[]> {
-  if (WARMUP > 0) for (const t of targets) await load(t.server, t.url, t.headers, t.spec(), WARMUP);
+  if (WARMUP > 0) for (const t of targets) await load(t.server, t.url, t.headers, t.spec(), WARMUP, t.connections);
   const slices: Measurement[][] = targets.map(() => []);
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [i, t] of targets.entries()) slices[i].push(await load(t.server, t.url, t.headers, t.spec(), DURATION / ROUNDS));
+    for (const [i, t] of targets.entries()) {
+      slices[i].push(await load(t.server, t.url, t.headers, t.spec(), DURATION / ROUNDS, t.connections));
+    }
   }
   return targets.map((t, i) => {
     const m = combine(slices[i]);
@@ -287,6 +430,8 @@ function fmt(n: number | undefined, digits = 0): string {
 }
 
 async function main(): Promise<void> {
+  // Before the servers start, so nothing else competes for the cores.
+  const hashRate = await measureHashRate();
   const admin = new pg.Client({ connectionString: DATABASE_URL });
   await admin.connect();
   const pgVersion = (await admin.query<{ v: string }>('select version() as v')).rows[0].v;
@@ -340,8 +485,11 @@ async function main(): Promise<void> {
 
   const selected = env.BENCH_SCENARIOS ? new Set(env.BENCH_SCENARIOS.split(',')) : null;
   const rosterHeaders = { authorization: `Bearer ${secret}`, ...json };
+  const rosterApi: RosterApi = (method, path, body) => api(rosterUrl, secret, method, path, body);
   const rows: {
     key: ScenarioKey;
+    connections: number;
+    versus: 'thin' | 'hashes';
     roster?: Measurement;
     thin?: Measurement;
     ratio: number | null;
@@ -354,23 +502,46 @@ async function main(): Promise<void> {
   );
   for (const scenario of SCENARIOS) {
     if (selected && !selected.has(scenario.key)) continue;
-    process.stdout.write(`${scenario.key}\n`);
+    const connections = scenario.connections ?? CONNECTIONS;
+    const versus = scenario.versus ?? 'thin';
     const targets: (Target & { key: string })[] = [];
     if (TARGETS.has('roster'))
-      targets.push({ key: 'roster', name: 'roster', server: roster, url: rosterUrl, headers: rosterHeaders, spec: scenario.roster });
-    if (TARGETS.has('thin'))
-      targets.push({ key: 'thin', name: 'thin route', server: thin, url: thinUrl, headers: json, spec: scenario.thin });
+      targets.push({
+        key: 'roster',
+        name: 'roster',
+        server: roster,
+        url: rosterUrl,
+        headers: rosterHeaders,
+        spec: scenario.roster,
+        connections,
+      });
+    if (TARGETS.has('thin') && scenario.thin)
+      targets.push({ key: 'thin', name: 'thin route', server: thin, url: thinUrl, headers: json, spec: scenario.thin, connections });
+    if (targets.length === 0) continue;
+    process.stdout.write(`${scenario.key}${connections !== CONNECTIONS ? ` (${connections} connections)` : ''}\n`);
+    if (scenario.prepare && TARGETS.has('roster')) await scenario.prepare(rosterApi);
     const measured = await measure(targets);
     const r = measured[targets.findIndex((x) => x.key === 'roster')];
     const t = measured[targets.findIndex((x) => x.key === 'thin')];
-    const ratio = r && t ? r.reqPerSec / t.reqPerSec : null;
+    const ratio =
+      versus === 'hashes' ? (r && hashRate ? r.reqPerSec / hashRate.hashesPerSecond : null) : r && t ? r.reqPerSec / t.reqPerSec : null;
     let met: boolean | null = null;
     if (r) {
       met = r.non2xx + r.errors + r.timeouts === 0;
       if (scenario.p99Target !== null) met &&= r.p99 < scenario.p99Target;
       if (scenario.ratioTarget !== null) met &&= ratio !== null && ratio >= scenario.ratioTarget;
     }
-    rows.push({ key: scenario.key, roster: r, thin: t, ratio, ratioTarget: scenario.ratioTarget, p99Target: scenario.p99Target, met });
+    rows.push({
+      key: scenario.key,
+      connections,
+      versus,
+      roster: r,
+      thin: t,
+      ratio,
+      ratioTarget: scenario.ratioTarget,
+      p99Target: scenario.p99Target,
+      met,
+    });
   }
 
   // Server-side warnings and errors (LOG_LEVEL=warn): anything here deserves a look.
@@ -390,7 +561,7 @@ async function main(): Promise<void> {
     fmt(row.thin?.reqPerSec),
     fmt(row.thin?.p50, 1),
     fmt(row.thin?.p99, 1),
-    row.ratio === null ? '-' : `${Math.round(row.ratio * 100)} %`,
+    row.ratio === null ? '-' : `${Math.round(row.ratio * 100)} %${row.versus === 'hashes' ? ' of hash/s' : ''}`,
     [
       ...(row.ratioTarget !== null ? [`≥ ${row.ratioTarget * 100} %`] : []),
       ...(row.p99Target !== null ? [`p99 < ${row.p99Target}`] : []),
@@ -401,6 +572,11 @@ async function main(): Promise<void> {
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 || i === 8 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   process.stdout.write(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${table.map(line).join('\n')}\n`);
+  if (hashRate) {
+    process.stdout.write(
+      `\nargon2id hash rate (in process, ${hashRate.concurrency} at once): ${hashRate.hashesPerSecond} hashes/s, ${hashRate.msPerHash} ms per hash per core\n`,
+    );
+  }
   for (const [name, lines] of [
     ['roster', complaints],
     ['thin server', thinComplaints],
@@ -430,6 +606,8 @@ async function main(): Promise<void> {
       postgres: pgVersion,
     },
     targets: { findOrCreateRatio: 0.5, lookupRatio: 0.6, p99Ms: P99_TARGET_MS, p99Applies: ['find-or-create', 'lookup'], errors: 0 },
+    hashing: hashRate && { algorithm: 'argon2id', memoryKiB: 19456, timeCost: 2, parallelism: 1, ...hashRate },
+    signinUsers: SIGNIN_USERS,
     scenarios: rows,
     serverComplaints: { roster: complaints.length, thin: thinComplaints.length },
     allMet,

@@ -400,32 +400,54 @@ describe('signing key rotation', () => {
     // The verifier that knew only the old key still verifies the old token.
     await verifyRemotely(before.accessToken, earlyJwks);
 
-    // A token of the old key that is not yet expired (not one we issue: we sign with the new key now), to
-    // tell "the key retired" apart from "the token expired" once the clock moves.
-    const longLived = await new SignJWT({ ...claimsOf(before), exp: nowSeconds() + 10 * ACCESS_SECONDS })
-      .setProtectedHeader({ alg: 'EdDSA', kid: oldKid, typ: 'at+jwt' })
-      .sign(oldSigner.key);
-    expect((await me(longLived)).statusCode).toBe(200);
+    // A token the old key signs now, as a process that has not yet seen the rotation would: it is fresh
+    // whenever it is checked, so its refusal below is the key's retirement, not the token's expiry.
+    const oldKeyToken = () =>
+      new SignJWT({ ...claimsOf(before), iat: nowSeconds(), exp: nowSeconds() + ACCESS_SECONDS })
+        .setProtectedHeader({ alg: 'EdDSA', kid: oldKid, typ: 'at+jwt' })
+        .sign(oldSigner.key);
+    expect((await me(await oldKeyToken())).statusCode).toBe(200);
 
     // Just inside the window (access token lifetime + 60 s of skew) the old key still verifies...
     clock.advance((ACCESS_SECONDS + 59) * 1000);
     expect(await jwksKids()).toContain(oldKid);
-    expect((await me(longLived)).statusCode).toBe(200);
-    // ...and past it, it is gone from the JWKS and nothing it signed verifies.
+    expect((await me(await oldKeyToken())).statusCode).toBe(200);
+    await verifyRemotely(await oldKeyToken(), remoteJwks());
+    // ...and past it, it is gone from the JWKS and nothing it signs verifies.
     clock.advance(2000);
     const kids = await jwksKids();
     expect(kids).not.toContain(oldKid);
     expect(kids).toContain(rotated.kid);
-    expectProblem(await me(longLived), 401, 'ACCESS_TOKEN_INVALID');
-    expect(await introspect(tenantA, longLived)).toEqual({ active: false });
+    const late = await oldKeyToken();
+    expectProblem(await me(late), 401, 'ACCESS_TOKEN_INVALID');
+    expect(await introspect(tenantA, late)).toEqual({ active: false });
+    await expect(verifyRemotely(late, remoteJwks())).rejects.toThrow();
+    // The tokens issued before the rotation are long expired too.
     expectProblem(await me(before.accessToken), 401, 'ACCESS_TOKEN_INVALID');
-    await expect(verifyRemotely(longLived, remoteJwks())).rejects.toThrow();
 
     // The new key keeps working.
     const later = await signIn(tenantA, userA.email);
     expect(decodeProtectedHeader(later.accessToken).kid).toBe(rotated.kid);
     await verifyRemotely(later.accessToken, remoteJwks());
     expect((await me(later.accessToken)).statusCode).toBe(200);
+  });
+
+  it('another process accepts tokens of a new key as soon as they are issued', async () => {
+    // A second app on the same database stands for another server process. It has just read the keys.
+    const other = await createTestApp({ clock });
+    try {
+      await other.registry.signingKeys.jwks();
+      const rotated = await t.registry.signingKeys.rotate();
+      // No password: the token exists within milliseconds of the rotation.
+      const res = await t.call({ method: 'POST', url: `/v1/users/${userA.id}/sessions`, headers: tenantA.auth, payload: {} });
+      expect(res.statusCode, res.body).toBe(201);
+      const { accessToken } = res.json();
+      expect(decodeProtectedHeader(accessToken).kid).toBe(rotated.kid);
+      const seen = await other.call({ method: 'GET', url: '/v1/me', headers: { authorization: `Bearer ${accessToken}` } });
+      expect(seen.statusCode, seen.body).toBe(200);
+    } finally {
+      await other.close();
+    }
   });
 
   it('the public key in the JWKS is the one that verifies', async () => {

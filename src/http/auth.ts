@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { ActorContext } from '../core/context.ts';
+import type { ActorContext, PlatformActor } from '../core/context.ts';
 import { AppError } from '../core/errors.ts';
 import { hasScope, type RateLimitSetting, type Scope } from '../modules/api-keys/api-keys.ts';
 import type { Registry } from '../registry.ts';
@@ -64,4 +64,9 @@ export async function authenticateAdmin(registry: Registry, request: FastifyRequ
   const token = presentedCredential(request);
   if (!token) throw new AppError('AUTH_REQUIRED', 'Send the admin token as Authorization: Bearer <token>');
   if (!(await registry.adminAuth.verify(token))) throw new AppError('ADMIN_TOKEN_INVALID');
+}
+
+/** The platform actor of an admin API request, for events it causes. */
+export function adminActor(request: { id: string }): PlatformActor {
+  return { actor: 'admin', requestId: String(request.id) };
 }

@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { type TSchema, Type } from 'typebox';
-import type { PlatformActor } from '../../core/context.ts';
+import { adminActor } from '../../http/auth.ts';
 import { errorResponses } from '../../http/common.schemas.ts';
 import type { Registry } from '../../registry.ts';
 import { SCOPES } from '../api-keys/api-keys.ts';
@@ -82,8 +82,6 @@ const KeySchema = Type.Object({
 const KeyParams = Type.Object({ id: Type.String({ maxLength: 64 }), keyId: Type.String({ maxLength: 64 }) });
 const TenantParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
-const by = (request: { id: string }): PlatformActor => ({ actor: 'admin', requestId: String(request.id) });
-
 /** Platform administration: tenants, brands, API keys. Authorized by the admin token. */
 export async function adminRoutes(fastify: FastifyInstance, { registry }: { registry: Registry }): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -102,7 +100,7 @@ export async function adminRoutes(fastify: FastifyInstance, { registry }: { regi
         response: { 201: TenantSchema, ...errorResponses },
       },
     },
-    async (request, reply) => reply.code(201).send(await tenants.createTenant(request.body, by(request))),
+    async (request, reply) => reply.code(201).send(await tenants.createTenant(request.body, adminActor(request))),
   );
 
   app.get(
@@ -146,7 +144,7 @@ export async function adminRoutes(fastify: FastifyInstance, { registry }: { regi
         response: { 200: TenantSchema, ...errorResponses },
       },
     },
-    async (request) => tenants.patchTenant(request.params.id, request.body, by(request)),
+    async (request) => tenants.patchTenant(request.params.id, request.body, adminActor(request)),
   );
 
   app.post(
@@ -170,7 +168,7 @@ export async function adminRoutes(fastify: FastifyInstance, { registry }: { regi
     },
     async (request, reply) => {
       const tenant = await tenants.resolveTenant(request.params.id);
-      return reply.code(201).send(await brands.createBrand(tenant.id, request.body, by(request)));
+      return reply.code(201).send(await brands.createBrand(tenant.id, request.body, adminActor(request)));
     },
   );
 
@@ -211,7 +209,7 @@ export async function adminRoutes(fastify: FastifyInstance, { registry }: { regi
     async (request, reply) => {
       const tenant = await tenants.resolveTenant(request.params.id);
       reply.header('cache-control', 'no-store');
-      return reply.code(201).send(await apiKeys.createKey(tenant.id, request.body, by(request)));
+      return reply.code(201).send(await apiKeys.createKey(tenant.id, request.body, adminActor(request)));
     },
   );
 
@@ -240,7 +238,7 @@ export async function adminRoutes(fastify: FastifyInstance, { registry }: { regi
         response: { 200: KeySchema, ...errorResponses },
       },
     },
-    async (request) => apiKeys.revokeKey((await tenants.resolveTenant(request.params.id)).id, request.params.keyId, by(request)),
+    async (request) => apiKeys.revokeKey((await tenants.resolveTenant(request.params.id)).id, request.params.keyId, adminActor(request)),
   );
 
   app.patch(
@@ -256,6 +254,6 @@ export async function adminRoutes(fastify: FastifyInstance, { registry }: { regi
       },
     },
     async (request) =>
-      apiKeys.updateKey((await tenants.resolveTenant(request.params.id)).id, request.params.keyId, request.body, by(request)),
+      apiKeys.updateKey((await tenants.resolveTenant(request.params.id)).id, request.params.keyId, request.body, adminActor(request)),
   );
 }

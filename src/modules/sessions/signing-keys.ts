@@ -30,8 +30,6 @@ interface Loaded {
 
 /** Keys are re-read this often, so a rotation by another process (the CLI) is picked up. */
 const RELOAD_MS = 30_000;
-/** At most one reload per this interval for unknown kids: forged kids cannot drive database load. */
-const UNKNOWN_KID_RELOAD_MS = 1_000;
 
 /**
  * Token signing keys, stored in the database so every process signs and verifies with the same set.
@@ -105,11 +103,14 @@ export function createSigningKeys(deps: { db: Kysely<DB>; clock: Clock; ids: Ids
     },
 
     async verifier(kid) {
-      let state = await current();
+      const state = await current();
       let row = state.rows.find((r) => r.kid === kid);
-      if (!row && Date.now() - state.at >= UNKNOWN_KID_RELOAD_MS) {
-        state = await load();
-        row = state.rows.find((r) => r.kid === kid);
+      if (!row && kid.length <= 64) {
+        // A kid this process has not seen: another process may have just rotated. One primary-key lookup
+        // (no more than the session check every token costs) rather than a timed reload that would
+        // reject a fresh key for up to the reload interval.
+        row = await db.selectFrom('signing_keys').selectAll().where('kid', '=', kid).executeTakeFirst();
+        if (row) state.rows = [row, ...state.rows.filter((r) => r.kid !== kid)];
       }
       if (!row || !verifies(row)) return null;
       let key = imported.get(kid);

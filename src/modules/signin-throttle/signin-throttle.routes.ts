@@ -1,11 +1,9 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import type { PlatformActor } from '../../core/context.ts';
+import { adminActor } from '../../http/auth.ts';
 import { errorResponses } from '../../http/common.schemas.ts';
 import type { Registry } from '../../registry.ts';
-
-const by = (request: { id: string }): PlatformActor => ({ actor: 'admin', requestId: String(request.id) });
 
 /** Platform admin: lift sign-in blocks. Authorized by the admin token. */
 export async function signinThrottleRoutes(fastify: FastifyInstance, { registry }: { registry: Registry }): Promise<void> {
@@ -26,7 +24,7 @@ export async function signinThrottleRoutes(fastify: FastifyInstance, { registry 
       },
     },
     async (request, reply) => {
-      await signinUnlock.unlockUser(request.params.id, request.params.user, by(request));
+      await signinUnlock.unlockUser(request.params.id, request.params.user, adminActor(request));
       return reply.code(204).send(null);
     },
   );
@@ -44,7 +42,7 @@ export async function signinThrottleRoutes(fastify: FastifyInstance, { registry 
       },
     },
     async (request, reply) => {
-      await signinUnlock.unlockIp(request.params.id, request.query.ip, by(request));
+      await signinUnlock.unlockIp(request.params.id, request.query.ip, adminActor(request));
       return reply.code(204).send(null);
     },
   );
