@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, 
 import type { Logger } from 'pino';
 import { AppError } from './core/errors.ts';
 import { isDatabaseReachable } from './db/database.ts';
+import { registerDialects } from './dialects/index.ts';
 import { authenticateAdmin, authenticateKey } from './http/auth.ts';
 import { ProblemSchema } from './http/common.schemas.ts';
 import { registerDocs } from './http/docs.ts';
@@ -118,6 +119,8 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
     },
     { prefix: '/v1' },
   );
+
+  await registerDialects(app, registry);
 
   app.setErrorHandler((error, request, reply) => nativeError(error, request, reply));
   app.setNotFoundHandler((request, reply) =>

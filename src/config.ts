@@ -3,6 +3,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { type DialectName, parseDialects } from './dialects/dialects.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -26,6 +27,8 @@ export interface Config {
   publicUrl: string | null;
   /** Seconds an authenticated API key stays cached in a process. */
   apiKeyCacheSeconds: number;
+  /** Vendor APIs to serve next to /v1 (`ROSTER_DIALECTS`; all by default). */
+  dialects: DialectName[];
   /** Access and refresh tokens: issuer, audience and lifetimes. */
   tokens: TokenConfig;
   /** Password hashes computed at once, and how many may wait before sign-ins get 503. */
@@ -93,6 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbPreparedStatements: onOffVar(env, 'ROSTER_DB_PREPARED_STATEMENTS', true),
     publicUrl: env.ROSTER_PUBLIC_URL?.trim() || null,
     apiKeyCacheSeconds: intVar(env, 'ROSTER_API_KEY_CACHE_SECONDS', 5, 0, 3600),
+    dialects: parseDialects(env.ROSTER_DIALECTS),
     tokens: {
       issuer: env.ROSTER_TOKEN_ISSUER?.trim() || env.ROSTER_PUBLIC_URL?.trim() || 'roster',
       audience: env.ROSTER_TOKEN_AUDIENCE?.trim() || 'roster',

@@ -36,11 +36,16 @@ function sourceOf(request: FastifyRequest): string | null {
 }
 
 /**
- * Resolves the caller's tenant key into a context.
+ * Resolves the caller's tenant key into a context. Dialects pass the secret from wherever their vendor puts it;
+ * the native API takes it from `Authorization`.
  * @throws AppError AUTH_REQUIRED, API_KEY_INVALID, SCOPE_MISSING
  */
-export async function authenticateKey(registry: Registry, request: FastifyRequest, scope?: Scope): Promise<ActorContext> {
-  const secret = presentedCredential(request);
+export async function authenticateKey(
+  registry: Registry,
+  request: FastifyRequest,
+  scope?: Scope,
+  secret: string | null = presentedCredential(request),
+): Promise<ActorContext> {
   if (!secret) throw new AppError('AUTH_REQUIRED', 'Send an API key as Authorization: Bearer <key>');
   const key = await registry.apiKeys.authenticate(secret);
   if (!key) throw new AppError('API_KEY_INVALID');
