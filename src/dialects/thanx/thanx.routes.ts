@@ -1,5 +1,73 @@
-import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ActorContext } from '../../core/context.ts';
+import { AppError } from '../../core/errors.ts';
+import { authenticateKey } from '../../http/auth.ts';
+import { hasScope } from '../../modules/api-keys/api-keys.ts';
+import type { ClientInfo } from '../../modules/sessions/sessions.ts';
 import type { Registry } from '../../registry.ts';
+import { sendThanxError, thanxNotFound } from './thanx.errors.ts';
+import { ThanxCreatedSchema, ThanxCreateUserBodySchema, ThanxErrorSchema } from './thanx.schemas.ts';
+import { signUpThanxUser } from './thanx.signup.ts';
 
-// Placeholder while the dialect is being built (issue 5): mounts nothing.
-export async function thanxDialect(_app: FastifyInstance, _options: { registry: Registry }): Promise<void> {}
+const tags = ['thanx'];
+const errors = Object.fromEntries([400, 401, 403, 404, 409, 413, 415, 422, 503].map((status) => [status, ThanxErrorSchema]));
+
+/**
+ * The key in `Authorization: Bearer <key>` (Thanx's $STANDARD_HEADERS). It creates a user and opens a session,
+ * so it needs both users:write and sessions:write. Accept-Version and X-ClientId are accepted and ignored.
+ * @throws AppError AUTH_REQUIRED, API_KEY_INVALID, SCOPE_MISSING
+ */
+async function authenticate(registry: Registry, request: FastifyRequest): Promise<ActorContext> {
+  const ctx = await authenticateKey(registry, request, 'users:write');
+  if (!hasScope(ctx.scopes, 'sessions:write')) {
+    throw new AppError('SCOPE_MISSING', 'This key lacks the sessions:write scope', { scope: 'sessions:write' });
+  }
+  return ctx;
+}
+
+function clientOf(request: FastifyRequest): ClientInfo {
+  const agent = request.headers['user-agent'];
+  return { ip: request.ip || null, userAgent: typeof agent === 'string' ? agent.slice(0, 512) : null };
+}
+
+/** Thanx's `POST /users` (seed 001), as an encapsulated plugin with its own auth, parsers and error envelope. */
+export async function thanxDialect(fastify: FastifyInstance, { registry }: { registry: Registry }): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  app.decorateRequest('ctx', null as never);
+  // JSON only: otherwise Fastify's text/plain parser lets a text body through to validation.
+  app.removeContentTypeParser('text/plain');
+  app.setErrorHandler(sendThanxError);
+
+  // Thanx's own example posts to /users/; both spellings are served.
+  for (const url of ['/users', '/users/']) {
+    app.post(
+      url,
+      {
+        onRequest: async (request) => {
+          request.ctx = await authenticate(registry, request);
+        },
+        schema: {
+          tags,
+          summary: 'Thanx: create a user, or sign an existing one up with the calling brand',
+          description:
+            'A new email: 201 with the user and passwordless tokens. A known email: joins the key’s brand, then 409 user_email_taken.',
+          body: ThanxCreateUserBodySchema,
+          response: { 201: ThanxCreatedSchema, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const created = await signUpThanxUser(registry, request.ctx, request.body.user, clientOf(request));
+        return reply.code(201).header('cache-control', 'no-store').send(created);
+      },
+    );
+    app.route({
+      method: ['GET', 'PUT', 'PATCH', 'DELETE'],
+      url,
+      schema: { hide: true },
+      handler: async (request) => {
+        throw thanxNotFound(request);
+      },
+    });
+  }
+}

@@ -8,7 +8,7 @@ import { uniqueViolation } from '../../db/errors.ts';
 import type { DB } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import type { EventsService } from '../events/events.service.ts';
-import { findTenantById, findTenantBySlug, insertTenant, listTenants, replaceTenantHosts, updateTenant } from './tenants.repository.ts';
+import { findTenantByHost, findTenantById, findTenantBySlug, insertTenant, listTenants, replaceTenantHosts, updateTenant } from './tenants.repository.ts';
 import type { TenantRow } from './tenants.table.ts';
 import { normalizeTenantInput, type TenantInput, type TenantView, toTenantView } from './tenants.ts';
 
@@ -25,6 +25,11 @@ export interface TenantsService {
   listTenants(query: { cursor?: string; limit?: number }): Promise<{ data: TenantView[]; nextCursor: string | null }>;
   /** The tenant row for request-time use (country, currency, freeform flag), cached briefly. */
   getTenantRow(id: string): Promise<TenantRow | undefined>;
+  /**
+   * The tenant serving a host (`x-whitelabel-host`), matched trimmed and lower-cased; cached briefly like
+   * getTenantRow. Undefined when no tenant lists the host. Never throws for a malformed host.
+   */
+  getTenantRowByHost(host: string): Promise<TenantRow | undefined>;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -32,6 +37,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function createTenantsService(deps: { db: Kysely<DB>; clock: Clock; ids: Ids; events: EventsService }): TenantsService {
   const { db, clock, ids, events } = deps;
   const cache = new Map<string, { row: TenantRow; expires: number }>();
+  // Only hits are cached, so unknown hosts sent by anyone cannot grow it.
+  const hostCache = new Map<string, { row: TenantRow; expires: number }>();
 
   function translate(error: unknown): never {
     const constraint = uniqueViolation(error);
@@ -106,6 +113,7 @@ export function createTenantsService(deps: { db: Kysely<DB>; clock: Clock; ids: 
           return updated;
         });
         cache.delete(id);
+        hostCache.clear();
         return toTenantView(row);
       } catch (error) {
         translate(error);
@@ -137,6 +145,19 @@ export function createTenantsService(deps: { db: Kysely<DB>; clock: Clock; ids: 
       if (hit && hit.expires > nowMs) return hit.row;
       const row = await findTenantById(db, id);
       if (row) cache.set(id, { row, expires: nowMs + 5_000 });
+      return row;
+    },
+
+    async getTenantRowByHost(raw) {
+      const host = raw.trim().toLowerCase();
+      // Hosts are stored as checked ASCII names; anything else (a NUL would fail the query) matches none.
+      if (!/^[\x21-\x7e]{1,260}$/.test(host)) return undefined;
+      const hit = hostCache.get(host);
+      const nowMs = Date.now();
+      if (hit && hit.expires > nowMs) return hit.row;
+      const row = await findTenantByHost(db, host);
+      if (row) hostCache.set(host, { row, expires: nowMs + 5_000 });
+      else hostCache.delete(host);
       return row;
     },
   };
