@@ -12,6 +12,8 @@ import { sendProblem } from './http/problem.ts';
 import { validatorCompiler } from './http/validation.ts';
 import { adminRoutes } from './modules/admin/admin.routes.ts';
 import { attributesRoutes } from './modules/attributes/attributes.routes.ts';
+import { companiesRoutes } from './modules/companies/companies.routes.ts';
+import { CompanySchema } from './modules/companies/companies.schemas.ts';
 import { eventsRoutes } from './modules/events/events.routes.ts';
 import { userExtrasRoutes } from './modules/users/user-extras.routes.ts';
 import { usersRoutes } from './modules/users/users.routes.ts';
@@ -45,6 +47,7 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
   app.setValidatorCompiler(validatorCompiler);
   app.addSchema(ProblemSchema);
   app.addSchema(UserSchema);
+  app.addSchema(CompanySchema);
   app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, (_req, body, done) => {
     try {
       done(null, JSON.parse(body as string));
@@ -102,6 +105,7 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
       await api.register(userExtrasRoutes, { registry });
       await api.register(attributesRoutes, { registry });
       await api.register(eventsRoutes, { registry });
+      await api.register(companiesRoutes, { registry });
     },
     { prefix: '/v1' },
   );

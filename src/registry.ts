@@ -7,6 +7,8 @@ import { type AdminAuth, createAdminAuth } from './modules/admin/admin-auth.ts';
 import { type ApiKeysService, createApiKeysService } from './modules/api-keys/api-keys.service.ts';
 import { type AttributesService, createAttributesService } from './modules/attributes/attributes.service.ts';
 import { type BrandsService, createBrandsService } from './modules/brands/brands.service.ts';
+import { type CompaniesService, createCompaniesService } from './modules/companies/companies.service.ts';
+import { type CompanyMembersService, createCompanyMembersService } from './modules/companies/company-members.service.ts';
 import { createEventsService, type EventsService } from './modules/events/events.service.ts';
 import { createIdempotencyStore, type IdempotencyStore } from './modules/idempotency/idempotency.store.ts';
 import { createTenantsService, type TenantsService } from './modules/tenants/tenants.service.ts';
@@ -29,6 +31,8 @@ export interface Registry {
   users: UsersService;
   usersQuery: UsersQueryService;
   usersLifecycle: UsersLifecycleService;
+  companies: CompaniesService;
+  companyMembers: CompanyMembersService;
   idempotency: IdempotencyStore;
   adminAuth: AdminAuth;
   close(): Promise<void>;
@@ -78,6 +82,7 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
   const attributes = createAttributesService({ db, clock, events });
   const usersDeps = { db, clock, ids, events, tenants, attributes };
   const users = createUsersService(usersDeps);
+  const directoryDeps = { db, clock, ids, events };
   return {
     config,
     db,
@@ -92,6 +97,8 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
     users,
     usersQuery: createUsersQueryService(usersDeps),
     usersLifecycle: createUsersLifecycleService(usersDeps, users),
+    companies: createCompaniesService(directoryDeps),
+    companyMembers: createCompanyMembersService(directoryDeps),
     idempotency: createIdempotencyStore({ db, clock }),
     adminAuth: createAdminAuth({ db, ids, configuredToken: config.adminToken }),
     close: () => (options.database ? Promise.resolve() : database.close()),

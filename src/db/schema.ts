@@ -1,8 +1,11 @@
 import type { ApiKeysTable } from '../modules/api-keys/api-keys.table.ts';
 import type { AttributeDefinitionsTable, UniqueAttributeValuesTable } from '../modules/attributes/attributes.table.ts';
 import type { BrandsTable, UserBrandsTable } from '../modules/brands/brands.table.ts';
+import type { CompaniesTable, CompanyMembersTable } from '../modules/companies/companies.table.ts';
 import type { EventsTable } from '../modules/events/events.table.ts';
 import type { IdempotencyKeysTable } from '../modules/idempotency/idempotency.table.ts';
+import type { PlanNumbersTable, PlansTable, UserPlansTable } from '../modules/plans/plans.table.ts';
+import type { RolesTable } from '../modules/roles/roles.table.ts';
 import type { SettingsTable, TenantHostsTable, TenantsTable } from '../modules/tenants/tenants.table.ts';
 import type { UsersTable } from '../modules/users/users.table.ts';
 
@@ -19,4 +22,10 @@ export interface DB {
   unique_attribute_values: UniqueAttributeValuesTable;
   events: EventsTable;
   idempotency_keys: IdempotencyKeysTable;
+  companies: CompaniesTable;
+  company_members: CompanyMembersTable;
+  plans: PlansTable;
+  plan_numbers: PlanNumbersTable;
+  user_plans: UserPlansTable;
+  roles: RolesTable;
 }

@@ -5,6 +5,7 @@ import type { DB } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import { deleteUserUniqueValues } from '../attributes/attributes.repository.ts';
 import { deleteMembership, deleteUserMemberships, findBrandBySlug, insertMembership } from '../brands/brands.repository.ts';
+import { deleteUserCompanyMemberships } from '../companies/company-members.repository.ts';
 import { scrubUserEvents } from '../events/events.repository.ts';
 import { eraseUser, findUserByIdForUpdate, updateUser } from './users.repository.ts';
 import { isUserId, type UsersDeps, type UsersService } from './users.service.ts';
@@ -74,6 +75,7 @@ export function createUsersLifecycleService(deps: UsersDeps, users: UsersService
         if (!existing) throw notFound(id);
         await deleteUserUniqueValues(trx, ctx.tenantId, id);
         await deleteUserMemberships(trx, ctx.tenantId, id);
+        await deleteUserCompanyMemberships(trx, ctx.tenantId, id);
         await eraseUser(trx, ctx.tenantId, id, clock.now());
         await scrubUserEvents(trx, ctx.tenantId, id);
         await events.record(trx, ctx, { type: 'user.erased', userId: id });
