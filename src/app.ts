@@ -15,6 +15,8 @@ import { attributesRoutes } from './modules/attributes/attributes.routes.ts';
 import { companiesRoutes } from './modules/companies/companies.routes.ts';
 import { CompanySchema } from './modules/companies/companies.schemas.ts';
 import { eventsRoutes } from './modules/events/events.routes.ts';
+import { plansRoutes } from './modules/plans/plans.routes.ts';
+import { PlanSchema } from './modules/plans/plans.schemas.ts';
 import { userExtrasRoutes } from './modules/users/user-extras.routes.ts';
 import { usersRoutes } from './modules/users/users.routes.ts';
 import { UserSchema } from './modules/users/users.schemas.ts';
@@ -48,6 +50,7 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
   app.addSchema(ProblemSchema);
   app.addSchema(UserSchema);
   app.addSchema(CompanySchema);
+  app.addSchema(PlanSchema);
   app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, (_req, body, done) => {
     try {
       done(null, JSON.parse(body as string));
@@ -106,6 +109,7 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
       await api.register(attributesRoutes, { registry });
       await api.register(eventsRoutes, { registry });
       await api.register(companiesRoutes, { registry });
+      await api.register(plansRoutes, { registry });
     },
     { prefix: '/v1' },
   );

@@ -11,6 +11,8 @@ import { type CompaniesService, createCompaniesService } from './modules/compani
 import { type CompanyMembersService, createCompanyMembersService } from './modules/companies/company-members.service.ts';
 import { createEventsService, type EventsService } from './modules/events/events.service.ts';
 import { createIdempotencyStore, type IdempotencyStore } from './modules/idempotency/idempotency.store.ts';
+import { createPlansService, type PlansService } from './modules/plans/plans.service.ts';
+import { createUserPlansService, type UserPlansService } from './modules/plans/user-plans.service.ts';
 import { createTenantsService, type TenantsService } from './modules/tenants/tenants.service.ts';
 import { createUsersService, type UsersService } from './modules/users/users.service.ts';
 import { createUsersLifecycleService, type UsersLifecycleService } from './modules/users/users-lifecycle.service.ts';
@@ -33,6 +35,8 @@ export interface Registry {
   usersLifecycle: UsersLifecycleService;
   companies: CompaniesService;
   companyMembers: CompanyMembersService;
+  plans: PlansService;
+  userPlans: UserPlansService;
   idempotency: IdempotencyStore;
   adminAuth: AdminAuth;
   close(): Promise<void>;
@@ -83,6 +87,7 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
   const usersDeps = { db, clock, ids, events, tenants, attributes };
   const users = createUsersService(usersDeps);
   const directoryDeps = { db, clock, ids, events };
+  const plans = createPlansService(directoryDeps);
   return {
     config,
     db,
@@ -99,6 +104,8 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
     usersLifecycle: createUsersLifecycleService(usersDeps, users),
     companies: createCompaniesService(directoryDeps),
     companyMembers: createCompanyMembersService(directoryDeps),
+    plans,
+    userPlans: createUserPlansService(directoryDeps, plans),
     idempotency: createIdempotencyStore({ db, clock }),
     adminAuth: createAdminAuth({ db, ids, configuredToken: config.adminToken }),
     close: () => (options.database ? Promise.resolve() : database.close()),
