@@ -17,6 +17,7 @@ import { CompanySchema } from './modules/companies/companies.schemas.ts';
 import { eventsRoutes } from './modules/events/events.routes.ts';
 import { plansRoutes } from './modules/plans/plans.routes.ts';
 import { PlanSchema } from './modules/plans/plans.schemas.ts';
+import { rolesRoutes } from './modules/roles/roles.routes.ts';
 import { userExtrasRoutes } from './modules/users/user-extras.routes.ts';
 import { usersRoutes } from './modules/users/users.routes.ts';
 import { UserSchema } from './modules/users/users.schemas.ts';
@@ -110,6 +111,7 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
       await api.register(eventsRoutes, { registry });
       await api.register(companiesRoutes, { registry });
       await api.register(plansRoutes, { registry });
+      await api.register(rolesRoutes, { registry });
     },
     { prefix: '/v1' },
   );

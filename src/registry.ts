@@ -13,6 +13,7 @@ import { createEventsService, type EventsService } from './modules/events/events
 import { createIdempotencyStore, type IdempotencyStore } from './modules/idempotency/idempotency.store.ts';
 import { createPlansService, type PlansService } from './modules/plans/plans.service.ts';
 import { createUserPlansService, type UserPlansService } from './modules/plans/user-plans.service.ts';
+import { createRolesService, type RolesService } from './modules/roles/roles.service.ts';
 import { createTenantsService, type TenantsService } from './modules/tenants/tenants.service.ts';
 import { createUsersService, type UsersService } from './modules/users/users.service.ts';
 import { createUsersLifecycleService, type UsersLifecycleService } from './modules/users/users-lifecycle.service.ts';
@@ -30,6 +31,7 @@ export interface Registry {
   brands: BrandsService;
   apiKeys: ApiKeysService;
   attributes: AttributesService;
+  roles: RolesService;
   users: UsersService;
   usersQuery: UsersQueryService;
   usersLifecycle: UsersLifecycleService;
@@ -84,7 +86,8 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
     onBackgroundError: options.onBackgroundError,
   });
   const attributes = createAttributesService({ db, clock, events });
-  const usersDeps = { db, clock, ids, events, tenants, attributes };
+  const roles = createRolesService({ db, clock, events });
+  const usersDeps = { db, clock, ids, events, tenants, attributes, roles };
   const users = createUsersService(usersDeps);
   const directoryDeps = { db, clock, ids, events };
   const plans = createPlansService(directoryDeps);
@@ -99,6 +102,7 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
     brands,
     apiKeys,
     attributes,
+    roles,
     users,
     usersQuery: createUsersQueryService(usersDeps),
     usersLifecycle: createUsersLifecycleService(usersDeps, users),
