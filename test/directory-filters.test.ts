@@ -25,9 +25,10 @@ async function listIds(tenant: TestTenant, query: Record<string, string>): Promi
 describe('GET /v1/users filters by company, plan and planActive', () => {
   it('finds members, holders, active and lapsed holders; unknown references match nobody', async () => {
     const tenant = await createTenant(t);
-    const [ana, ben, cyd, dee] = await Promise.all(
-      ['ana', 'ben', 'cyd', 'dee'].map((n) => createUser(t, tenant, { email: `${n}@example.com` })),
-    );
+    const users = [];
+    // One after the other, so creation order (the list order) is the order here.
+    for (const name of ['ana', 'ben', 'cyd', 'dee']) users.push(await createUser(t, tenant, { email: `${name}@example.com` }));
+    const [ana, ben, cyd, dee] = users;
     const company = await ok(
       await t.call({ method: 'POST', url: '/v1/companies', headers: tenant.auth, payload: { externalId: 'co', name: 'Co' } }),
       201,

@@ -209,6 +209,8 @@ describe('plan assignments', () => {
       [{ plan: 'basic', validTo: '2026-12-31T25:00:00Z' }, 'validTo'],
       [{ plan: 'basic', validTo: 20261231 }, 'validTo'],
       [{ plan: 'basic', validFrom: null }, 'validFrom'],
+      [{ plan: 'basic', validTo: '9999-12-31' }, 'validTo'],
+      [{ plan: 'basic', validFrom: '1899-12-31' }, 'validFrom'],
       [{ plan: '' }, 'plan'],
       [{ validTo: '2026-12-31' }, 'plan'],
     ];

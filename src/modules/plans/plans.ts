@@ -43,6 +43,9 @@ export interface AssignmentView {
 const DURATION = /^P(?!$)(?:(\d{1,4})Y)?(?:(\d{1,5})M)?(?:(\d{1,5})W)?(?:(\d{1,6})D)?$/;
 const DATE_TIME = /^(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
 const DAY_MS = 86_400_000;
+// Periods are kept within four-digit years (the end of 9999-12-31 would be year 10000).
+const EARLIEST = Date.parse('1900-01-01T00:00:00Z');
+const LATEST = Date.parse('9999-12-31T00:00:00Z');
 
 export function toPlanView(row: PlanRow): PlanView {
   return {
@@ -96,14 +99,20 @@ export function addDuration(start: Date, duration: string): Date {
  */
 export function parseValidityBound(value: string, field: 'validFrom' | 'validTo', errors: FieldError[]): Date | null {
   const text = value.trim().toUpperCase();
+  let time: number;
   if (isCalendarDate(text)) {
     const start = Date.parse(`${text}T00:00:00Z`);
-    return new Date(field === 'validTo' ? start + DAY_MS : start);
+    time = field === 'validTo' ? start + DAY_MS : start;
+  } else {
+    const m = DATE_TIME.exec(text);
+    time = m && isCalendarDate(m[1]) ? Date.parse(text) : Number.NaN;
   }
-  const m = DATE_TIME.exec(text);
-  const time = m && isCalendarDate(m[1]) ? Date.parse(text) : Number.NaN;
   if (Number.isNaN(time)) {
     errors.push({ field, code: 'invalid_date', message: 'must be an RFC 3339 date-time or a YYYY-MM-DD date' });
+    return null;
+  }
+  if (time < EARLIEST || time > LATEST) {
+    errors.push({ field, code: 'out_of_range', message: 'must fall between 1900-01-01 and 9999-12-30' });
     return null;
   }
   return new Date(time);
