@@ -14,7 +14,12 @@ import { registerRateLimit } from './http/rate-limit.ts';
 import { validatorCompiler } from './http/validation.ts';
 import { adminRoutes } from './modules/admin/admin.routes.ts';
 import { attributesRoutes } from './modules/attributes/attributes.routes.ts';
+import { companiesRoutes } from './modules/companies/companies.routes.ts';
+import { CompanySchema } from './modules/companies/companies.schemas.ts';
 import { eventsRoutes } from './modules/events/events.routes.ts';
+import { plansRoutes } from './modules/plans/plans.routes.ts';
+import { PlanSchema } from './modules/plans/plans.schemas.ts';
+import { rolesRoutes } from './modules/roles/roles.routes.ts';
 import { sessionsRoutes } from './modules/sessions/sessions.routes.ts';
 import { signinThrottleRoutes } from './modules/signin-throttle/signin-throttle.routes.ts';
 import { userExtrasRoutes } from './modules/users/user-extras.routes.ts';
@@ -49,6 +54,8 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
   app.setValidatorCompiler(validatorCompiler);
   app.addSchema(ProblemSchema);
   app.addSchema(UserSchema);
+  app.addSchema(CompanySchema);
+  app.addSchema(PlanSchema);
   app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, (_req, body, done) => {
     try {
       done(null, JSON.parse(body as string));
@@ -116,6 +123,9 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
       await api.register(attributesRoutes, { registry });
       await api.register(eventsRoutes, { registry });
       await api.register(sessionsRoutes, { registry });
+      await api.register(companiesRoutes, { registry });
+      await api.register(plansRoutes, { registry });
+      await api.register(rolesRoutes, { registry });
     },
     { prefix: '/v1' },
   );

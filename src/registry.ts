@@ -7,10 +7,15 @@ import { type AdminAuth, createAdminAuth } from './modules/admin/admin-auth.ts';
 import { type ApiKeysService, createApiKeysService } from './modules/api-keys/api-keys.service.ts';
 import { type AttributesService, createAttributesService } from './modules/attributes/attributes.service.ts';
 import { type BrandsService, createBrandsService } from './modules/brands/brands.service.ts';
+import { type CompaniesService, createCompaniesService } from './modules/companies/companies.service.ts';
+import { type CompanyMembersService, createCompanyMembersService } from './modules/companies/company-members.service.ts';
 import { type CredentialsService, createCredentialsService } from './modules/credentials/credentials.service.ts';
 import { createPasswordHasher } from './modules/credentials/password-hasher.ts';
 import { createEventsService, type EventsService } from './modules/events/events.service.ts';
 import { createIdempotencyStore, type IdempotencyStore } from './modules/idempotency/idempotency.store.ts';
+import { createPlansService, type PlansService } from './modules/plans/plans.service.ts';
+import { createUserPlansService, type UserPlansService } from './modules/plans/user-plans.service.ts';
+import { createRolesService, type RolesService } from './modules/roles/roles.service.ts';
 import { createAccessTokens } from './modules/sessions/access-tokens.ts';
 import { createSessionsService, type SessionsService } from './modules/sessions/sessions.service.ts';
 import { createSigningKeys, type SigningKeys } from './modules/sessions/signing-keys.ts';
@@ -33,9 +38,14 @@ export interface Registry {
   brands: BrandsService;
   apiKeys: ApiKeysService;
   attributes: AttributesService;
+  roles: RolesService;
   users: UsersService;
   usersQuery: UsersQueryService;
   usersLifecycle: UsersLifecycleService;
+  companies: CompaniesService;
+  companyMembers: CompanyMembersService;
+  plans: PlansService;
+  userPlans: UserPlansService;
   idempotency: IdempotencyStore;
   adminAuth: AdminAuth;
   signinThrottle: SigninThrottle;
@@ -93,9 +103,12 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
   const credentials = createCredentialsService({ db, clock, events, hasher });
   const signingKeys = createSigningKeys({ db, clock, ids, verifyForMs: (config.tokens.accessTokenSeconds + 60) * 1000 });
   const tokens = createAccessTokens({ keys: signingKeys, clock, ids, settings: config.tokens });
-  const usersDeps = { db, clock, ids, events, tenants, attributes, credentials, signinThrottle };
+  const roles = createRolesService({ db, clock, events });
+  const usersDeps = { db, clock, ids, events, tenants, attributes, roles, credentials, signinThrottle };
   const users = createUsersService(usersDeps);
   const usersQuery = createUsersQueryService(usersDeps);
+  const directoryDeps = { db, clock, ids, events };
+  const plans = createPlansService(directoryDeps);
   return {
     config,
     db,
@@ -107,6 +120,7 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
     brands,
     apiKeys,
     attributes,
+    roles,
     users,
     usersQuery,
     usersLifecycle: createUsersLifecycleService(usersDeps, users),
@@ -115,6 +129,10 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
     signingKeys,
     sessions: createSessionsService({ db, clock, ids, events, tenants, hasher, tokens, throttle: signinThrottle, settings: config.tokens }),
     signinUnlock: createSigninUnlockService({ db, events, tenants, usersQuery }),
+    companies: createCompaniesService(directoryDeps),
+    companyMembers: createCompanyMembersService(directoryDeps),
+    plans,
+    userPlans: createUserPlansService(directoryDeps, plans),
     idempotency: createIdempotencyStore({ db, clock }),
     adminAuth: createAdminAuth({ db, ids, configuredToken: config.adminToken }),
     close: () => (options.database ? Promise.resolve() : database.close()),

@@ -29,6 +29,17 @@ describe('OpenAPI document', () => {
       '/v1/admin/tenants/{id}/brands',
       '/v1/admin/tenants/{id}/keys',
       '/v1/admin/tenants/{id}/keys/{keyId}',
+      '/v1/companies',
+      '/v1/companies/{companyId}',
+      '/v1/companies/{companyId}/members',
+      '/v1/users/{id}/companies',
+      '/v1/users/{id}/companies/{companyId}',
+      '/v1/plans',
+      '/v1/plans/{planId}',
+      '/v1/users/{id}/plans',
+      '/v1/users/{id}/plans/{assignmentId}',
+      '/v1/roles',
+      '/v1/roles/{name}',
     ]) {
       expect(paths, path).toContain(path);
     }
@@ -52,7 +63,7 @@ describe('OpenAPI document', () => {
   it('has User and Problem schemas, referenced by the operations', async () => {
     const doc = (await t.call({ method: 'GET', url: '/openapi.json' })).json();
     const schemas = doc.components.schemas;
-    expect(Object.keys(schemas)).toEqual(expect.arrayContaining(['User', 'Problem']));
+    expect(Object.keys(schemas)).toEqual(expect.arrayContaining(['User', 'Problem', 'Company', 'Plan']));
     expect(schemas.User.properties).toHaveProperty('email');
     expect(schemas.User.properties).toHaveProperty('version');
     expect(schemas.Problem.required).toEqual(expect.arrayContaining(['type', 'title', 'status', 'code', 'detail', 'requestId']));

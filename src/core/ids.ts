@@ -24,3 +24,10 @@ function randomAlphanumeric(length: number): string {
 }
 
 export const randomIds: Ids = { uuid: () => uuidv7(), alphanumeric: randomAlphanumeric };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** True when the text has the shape of a UUID (an id column can be compared with it without a cast error). */
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}

@@ -1,9 +1,12 @@
 import type { ApiKeysTable } from '../modules/api-keys/api-keys.table.ts';
 import type { AttributeDefinitionsTable, UniqueAttributeValuesTable } from '../modules/attributes/attributes.table.ts';
 import type { BrandsTable, UserBrandsTable } from '../modules/brands/brands.table.ts';
+import type { CompaniesTable, CompanyMembersTable } from '../modules/companies/companies.table.ts';
 import type { CredentialsTable } from '../modules/credentials/credentials.table.ts';
 import type { EventsTable } from '../modules/events/events.table.ts';
 import type { IdempotencyKeysTable } from '../modules/idempotency/idempotency.table.ts';
+import type { PlanNumbersTable, PlansTable, UserPlansTable } from '../modules/plans/plans.table.ts';
+import type { RolesTable } from '../modules/roles/roles.table.ts';
 import type { RefreshTokensTable, SessionsTable, SigningKeysTable } from '../modules/sessions/sessions.table.ts';
 import type { SigninFailuresTable } from '../modules/signin-throttle/signin-throttle.table.ts';
 import type { SettingsTable, TenantHostsTable, TenantsTable } from '../modules/tenants/tenants.table.ts';
@@ -27,4 +30,10 @@ export interface DB {
   refresh_tokens: RefreshTokensTable;
   signing_keys: SigningKeysTable;
   signin_failures: SigninFailuresTable;
+  companies: CompaniesTable;
+  company_members: CompanyMembersTable;
+  plans: PlansTable;
+  plan_numbers: PlanNumbersTable;
+  user_plans: UserPlansTable;
+  roles: RolesTable;
 }

@@ -34,3 +34,11 @@ export const PaginationQuery = {
   cursor: Type.Optional(Type.String({ maxLength: 512, description: 'Opaque cursor from nextCursor' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
 };
+
+/** The query of a list that takes only a cursor and a limit. */
+export const PageQuery = Type.Object(PaginationQuery, { additionalProperties: false });
+
+/** A preValidation hook for PUTs whose body is optional: no body reads as `{}`. */
+export async function bodyOptional(request: { body: unknown }): Promise<void> {
+  request.body ??= {};
+}

@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001-initial.ts';
 import * as m0002 from './0002-sign-in.ts';
 import * as m0003 from './0003-signin-throttle.ts';
+import * as m0004 from './0004-directory.ts';
 
 /** Every migration, in order. Names never change once released. */
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-sign-in': m0002,
   '0003-signin-throttle': m0003,
+  '0004-directory': m0004,
 };

@@ -46,7 +46,10 @@ function messageOf(error: AppError, status: number): string {
 export function toTagMangoError(error: AppError): { status: number; body: TagMangoError } {
   const status = statusOf(error);
   const known = STATUSES[status] as { type: string; statusMessage: string };
-  return { status, body: { code: status, type: known.type, statusMessage: known.statusMessage, message: messageOf(error, status), success: false } };
+  return {
+    status,
+    body: { code: status, type: known.type, statusMessage: known.statusMessage, message: messageOf(error, status), success: false },
+  };
 }
 
 /** Sends anything thrown in the TagMango plugin (core AppErrors, framework errors) in TagMango's envelope. */

@@ -7,7 +7,9 @@ import { Type } from 'typebox';
 export const TagMangoUserBodySchema = Type.Object({
   email: Type.Optional(Type.Union([Type.String({ maxLength: 320 }), Type.Null()])),
   // The document's example sends the national number as a JSON number; strings are accepted too.
-  phone: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }), Type.String({ maxLength: 32 }), Type.Null()])),
+  phone: Type.Optional(
+    Type.Union([Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }), Type.String({ maxLength: 32 }), Type.Null()]),
+  ),
   name: Type.Optional(Type.Union([Type.String({ maxLength: 256 }), Type.Null()])),
   country: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
 });

@@ -17,10 +17,12 @@ export interface ThanxErrorBody {
 /** The Thanx envelope for an AppError; a 5xx says nothing but that it happened. */
 export function toThanxError(error: AppError, requestId: string): ThanxErrorBody {
   const fields = error.fieldErrors.map((e) => ({ ...e, field: toThanxField(e.field) }));
+  // Validation messages list the fields in Roster's names: say them again in Thanx's.
+  const renamed = error.code === 'VALIDATION_FAILED' || error.code === 'INVALID_PARAMETER';
   const message =
     error.status >= 500
       ? 'Internal Server Error'
-      : fields.length > 0
+      : renamed && fields.length > 0
         ? fields.map((e) => `${e.field}: ${e.message}`).join('; ')
         : error.message;
   const body: ThanxErrorBody = { error: { code: error.code.toLowerCase(), message, request_id: requestId } };

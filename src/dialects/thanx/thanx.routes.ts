@@ -65,9 +65,11 @@ export async function thanxDialect(fastify: FastifyInstance, { registry }: { reg
       method: ['GET', 'PUT', 'PATCH', 'DELETE'],
       url,
       schema: { hide: true },
-      handler: async (request) => {
+      // Before the body is parsed: a DELETE with a JSON content type and no body is still a 404.
+      onRequest: async (request) => {
         throw thanxNotFound(request);
       },
+      handler: async () => undefined,
     });
   }
 }

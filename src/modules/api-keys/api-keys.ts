@@ -7,6 +7,10 @@ export const SCOPES = [
   'attributes:read',
   'attributes:write',
   'events:read',
+  'companies:read',
+  'companies:write',
+  'plans:read',
+  'plans:write',
   'sessions:read',
   'sessions:write',
 ] as const;

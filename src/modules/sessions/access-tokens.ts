@@ -69,6 +69,8 @@ export function createAccessTokens(deps: { keys: SigningKeys; clock: Clock; ids:
           audience: settings.audience,
           typ: ACCESS_TOKEN_TYP,
           currentDate: clock.now(),
+          // We never issue longer-lived tokens: a longer one was not made by this deployment's settings.
+          maxTokenAge: settings.accessTokenSeconds + 60,
           requiredClaims: ['sub', 'exp', 'iat'],
         }));
       } catch (error) {

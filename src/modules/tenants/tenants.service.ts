@@ -8,7 +8,15 @@ import { uniqueViolation } from '../../db/errors.ts';
 import type { DB } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import type { EventsService } from '../events/events.service.ts';
-import { findTenantByHost, findTenantById, findTenantBySlug, insertTenant, listTenants, replaceTenantHosts, updateTenant } from './tenants.repository.ts';
+import {
+  findTenantByHost,
+  findTenantById,
+  findTenantBySlug,
+  insertTenant,
+  listTenants,
+  replaceTenantHosts,
+  updateTenant,
+} from './tenants.repository.ts';
 import type { TenantRow } from './tenants.table.ts';
 import { normalizeTenantInput, type TenantInput, type TenantView, toTenantView } from './tenants.ts';
 

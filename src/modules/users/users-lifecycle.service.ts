@@ -5,6 +5,7 @@ import type { DB } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import { deleteUserUniqueValues } from '../attributes/attributes.repository.ts';
 import { deleteMembership, deleteUserMemberships, findBrandBySlug, insertMembership } from '../brands/brands.repository.ts';
+import { deleteUserCompanyMemberships } from '../companies/company-members.repository.ts';
 import { deleteCredential } from '../credentials/credentials.repository.ts';
 import { scrubUserEvents } from '../events/events.repository.ts';
 import { endUserSessions } from '../sessions/session-revocation.ts';
@@ -81,6 +82,7 @@ export function createUsersLifecycleService(deps: UsersDeps, users: UsersService
         await endUserSessions(trx, events, ctx, id, 'erased', clock.now());
         await deleteUserSessions(trx, ctx.tenantId, id);
         await deleteCredential(trx, ctx.tenantId, id);
+        await deleteUserCompanyMemberships(trx, ctx.tenantId, id);
         await eraseUser(trx, ctx.tenantId, id, clock.now());
         await scrubUserEvents(trx, ctx.tenantId, id);
         await events.record(trx, ctx, { type: 'user.erased', userId: id });

@@ -5,6 +5,8 @@ import { parsePhone } from '../../core/phone.ts';
 import type { AttributeType } from '../attributes/attributes.ts';
 import { parseFilterValue } from '../attributes/attributes.ts';
 import { findBrandBySlug } from '../brands/brands.repository.ts';
+import { findCompanyByRef } from '../companies/companies.repository.ts';
+import { findPlanByRef } from '../plans/plans.repository.ts';
 import { findUserByExternalId, findUserById, findUsersByEmailOrPhone } from './users.repository.ts';
 import { isUserId, type UsersDeps } from './users.service.ts';
 import { normalizeEmail, toUserView, type UserView } from './users.ts';
@@ -20,6 +22,11 @@ export interface UserListQuery {
   createdBefore?: string;
   q?: string;
   attributes?: Record<string, string>;
+  /** Company id or external id. */
+  company?: string;
+  /** Plan id, external id or number. */
+  plan?: string;
+  planActive?: boolean;
   cursor?: string;
   limit?: number;
   count?: boolean;
@@ -44,6 +51,9 @@ export interface UsersQueryService {
   /** @throws AppError INVALID_PARAMETER, ATTRIBUTE_NOT_SEARCHABLE */
   listUsers(ctx: ActorContext, query: UserListQuery): Promise<UserPage>;
 }
+
+/** An id no row has: a filter on an unknown brand, company or plan matches nobody. */
+const NO_MATCH = '00000000-0000-0000-0000-000000000000';
 
 function notFound(details: Record<string, unknown>): AppError {
   return new AppError('USER_NOT_FOUND', 'User not found', details);
@@ -77,10 +87,17 @@ export function createUsersQueryService(deps: UsersDeps): UsersQueryService {
       if (Number.isNaN(time)) throw invalidField(key, 'must be an RFC 3339 date-time', 'invalid_date', 'INVALID_PARAMETER');
       filter[key] = new Date(time);
     }
+    // Unknown companies and plans match no user rather than failing the search, as brands do.
+    if (query.company) filter.companyId = (await findCompanyByRef(db, ctx.tenantId, query.company.trim()))?.id ?? NO_MATCH;
+    if (query.plan) filter.planId = (await findPlanByRef(db, ctx.tenantId, query.plan))?.id ?? NO_MATCH;
+    if (query.planActive !== undefined) {
+      filter.planActive = query.planActive;
+      filter.now = deps.clock.now();
+    }
     if (query.brand) {
       const brand = await findBrandBySlug(db, ctx.tenantId, query.brand);
       // An unknown brand matches no user rather than failing the search.
-      filter.brandId = brand?.id ?? '00000000-0000-0000-0000-000000000000';
+      filter.brandId = brand?.id ?? NO_MATCH;
     }
     const attributeFilters = Object.entries(query.attributes ?? {});
     if (attributeFilters.length > 0) {

@@ -1,4 +1,5 @@
-import { type Kysely, sql } from 'kysely';
+import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
+import { containsPattern } from '../../db/paging.ts';
 import type { DB } from '../../db/schema.ts';
 import { brandsOfUser, type UserWithBrands } from './users.repository.ts';
 
@@ -13,6 +14,13 @@ export interface UserFilter {
   q?: string;
   /** Containment filters on searchable attributes. */
   attributes?: Record<string, unknown>;
+  companyId?: string;
+  /** Users with an assignment of this plan (active or not, unless planActive says). */
+  planId?: string;
+  /** true: users holding an active assignment (of planId when given); false: users holding none. */
+  planActive?: boolean;
+  /** The instant `planActive` is judged at. */
+  now?: Date;
 }
 
 function filtered(db: Kysely<DB>, tenantId: string, filter: UserFilter) {
@@ -23,10 +31,7 @@ function filtered(db: Kysely<DB>, tenantId: string, filter: UserFilter) {
   if (filter.phone) query = query.where('users.phone', '=', filter.phone);
   if (filter.createdAfter) query = query.where('users.created_at', '>', filter.createdAfter);
   if (filter.createdBefore) query = query.where('users.created_at', '<', filter.createdBefore);
-  if (filter.q) {
-    const pattern = `%${filter.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    query = query.where('users.search_text', 'like', pattern);
-  }
+  if (filter.q) query = query.where('users.search_text', 'like', containsPattern(filter.q));
   if (filter.attributes && Object.keys(filter.attributes).length > 0) {
     query = query.where(sql<boolean>`users.attributes @> ${JSON.stringify(filter.attributes)}::jsonb`);
   }
@@ -41,6 +46,43 @@ function filtered(db: Kysely<DB>, tenantId: string, filter: UserFilter) {
           .where('ub.brand_id', '=', brandId),
       ),
     );
+  }
+  if (filter.companyId) {
+    const companyId = filter.companyId;
+    query = query.where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('company_members as cm')
+          .select(sql`1`.as('one'))
+          .whereRef('cm.tenant_id', '=', 'users.tenant_id')
+          .whereRef('cm.user_id', '=', 'users.id')
+          .where('cm.company_id', '=', companyId),
+      ),
+    );
+  }
+  if (filter.planId || filter.planActive !== undefined) {
+    const { planId, planActive } = filter;
+    const now = filter.now ?? new Date();
+    const holds = (eb: ExpressionBuilder<DB, 'users'>, active: boolean) =>
+      eb.exists(
+        eb
+          .selectFrom('user_plans as up')
+          .select(sql`1`.as('one'))
+          .whereRef('up.tenant_id', '=', 'users.tenant_id')
+          .whereRef('up.user_id', '=', 'users.id')
+          .$if(planId !== undefined, (qb) => qb.where('up.plan_id', '=', planId as string))
+          .$if(active, (qb) =>
+            qb
+              .where('up.ended_at', 'is', null)
+              .where('up.valid_from', '<=', now)
+              .where((w) => w.or([w('up.valid_to', 'is', null), w('up.valid_to', '>', now)])),
+          ),
+      );
+    query = query.where((eb) => {
+      if (planActive === undefined) return holds(eb, false);
+      if (planActive) return holds(eb, true);
+      // Lapsed: held the named plan but holds it no longer; without a plan, holds no active plan at all.
+      return planId ? eb.and([holds(eb, false), eb.not(holds(eb, true))]) : eb.not(holds(eb, true));
+    });
   }
   return query;
 }

@@ -369,3 +369,19 @@ export async function eraseUser(db: Kysely<DB>, tenantId: string, id: string, no
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }
+
+/**
+ * Whether the user exists and is not erased, holding a key-share lock on its row for the rest of the
+ * transaction: rows that reference the user (memberships, plans) can be added meanwhile, but an erase waits.
+ */
+export async function lockLiveUser(db: Kysely<DB>, tenantId: string, id: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('users')
+    .select('id')
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .where('erased_at', 'is', null)
+    .forKeyShare()
+    .executeTakeFirst();
+  return row !== undefined;
+}

@@ -11,6 +11,7 @@ import type { AttributeDefinitionRow } from '../attributes/attributes.table.ts';
 import { insertMembership } from '../brands/brands.repository.ts';
 import { type CredentialsService, type PasswordInput, type PreparedCredential, splitPassword } from '../credentials/credentials.service.ts';
 import type { EventsService } from '../events/events.service.ts';
+import type { RolesService } from '../roles/roles.service.ts';
 import { endUserSessions } from '../sessions/session-revocation.ts';
 import type { SigninThrottle } from '../signin-throttle/signin-throttle.service.ts';
 import type { TenantsService } from '../tenants/tenants.service.ts';
@@ -32,7 +33,7 @@ import {
 } from './users.repository.ts';
 import type { UserRow } from './users.table.ts';
 import { type BrandMembership, toUserView, type UserInput, type UserView } from './users.ts';
-import { isNoop, planUserWrite, type WritePlan } from './users.write-plan.ts';
+import { isNoop, planUserWrite, type WritePlan, writeEvents } from './users.write-plan.ts';
 
 export interface UsersDeps {
   db: Kysely<DB>;
@@ -43,6 +44,7 @@ export interface UsersDeps {
   attributes: AttributesService;
   credentials: CredentialsService;
   signinThrottle: SigninThrottle;
+  roles: RolesService;
 }
 
 /** A user write that may also set a password (create, patch, upsert). */
@@ -96,18 +98,19 @@ export function createUsersService(deps: UsersDeps): UsersService {
     return tenant;
   }
 
-  type PlanContext = [TenantRow, Map<string, AttributeDefinitionRow>];
+  type PlanContext = [TenantRow, Map<string, AttributeDefinitionRow>, ReadonlySet<string> | undefined];
 
   /** What planning reads besides the user. Read it before a transaction: PGlite has one connection, `db` would wait forever. */
   async function planContext(ctx: ActorContext, input: UserInput): Promise<PlanContext> {
     return Promise.all([
       tenantOf(ctx),
       input.attributes !== undefined ? deps.attributes.definitionsOf(ctx.tenantId) : Promise.resolve(new Map()),
+      input.roles ? deps.roles.rolesOf(ctx.tenantId) : Promise.resolve(undefined),
     ]);
   }
 
-  function planWith([tenant, definitions]: PlanContext, ctx: ActorContext, input: UserInput, existing: UserRow | null): WritePlan {
-    return planUserWrite(ctx, input, existing, tenant, definitions, clock.now().toISOString().slice(0, 10));
+  function planWith([tenant, definitions, roles]: PlanContext, ctx: ActorContext, input: UserInput, existing: UserRow | null): WritePlan {
+    return planUserWrite(ctx, input, existing, tenant, definitions, clock.now().toISOString().slice(0, 10), roles);
   }
 
   async function plan(ctx: ActorContext, input: UserInput, existing: UserRow | null): Promise<WritePlan> {
@@ -136,7 +139,7 @@ export function createUsersService(deps: UsersDeps): UsersService {
     credential: PreparedCredential | null,
   ): Promise<UserView> {
     await replaceUniqueValues(trx, ctx.tenantId, row.id, p.uniqueValues);
-    await events.record(trx, ctx, { type: 'user.created', userId: row.id, changes: p.changes });
+    await events.record(trx, ctx, ...writeEvents('user.created', row.id, p));
     if (credential) await deps.credentials.store(trx, ctx, row.id, credential);
     const joined = await joinCallerBrand(trx, ctx, row.id);
     return toUserView(row, joined ? [joined] : []);
@@ -150,7 +153,7 @@ export function createUsersService(deps: UsersDeps): UsersService {
   async function createIfAbsent(ctx: ActorContext, p: WritePlan, credential: PreparedCredential | null = null): Promise<UserView | null> {
     const user = newUser(p);
     if (p.uniqueValues.length === 0 && !ctx.brand && !credential) {
-      const created = events.rows(ctx, { type: 'user.created', userId: user.id, changes: p.changes });
+      const created = events.rows(ctx, ...writeEvents('user.created', user.id, p));
       const row = await insertUserIfAbsentWithEvents(db, ctx.tenantId, user, created);
       return row ? toUserView(row, []) : null;
     }
@@ -173,7 +176,7 @@ export function createUsersService(deps: UsersDeps): UsersService {
   ): Promise<{ found: UserWithBrands[]; created: UserView | null }> {
     if (p.uniqueValues.length === 0 && !ctx.brand) {
       const user = newUser(p);
-      const created = events.rows(ctx, { type: 'user.created', userId: user.id, changes: p.changes });
+      const created = events.rows(ctx, ...writeEvents('user.created', user.id, p));
       const rows = await findOrInsertUserWithEvents(db, ctx.tenantId, email, phone, user, created);
       const inserted = rows.find((row) => row.created);
       return { found: rows.filter((row) => !row.created), created: inserted ? toUserView(inserted, []) : null };
@@ -215,7 +218,7 @@ export function createUsersService(deps: UsersDeps): UsersService {
 
   /** Applies a plan made against `existing` if the user is still at that version; null when it is not. */
   async function updateAtVersion(ctx: ActorContext, existing: UserWithBrands, p: WritePlan): Promise<UserView | null> {
-    const changed = events.rows(ctx, { type: 'user.updated', userId: existing.id, changes: p.changes });
+    const changed = events.rows(ctx, ...writeEvents('user.updated', existing.id, p));
     const row = await updateUserAtVersionWithEvents(db, ctx.tenantId, existing.id, existing.version, p.update, clock.now(), changed);
     return row ? toUserView(row, row.brands) : null;
   }
@@ -236,7 +239,7 @@ export function createUsersService(deps: UsersDeps): UsersService {
     const updated = await updateUser(trx, ctx.tenantId, existing.id, p.update, clock.now());
     if (!updated) throw new AppError('USER_NOT_FOUND', 'User not found', { id: existing.id });
     await replaceUniqueValues(trx, ctx.tenantId, existing.id, p.uniqueValues);
-    await events.record(trx, ctx, { type: eventType, userId: existing.id, changes: p.changes });
+    await events.record(trx, ctx, ...writeEvents(eventType, existing.id, p));
     return toUserView(updated, updated.brands);
   }
 

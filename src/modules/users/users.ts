@@ -149,7 +149,10 @@ function text(value: string | null | undefined, max = 256): string | null | unde
  * Validates and normalizes the profile fields of a user input (not attributes, links or consents).
  * @throws AppError VALIDATION_FAILED listing every invalid field.
  */
-export function normalizeUserInput(input: UserInput, opts: { defaultCountry: string | null; today: string }): UserColumns {
+export function normalizeUserInput(
+  input: UserInput,
+  opts: { defaultCountry: string | null; today: string; roles?: ReadonlySet<string> },
+): UserColumns {
   const errors: FieldError[] = [];
   const fail = (field: string, code: string, message: string) => errors.push({ field, code, message });
   const out: UserColumns = {};
@@ -220,8 +223,9 @@ export function normalizeUserInput(input: UserInput, opts: { defaultCountry: str
   }
   if (input.roles !== undefined) {
     const roles = [...new Set(input.roles ?? [])];
+    const allowed: ReadonlySet<string> = opts.roles ?? new Set(ROLES);
     roles.forEach((role, i) => {
-      if (!(ROLES as readonly string[]).includes(role)) fail(`roles[${i}]`, 'invalid_enum', `must be one of ${ROLES.join(', ')}`);
+      if (!allowed.has(role)) fail(`roles[${i}]`, 'invalid_enum', `must be one of ${ROLES.join(', ')} or a role the tenant defined`);
     });
     out.roles = roles.sort();
   }

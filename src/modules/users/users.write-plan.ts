@@ -3,7 +3,7 @@ import { AppError, type FieldError } from '../../core/errors.ts';
 import { hasScope } from '../api-keys/api-keys.ts';
 import type { AttributeDefinitionRow } from '../attributes/attributes.table.ts';
 import { checkAttributeValues, uniqueValueKey } from '../attributes/attributes.ts';
-import type { Changes } from '../events/events.service.ts';
+import type { Changes, EventInput } from '../events/events.service.ts';
 import type { TenantRow } from '../tenants/tenants.table.ts';
 import type { UserUpdate } from './users.repository.ts';
 import type { UserRow } from './users.table.ts';
@@ -42,11 +42,12 @@ export function planUserWrite(
   tenant: TenantRow,
   definitions: Map<string, AttributeDefinitionRow>,
   today: string,
+  roles?: ReadonlySet<string>,
 ): WritePlan {
   let columns: UserColumns;
   const errors: FieldError[] = [];
   try {
-    columns = normalizeUserInput(input, { defaultCountry: existing?.country ?? tenant.default_country, today });
+    columns = normalizeUserInput(input, { defaultCountry: existing?.country ?? tenant.default_country, today, roles });
   } catch (error) {
     if (!(error instanceof AppError)) throw error;
     errors.push(...error.fieldErrors);
@@ -103,6 +104,14 @@ export function planUserWrite(
     update.search_text = searchText(merged);
   }
   return { update, changes, uniqueValues };
+}
+
+/** The events of a planned user write: its own, and user.roles_changed when the roles change. */
+export function writeEvents(type: string, userId: string, plan: WritePlan): EventInput[] {
+  const out: EventInput[] = [{ type, userId, changes: plan.changes }];
+  const roles = plan.changes.roles;
+  if (roles) out.push({ type: 'user.roles_changed', userId, changes: { roles: { before: roles.before ?? [], after: roles.after } } });
+  return out;
 }
 
 /** True when the plan changes nothing stored. */

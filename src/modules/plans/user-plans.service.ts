@@ -1,0 +1,126 @@
+import type { ActorContext } from '../../core/context.ts';
+import { AppError, type FieldError } from '../../core/errors.ts';
+import { isUuid } from '../../core/ids.ts';
+import { inTransaction } from '../../db/transaction.ts';
+import { findUserById, lockLiveUser } from '../users/users.repository.ts';
+import { validationError } from '../users/users.ts';
+import { findPlansByIds, type PlanRef } from './plans.repository.ts';
+import type { PlansDeps, PlansService } from './plans.service.ts';
+import type { UserPlanRow } from './plans.table.ts';
+import { type AssignmentView, addDuration, isAssignmentActive, parseValidityBound, toAssignmentView } from './plans.ts';
+import { endAssignment, findAssignmentForUpdate, insertAssignment, listUserAssignments } from './user-plans.repository.ts';
+
+export interface AssignPlanInput {
+  plan: PlanRef;
+  /** RFC 3339 date-time or YYYY-MM-DD (start of that day, UTC); default now. */
+  validFrom?: string;
+  /** RFC 3339 date-time or YYYY-MM-DD (end of that day, UTC); default validFrom + the plan's default duration, else open-ended; null: open-ended. */
+  validTo?: string | null;
+}
+
+export interface UserPlansService {
+  /**
+   * Gives the user a plan (by id, number or external id) for a period. Earlier assignments stay as they are.
+   * @throws AppError USER_NOT_FOUND, PLAN_NOT_FOUND (naming `plan`), VALIDATION_FAILED (naming validFrom / validTo)
+   */
+  assignPlan(ctx: ActorContext, userId: string, input: AssignPlanInput): Promise<AssignmentView>;
+  /** Every assignment of the user, active and past, oldest start first. @throws AppError USER_NOT_FOUND */
+  listAssignments(ctx: ActorContext, userId: string, query?: { active?: boolean }): Promise<AssignmentView[]>;
+  /**
+   * Ends an assignment now (idempotent: an ended or expired one is returned as it is). The row stays as history.
+   * @throws AppError USER_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND
+   */
+  endAssignment(ctx: ActorContext, userId: string, assignmentId: string): Promise<AssignmentView>;
+}
+
+function userNotFound(id: string): AppError {
+  return new AppError('USER_NOT_FOUND', 'User not found', { id });
+}
+
+export function createUserPlansService(deps: PlansDeps, plans: PlansService): UserPlansService {
+  const { db, clock, ids, events } = deps;
+
+  async function views(ctx: ActorContext, rows: UserPlanRow[]): Promise<AssignmentView[]> {
+    const planRows = await findPlansByIds(db, ctx.tenantId, [...new Set(rows.map((r) => r.plan_id))]);
+    const byId = new Map(planRows.map((p) => [p.id, p]));
+    const now = clock.now();
+    return rows.flatMap((row) => {
+      const plan = byId.get(row.plan_id);
+      return plan ? [toAssignmentView(row, plan, now)] : [];
+    });
+  }
+
+  return {
+    async assignPlan(ctx, userId, input) {
+      if (!isUuid(userId)) throw userNotFound(userId);
+      const now = clock.now();
+      const errors: FieldError[] = [];
+      const validFrom = input.validFrom === undefined ? now : parseValidityBound(input.validFrom, 'validFrom', errors);
+      const explicitTo = input.validTo == null ? null : parseValidityBound(input.validTo, 'validTo', errors);
+      if (errors.length > 0) throw validationError(errors);
+      if (!(await findUserById(db, ctx.tenantId, userId))) throw userNotFound(userId);
+      const plan = await plans.requirePlan(ctx, input.plan, 'plan');
+      const from = validFrom as Date;
+      const validTo = input.validTo === undefined ? (plan.default_duration ? addDuration(from, plan.default_duration) : null) : explicitTo;
+      if (validTo && validTo <= from) {
+        throw validationError([{ field: 'validTo', code: 'invalid_range', message: 'must be later than validFrom' }]);
+      }
+      const row = await inTransaction(db, async (trx) => {
+        if (!(await lockLiveUser(trx, ctx.tenantId, userId))) throw userNotFound(userId);
+        const assignment = await insertAssignment(trx, ctx.tenantId, {
+          id: ids.uuid(),
+          userId,
+          planId: plan.id,
+          validFrom: from,
+          validTo,
+          createdAt: now,
+        });
+        await events.record(trx, ctx, {
+          type: 'plan.assigned',
+          userId,
+          data: {
+            assignmentId: assignment.id,
+            planId: plan.id,
+            planNumber: plan.number,
+            validFrom: from.toISOString(),
+            validTo: validTo?.toISOString() ?? null,
+          },
+        });
+        return assignment;
+      });
+      return toAssignmentView(row, plan, clock.now());
+    },
+
+    async listAssignments(ctx, userId, query = {}) {
+      if (!isUuid(userId) || !(await findUserById(db, ctx.tenantId, userId))) throw userNotFound(userId);
+      let rows = await listUserAssignments(db, ctx.tenantId, userId);
+      if (query.active !== undefined) {
+        const now = clock.now();
+        rows = rows.filter((row) => isAssignmentActive(row, now) === query.active);
+      }
+      return views(ctx, rows);
+    },
+
+    async endAssignment(ctx, userId, assignmentId) {
+      if (!isUuid(userId)) throw userNotFound(userId);
+      const row = await inTransaction(db, async (trx) => {
+        if (!(await lockLiveUser(trx, ctx.tenantId, userId))) throw userNotFound(userId);
+        const existing = isUuid(assignmentId) ? await findAssignmentForUpdate(trx, ctx.tenantId, userId, assignmentId) : undefined;
+        if (!existing) {
+          throw new AppError('PLAN_ASSIGNMENT_NOT_FOUND', `Plan assignment ${assignmentId} not found`, { assignmentId });
+        }
+        const now = clock.now();
+        if (existing.ended_at !== null || (existing.valid_to !== null && existing.valid_to <= now)) return existing;
+        const ended = await endAssignment(trx, ctx.tenantId, existing.id, now);
+        await events.record(trx, ctx, {
+          type: 'plan.ended',
+          userId,
+          data: { assignmentId: existing.id, planId: existing.plan_id, endedAt: now.toISOString() },
+        });
+        return ended;
+      });
+      const [view] = await views(ctx, [row]);
+      return view;
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import { type Kysely, sql } from 'kysely';
+import type { DB } from '../../db/schema.ts';
+import type { RoleRow } from './roles.table.ts';
+
+/** Inserts a role definition. Raises the primary key's unique violation when the name is taken. */
+export async function insertRole(db: Kysely<DB>, row: RoleRow): Promise<void> {
+  await db.insertInto('roles').values(row).execute();
+}
+
+export async function listRoles(db: Kysely<DB>, tenantId: string): Promise<RoleRow[]> {
+  return db.selectFrom('roles').selectAll().where('tenant_id', '=', tenantId).orderBy('name').execute();
+}
+
+/** Deletes a role definition; false when there was none. */
+export async function deleteRole(db: Kysely<DB>, tenantId: string, name: string): Promise<boolean> {
+  const result = await db.deleteFrom('roles').where('tenant_id', '=', tenantId).where('name', '=', name).executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}
+
+/**
+ * Takes a role away from every user of the tenant holding it, moving each one's version on.
+ * @returns the users changed, with the roles they hold now.
+ */
+export async function removeRoleFromUsers(
+  db: Kysely<DB>,
+  tenantId: string,
+  role: string,
+  now: Date,
+): Promise<{ id: string; roles: string[] }[]> {
+  return db
+    .updateTable('users')
+    .set((eb) => ({ roles: sql<string[]>`array_remove(roles, ${role})`, updated_at: now, version: eb('version', '+', 1) }))
+    .where('tenant_id', '=', tenantId)
+    .where('erased_at', 'is', null)
+    .where(sql<boolean>`roles @> array[${role}]::text[]`)
+    .returning(['id', 'roles'])
+    .execute();
+}

@@ -1,0 +1,90 @@
+import type { Kysely } from 'kysely';
+import type { Clock } from '../../core/clock.ts';
+import type { ActorContext } from '../../core/context.ts';
+import { AppError, invalidField } from '../../core/errors.ts';
+import { uniqueViolation } from '../../db/errors.ts';
+import type { DB } from '../../db/schema.ts';
+import { inTransaction } from '../../db/transaction.ts';
+import type { EventsService } from '../events/events.service.ts';
+import { deleteRole, insertRole, listRoles, removeRoleFromUsers } from './roles.repository.ts';
+import type { RoleRow } from './roles.table.ts';
+import { BUILT_IN_ROLES, builtInRoleView, ROLE_NAME, type RoleView, toRoleView } from './roles.ts';
+
+export interface RolesService {
+  /** Built-in roles first, then the tenant's, by name. */
+  listRoles(ctx: ActorContext): Promise<RoleView[]>;
+  /** @throws AppError VALIDATION_FAILED, ROLE_EXISTS (also for a built-in name) */
+  defineRole(ctx: ActorContext, input: { name: string; description?: string | null }): Promise<RoleView>;
+  /**
+   * Deletes a tenant-defined role and takes it away from every user holding it (each gets a user.roles_changed event).
+   * @throws AppError ROLE_BUILT_IN, ROLE_NOT_FOUND
+   */
+  deleteRole(ctx: ActorContext, name: string): Promise<void>;
+  /** Every role a user of the tenant may hold, cached for a few seconds. */
+  rolesOf(tenantId: string): Promise<ReadonlySet<string>>;
+}
+
+const CACHE_MS = 5_000;
+
+export function createRolesService(deps: { db: Kysely<DB>; clock: Clock; events: EventsService }): RolesService {
+  const { db, clock, events } = deps;
+  const cache = new Map<string, { roles: ReadonlySet<string>; expires: number }>();
+
+  return {
+    async listRoles(ctx) {
+      return [...BUILT_IN_ROLES.map(builtInRoleView), ...(await listRoles(db, ctx.tenantId)).map(toRoleView)];
+    },
+
+    async defineRole(ctx, input) {
+      const name = input.name.trim();
+      if (!ROLE_NAME.test(name)) {
+        throw invalidField('name', 'must be letters, digits and _ . : - (at most 64), starting with a letter', 'invalid_name');
+      }
+      const exists = () =>
+        new AppError('ROLE_EXISTS', `Role ${name} is already defined`, { name }, [
+          { field: 'name', code: 'taken', message: 'is already defined' },
+        ]);
+      if (BUILT_IN_ROLES.includes(name)) throw exists();
+      const row: RoleRow = { tenant_id: ctx.tenantId, name, description: input.description?.trim() || null, created_at: clock.now() };
+      try {
+        await inTransaction(db, async (trx) => {
+          await insertRole(trx, row);
+          await events.record(trx, ctx, { type: 'role.defined', data: { name, description: row.description } });
+        });
+      } catch (error) {
+        if (uniqueViolation(error) === 'roles_pkey') throw exists();
+        throw error;
+      }
+      cache.delete(ctx.tenantId);
+      return toRoleView(row);
+    },
+
+    async deleteRole(ctx, name) {
+      if (BUILT_IN_ROLES.includes(name)) throw new AppError('ROLE_BUILT_IN', `${name} is a built-in role`, { name });
+      await inTransaction(db, async (trx) => {
+        if (!(await deleteRole(trx, ctx.tenantId, name))) throw new AppError('ROLE_NOT_FOUND', `Role ${name} not found`, { name });
+        const changed = await removeRoleFromUsers(trx, ctx.tenantId, name, clock.now());
+        await events.record(
+          trx,
+          ctx,
+          { type: 'role.deleted', data: { name, usersChanged: changed.length } },
+          ...changed.map((user) => ({
+            type: 'user.roles_changed',
+            userId: user.id,
+            changes: { roles: { before: [...user.roles, name].sort(), after: user.roles } },
+          })),
+        );
+      });
+      cache.delete(ctx.tenantId);
+    },
+
+    async rolesOf(tenantId) {
+      const now = Date.now();
+      const hit = cache.get(tenantId);
+      if (hit && hit.expires > now) return hit.roles;
+      const roles = new Set([...BUILT_IN_ROLES, ...(await listRoles(db, tenantId)).map((r) => r.name)]);
+      cache.set(tenantId, { roles, expires: now + CACHE_MS });
+      return roles;
+    },
+  };
+}

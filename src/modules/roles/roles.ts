@@ -1,0 +1,24 @@
+import { ROLES } from '../users/users.ts';
+import type { RoleRow } from './roles.table.ts';
+
+/** Roles every tenant has; a tenant defines more in its catalogue. */
+export const BUILT_IN_ROLES: readonly string[] = ROLES;
+
+/** Letters, digits and `_ . : -`, starting with a letter: names like `editor`, `billing:admin`, `org.viewer`. */
+export const ROLE_NAME = /^[A-Za-z][A-Za-z0-9_.:-]{0,63}$/;
+
+export interface RoleView {
+  name: string;
+  builtIn: boolean;
+  description: string | null;
+  /** null for built-in roles. */
+  createdAt: string | null;
+}
+
+export function builtInRoleView(name: string): RoleView {
+  return { name, builtIn: true, description: null, createdAt: null };
+}
+
+export function toRoleView(row: RoleRow): RoleView {
+  return { name: row.name, builtIn: false, description: row.description, createdAt: row.created_at.toISOString() };
+}
