@@ -4,7 +4,7 @@ import { hash as argon2Hash } from '@node-rs/argon2';
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPasswordHasher } from '../src/modules/credentials/password-hasher.ts';
-import { createTenant, createTestApp, type TestApp, type TestTenant } from './helpers/app.ts';
+import { adminAuth, createTenant, createTestApp, type TestApp, type TestTenant } from './helpers/app.ts';
 import { expectProblem } from './helpers/problem.ts';
 import { listEvents } from './helpers/users.ts';
 
@@ -50,6 +50,17 @@ describe('password policy', () => {
     const problem = expectProblem(await post({ email: email(), password }), 422, 'VALIDATION_FAILED');
     expect(problem.errors).toEqual([expect.objectContaining({ field: 'password', code })]);
     expect(JSON.stringify(problem)).not.toContain(password);
+  });
+
+  it('lets a tenant accept common passwords (rejectCommonPasswords: false), still within 8 to 1024 characters', async () => {
+    const lenient = await createTenant(t, { rejectCommonPasswords: false });
+    const make = (password: string) =>
+      t.call({ method: 'POST', url: '/v1/users', headers: lenient.auth, payload: { email: email(), password } });
+    expect((await make('Abcd1234')).statusCode).toBe(201);
+    expectProblem(await make('short1'), 422, 'VALIDATION_FAILED');
+    const view = await t.call({ method: 'GET', url: `/v1/admin/tenants/${lenient.id}`, headers: adminAuth() });
+    expect(view.json().rejectCommonPasswords).toBe(false);
+    expectProblem(await post({ email: email(), password: 'Abcd1234' }), 422, 'VALIDATION_FAILED');
   });
 
   it('accepts 8 to 1024 characters with no composition rules, counting characters not bytes', async () => {

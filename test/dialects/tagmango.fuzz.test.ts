@@ -24,7 +24,12 @@ beforeAll(async () => {
   otherHost = `fuzz-other-${suffix}.tagmango.test`;
   tenant = await createTenant(t, { hosts: [host], defaultCountry: 'IN', currency: 'USD' });
   other = await createTenant(t, { hosts: [otherHost] });
-  const user = await t.call({ method: 'POST', url: '/v1/users', headers: tenant.auth, payload: { email: 'target@example.com', phone: '+919876543210' } });
+  const user = await t.call({
+    method: 'POST',
+    url: '/v1/users',
+    headers: tenant.auth,
+    payload: { email: 'target@example.com', phone: '+919876543210' },
+  });
   const session = await t.call({ method: 'POST', url: `/v1/users/${user.json().id}/sessions`, headers: tenant.auth });
   refreshToken = session.json().refreshToken;
 });
@@ -94,7 +99,10 @@ const nearlyValid = fc.record(
 
 const body = fc.oneof(
   { weight: 6, arbitrary: nearlyValid },
-  { weight: 2, arbitrary: fc.dictionary(fc.constantFrom('email', 'phone', 'name', 'country', '__proto__', 'extra'), value, { maxKeys: 6 }) },
+  {
+    weight: 2,
+    arbitrary: fc.dictionary(fc.constantFrom('email', 'phone', 'name', 'country', '__proto__', 'extra'), value, { maxKeys: 6 }),
+  },
   { weight: 1, arbitrary: value },
 );
 
@@ -163,7 +171,13 @@ describe('TagMango fuzz', () => {
   it('POST /api/v1/external/users: raw bytes and content types', async () => {
     const raw = fc.record({
       payload: fc.oneof(fc.string({ maxLength: 200 }), fc.json(), fc.constantFrom('{', '{"email":', '[]', 'null', '""', '\u0000')),
-      type: fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/xml', 'application/json; charset=latin1'),
+      type: fc.constantFrom(
+        'application/json',
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        'application/xml',
+        'application/json; charset=latin1',
+      ),
     });
     await fc.assert(
       fc.asyncProperty(raw, async (sent) => {

@@ -94,7 +94,7 @@ function expectGolden(actual: unknown, golden: Json, path = '$'): void {
     expect(Array.isArray(actual), path).toBe(true);
     const list = actual as unknown[];
     expect(list.length, path).toBe(golden.length);
-    golden.forEach((item, i) => expectGolden(list[i], item, `${path}[${i}]`));
+    for (const [i, item] of golden.entries()) expectGolden(list[i], item, `${path}[${i}]`);
     return;
   }
   expect(typeof actual === 'object' && actual !== null && !Array.isArray(actual), path).toBe(true);
@@ -338,14 +338,15 @@ describe('TagMango: get user by email or phone', () => {
       dialCode: '+91',
       currency: 'USD',
     };
-    for (const query of [
+    const queries: Record<string, string>[] = [
       { email: 'FIND@example.com' },
       { phone: '9876543210' },
       { phone: '+919876543210' },
       { phone: '9876543210', country: 'IN' },
       { email: 'find@example.com', phone: '9876543210' },
       { email: 'find@example.com', phone: '' },
-    ]) {
+    ];
+    for (const query of queries) {
       const res = await lookup(tenant, query);
       expect(res.statusCode, `${JSON.stringify(query)}: ${res.body}`).toBe(200);
       expect(res.json()).toStrictEqual(expected);

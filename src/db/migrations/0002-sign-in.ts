@@ -55,7 +55,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     );
 
     ALTER TABLE tenants ADD COLUMN sessions_limit integer;
-    ALTER TABLE tenants ADD COLUMN sessions_policy text NOT NULL DEFAULT 'evict_oldest'
+    ALTER TABLE tenants ADD COLUMN sessions_policy text NOT NULL DEFAULT 'evict_oldest';
+    ALTER TABLE tenants ADD COLUMN reject_common_passwords boolean NOT NULL DEFAULT true
   `,
   );
 }

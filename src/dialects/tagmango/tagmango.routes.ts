@@ -23,6 +23,7 @@ const errors = { '4xx': TagMangoErrorSchema, '5xx': TagMangoErrorSchema };
 const hostHeader = {
   type: 'object',
   properties: { 'x-whitelabel-host': { type: 'string', description: 'Host name of the dashboard, ex: mydomain.tagmango.com' } },
+  required: ['x-whitelabel-host'],
 } as const;
 
 function headerText(request: FastifyRequest, name: string): string | undefined {

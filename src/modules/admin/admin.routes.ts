@@ -36,6 +36,7 @@ const TenantSchema = Type.Object({
   allowFreeformAttributes: Type.Boolean(),
   sessionsLimit: Nullable(Type.Integer()),
   sessionsPolicy: Type.String(),
+  rejectCommonPasswords: Type.Boolean(),
   rateLimit: RateLimit,
   createdAt: Type.String(),
   updatedAt: Type.String(),
@@ -51,6 +52,9 @@ const tenantFields = {
     Nullable(
       Type.Integer({ minimum: 1, maximum: 999_999, description: 'Live sessions per user unless the user sets a limit; null is unlimited' }),
     ),
+  ),
+  rejectCommonPasswords: Type.Optional(
+    Type.Boolean({ description: 'Refuse new passwords that are among the 10,000 most common (default true)' }),
   ),
   sessionsPolicy: Type.Optional(
     Type.Union([Type.Literal('evict_oldest'), Type.Literal('reject_new')], {

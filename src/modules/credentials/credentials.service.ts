@@ -31,7 +31,7 @@ export interface CredentialsService {
    * transaction: hashing takes tens of milliseconds and must not hold a row lock.
    * @throws AppError VALIDATION_FAILED naming `password`, `passwordHash` or `passwordHasher`; PASSWORD_HASHING_BUSY
    */
-  prepare(input: PasswordInput): Promise<PreparedCredential | null>;
+  prepare(input: PasswordInput, policy?: { rejectCommon: boolean }): Promise<PreparedCredential | null>;
   /** Stores a prepared credential and writes `credential.changed`, inside the caller's transaction. */
   store(trx: Kysely<DB>, ctx: ActorContext, userId: string, credential: PreparedCredential): Promise<void>;
   hasher: PasswordHasher;
@@ -61,13 +61,13 @@ export function createCredentialsService(deps: {
   const { clock, events, hasher } = deps;
   return {
     hasher,
-    async prepare(input) {
+    async prepare(input, policy = { rejectCommon: true }) {
       if (!hasPassword(input)) return null;
       if (input.password !== undefined) {
         if (input.passwordHash !== undefined || input.passwordHasher !== undefined) {
           throw invalid([{ field: 'passwordHash', code: 'conflict', message: 'send either password or passwordHash, not both' }]);
         }
-        const error = passwordPolicyError(input.password);
+        const error = passwordPolicyError(input.password, 'password', policy.rejectCommon);
         if (error) throw invalid([error]);
         return { hash: await hasher.hash(input.password), hasher: 'argon2id', imported: false };
       }

@@ -17,10 +17,11 @@ function commonPasswords(): Set<string> {
 
 /**
  * Checks a new password against the policy (NIST SP 800-63B): 8 to 1024 characters, no composition rules,
- * not one of the most common passwords. Length counts code points, so an emoji is one character.
+ * not one of the most common passwords (unless the tenant turned that off). Length counts code points, so an
+ * emoji is one character.
  * Returns the field error, or null when the password is acceptable.
  */
-export function passwordPolicyError(password: string, field = 'password'): FieldError | null {
+export function passwordPolicyError(password: string, field = 'password', rejectCommon = true): FieldError | null {
   const length = [...password].length;
   if (length < PASSWORD_MIN_LENGTH) {
     return { field, code: 'too_short', message: `must be at least ${PASSWORD_MIN_LENGTH} characters` };
@@ -28,7 +29,7 @@ export function passwordPolicyError(password: string, field = 'password'): Field
   if (length > PASSWORD_MAX_LENGTH) {
     return { field, code: 'too_long', message: `must be at most ${PASSWORD_MAX_LENGTH} characters` };
   }
-  if (commonPasswords().has(password.toLowerCase())) {
+  if (rejectCommon && commonPasswords().has(password.toLowerCase())) {
     return { field, code: 'too_common', message: 'is one of the most common passwords; choose another' };
   }
   return null;

@@ -13,6 +13,7 @@ export interface TenantValues {
   allowFreeformAttributes: boolean;
   sessionsLimit: number | null;
   sessionsPolicy: SessionsPolicy;
+  rejectCommonPasswords: boolean;
   rateLimit: RateLimitSetting | null;
 }
 
@@ -36,6 +37,7 @@ export async function insertTenant(db: Kysely<DB>, id: string, values: TenantVal
       allow_freeform_attributes: values.allowFreeformAttributes,
       sessions_limit: values.sessionsLimit,
       sessions_policy: values.sessionsPolicy,
+      reject_common_passwords: values.rejectCommonPasswords,
       rate_limit: rateLimitJson(values.rateLimit),
       created_at: now,
       updated_at: now,
@@ -71,6 +73,7 @@ export async function updateTenant(db: Kysely<DB>, id: string, values: Partial<T
       ...(values.allowFreeformAttributes !== undefined ? { allow_freeform_attributes: values.allowFreeformAttributes } : {}),
       ...(values.sessionsLimit !== undefined ? { sessions_limit: values.sessionsLimit } : {}),
       ...(values.sessionsPolicy !== undefined ? { sessions_policy: values.sessionsPolicy } : {}),
+      ...(values.rejectCommonPasswords !== undefined ? { reject_common_passwords: values.rejectCommonPasswords } : {}),
       ...(values.rateLimit !== undefined ? { rate_limit: rateLimitJson(values.rateLimit) } : {}),
       updated_at: now,
     })

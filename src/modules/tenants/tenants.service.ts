@@ -81,6 +81,7 @@ export function createTenantsService(deps: { db: Kysely<DB>; clock: Clock; ids: 
               allowFreeformAttributes: values.allowFreeformAttributes ?? false,
               sessionsLimit: values.sessionsLimit ?? null,
               sessionsPolicy: values.sessionsPolicy ?? 'evict_oldest',
+              rejectCommonPasswords: values.rejectCommonPasswords ?? true,
               rateLimit: values.rateLimit ?? null,
             },
             now,

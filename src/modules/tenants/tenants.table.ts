@@ -22,6 +22,8 @@ export interface TenantsTable {
   sessions_limit: number | null;
   /** What a sign-in past the limit does: end the oldest session, or fail. */
   sessions_policy: Generated<SessionsPolicy>;
+  /** Refuse new passwords found in the shipped list of the most common ones. */
+  reject_common_passwords: Generated<boolean>;
   /** The API rate limit of the tenant's keys that set none (jsonb, written as JSON text); null is unlimited. */
   rate_limit: ColumnType<RateLimitSetting | null, string | null | undefined, string | null>;
   created_at: Date;

@@ -14,6 +14,7 @@ export interface TenantView {
   allowFreeformAttributes: boolean;
   sessionsLimit: number | null;
   sessionsPolicy: SessionsPolicy;
+  rejectCommonPasswords: boolean;
   /** API rate limit of each of the tenant's keys that sets none; null is unlimited. */
   rateLimit: RateLimitSetting | null;
   createdAt: string;
@@ -30,6 +31,7 @@ export interface TenantInput {
   allowFreeformAttributes?: boolean;
   sessionsLimit?: number | null;
   sessionsPolicy?: SessionsPolicy;
+  rejectCommonPasswords?: boolean;
   rateLimit?: RateLimitSetting | null;
 }
 
@@ -97,6 +99,7 @@ export function toTenantView(row: TenantRow): TenantView {
     allowFreeformAttributes: row.allow_freeform_attributes,
     sessionsLimit: row.sessions_limit,
     sessionsPolicy: row.sessions_policy,
+    rejectCommonPasswords: row.reject_common_passwords,
     rateLimit: row.rate_limit,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),

@@ -9,7 +9,13 @@ import { replaceUniqueValues } from '../attributes/attributes.repository.ts';
 import type { AttributesService } from '../attributes/attributes.service.ts';
 import type { AttributeDefinitionRow } from '../attributes/attributes.table.ts';
 import { insertMembership } from '../brands/brands.repository.ts';
-import { type CredentialsService, type PasswordInput, type PreparedCredential, splitPassword } from '../credentials/credentials.service.ts';
+import {
+  type CredentialsService,
+  hasPassword,
+  type PasswordInput,
+  type PreparedCredential,
+  splitPassword,
+} from '../credentials/credentials.service.ts';
 import type { EventsService } from '../events/events.service.ts';
 import type { RolesService } from '../roles/roles.service.ts';
 import { endUserSessions } from '../sessions/session-revocation.ts';
@@ -243,6 +249,13 @@ export function createUsersService(deps: UsersDeps): UsersService {
     return toUserView(updated, updated.brands);
   }
 
+  /** Checks and hashes a new password under the tenant's policy; null when the write sets none. */
+  async function prepareCredential(ctx: ActorContext, password: PasswordInput): Promise<PreparedCredential | null> {
+    if (!hasPassword(password)) return null;
+    const tenant = await tenantOf(ctx);
+    return deps.credentials.prepare(password, { rejectCommon: tenant.reject_common_passwords });
+  }
+
   /** A password reset lifts sign-in locks on every identifier the user signs in with. */
   async function clearSigninLocks(ctx: ActorContext, user: UserView): Promise<void> {
     const identifiers = [
@@ -259,7 +272,7 @@ export function createUsersService(deps: UsersDeps): UsersService {
       const p = await plan(ctx, profile, null);
       const u = p.update;
       if (!u.email && !u.phone && !u.external_id) throw identifierRequired(['email', 'phone', 'externalId']);
-      const credential = await deps.credentials.prepare(password);
+      const credential = await prepareCredential(ctx, password);
       try {
         return await inTransaction(db, async (trx) =>
           afterInsert(trx, ctx, await insertUser(trx, ctx.tenantId, newUser(p)), p, credential),
@@ -298,7 +311,7 @@ export function createUsersService(deps: UsersDeps): UsersService {
     async upsertUserByExternalId(ctx, externalId, input) {
       const split = splitPassword(input);
       const merged: UserInput = { ...split.profile, externalId };
-      const credential = await deps.credentials.prepare(split.password);
+      const credential = await prepareCredential(ctx, split.password);
       for (let attempt = 0; attempt < 3; attempt++) {
         const existing = await findUserByExternalId(db, ctx.tenantId, externalId.trim());
         if (existing) {
@@ -343,7 +356,7 @@ export function createUsersService(deps: UsersDeps): UsersService {
       const { password, profile } = splitPassword(input);
       let p: WritePlan | null = null;
       const loaded = await planContext(ctx, profile);
-      const credential = await deps.credentials.prepare(password);
+      const credential = await prepareCredential(ctx, password);
       try {
         const user = await inTransaction(db, async (trx) => {
           const existing = await findUserByIdForUpdate(trx, ctx.tenantId, id);
