@@ -209,6 +209,16 @@ describe('POST /users with a known email', () => {
     expect((await listEvents(t, tenant, { userId: existing.id })).map((e) => e.type)).toEqual(['user.created']);
   });
 
+  it('a deactivated user still joins the brand and gets the 409', async () => {
+    const tn = await createTenant(t);
+    const existing = await createUser(t, tn, { email: 'gone.away@example.com' });
+    await t.call({ method: 'POST', url: `/v1/users/${existing.id}/deactivate`, headers: tn.auth });
+    const key = await brandKey(tn, 'thanx-pub');
+    expectThanxError(await postUser(key, { user: { email: 'gone.away@example.com' } }), 409, 'user_email_taken');
+    const native = await t.call({ method: 'GET', url: `/v1/users/${existing.id}`, headers: tn.auth });
+    expect(native.json()).toMatchObject({ status: 'deactivated', brands: [{ slug: 'thanx-pub' }] });
+  });
+
   it('a user created through Thanx is known on the second post', async () => {
     const email = newEmail();
     expect((await postUser(tenant.key, seedUser(email))).statusCode).toBe(201);
@@ -294,7 +304,7 @@ describe('POST /users validation', () => {
     expectThanxError(res, 409, 'user_phone_taken', ['phone']);
   });
 
-  it('bad JSON → 400 malformed_json; a text body → 415; both in the Thanx envelope', async () => {
+  it('bad JSON → 400, a text body → 415, a body over 1 MiB → 413, all in the Thanx envelope', async () => {
     const bad = await t.call({ method: 'POST', url: '/users/', headers: standardHeaders(tenant.key), payload: '{"user": {' });
     expectThanxError(bad, 400, 'malformed_json');
     const text = await t.call({
@@ -304,6 +314,8 @@ describe('POST /users validation', () => {
       payload: 'hello',
     });
     expectThanxError(text, 415, 'unsupported_media_type');
+    const huge = await postUser(tenant.key, seedUser(newEmail(), { zip_code: 'x'.repeat(1024 * 1024) }));
+    expectThanxError(huge, 413, 'payload_too_large');
   });
 });
 

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { ActorContext } from '../../core/context.ts';
 import type { DB } from '../../db/schema.ts';
 import type { EventsService } from '../events/events.service.ts';
-import { revokeUserSessions } from './sessions.repository.ts';
+import { revokeSessions } from './sessions.repository.ts';
 
 /** Why every session of a user ended. */
 export type LogoutReason = 'logout' | 'deactivated' | 'erased' | 'password_changed';
@@ -20,7 +20,7 @@ export async function endUserSessions(
   reason: LogoutReason,
   now: Date,
 ): Promise<string[]> {
-  const revoked = await revokeUserSessions(trx, ctx.tenantId, userId, reason, now);
+  const revoked = await revokeSessions(trx, ctx.tenantId, { userId }, reason, now);
   if (revoked.length > 0) {
     await events.record(trx, ctx, { type: 'user.logged_out', userId, data: { reason, sessionIds: revoked } });
   }

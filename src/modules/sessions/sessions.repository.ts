@@ -51,27 +51,20 @@ export async function findSessionForUpdate(db: Kysely<DB>, tenantId: string, id:
   return db.selectFrom('sessions').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).forUpdate().executeTakeFirst();
 }
 
-/** Revokes the listed sessions that are still live; returns the ids it revoked. */
-export async function revokeSessions(db: Kysely<DB>, tenantId: string, ids: string[], reason: string, now: Date): Promise<string[]> {
-  if (ids.length === 0) return [];
+/** Revokes the listed sessions, or every session of a user, that are not revoked yet; returns the ids it revoked. */
+export async function revokeSessions(
+  db: Kysely<DB>,
+  tenantId: string,
+  which: { ids: string[] } | { userId: string },
+  reason: string,
+  now: Date,
+): Promise<string[]> {
+  if ('ids' in which && which.ids.length === 0) return [];
   const rows = await db
     .updateTable('sessions')
     .set({ revoked_at: now, revoked_reason: reason })
     .where('tenant_id', '=', tenantId)
-    .where('id', 'in', ids)
-    .where('revoked_at', 'is', null)
-    .returning('id')
-    .execute();
-  return rows.map((row) => row.id);
-}
-
-/** Revokes every unrevoked session of a user; returns the ids it revoked. */
-export async function revokeUserSessions(db: Kysely<DB>, tenantId: string, userId: string, reason: string, now: Date): Promise<string[]> {
-  const rows = await db
-    .updateTable('sessions')
-    .set({ revoked_at: now, revoked_reason: reason })
-    .where('tenant_id', '=', tenantId)
-    .where('user_id', '=', userId)
+    .where((eb) => ('ids' in which ? eb('id', 'in', which.ids) : eb('user_id', '=', which.userId)))
     .where('revoked_at', 'is', null)
     .returning('id')
     .execute();

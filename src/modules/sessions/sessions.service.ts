@@ -209,13 +209,7 @@ export function createSessionsService(deps: SessionsDeps): SessionsService {
           if (tenant.sessions_policy === 'reject_new') {
             throw new AppError('SESSIONS_LIMIT_REACHED', `The user already holds ${live.length} sessions, the most allowed`, { limit });
           }
-          const evicted = await revokeSessions(
-            trx,
-            ctx.tenantId,
-            live.slice(0, excess).map((s) => s.id),
-            'evicted',
-            now,
-          );
+          const evicted = await revokeSessions(trx, ctx.tenantId, { ids: live.slice(0, excess).map((s) => s.id) }, 'evicted', now);
           await events.record(
             trx,
             ctx,
@@ -317,7 +311,7 @@ export function createSessionsService(deps: SessionsDeps): SessionsService {
           // A used token came back: someone holds a copy. End the whole session, whoever the legitimate holder is.
           const session = await findSessionForUpdate(trx, ctx.tenantId, known.session_id);
           if (!session) return null;
-          const revoked = await revokeSessions(trx, ctx.tenantId, [session.id], 'refresh_token_reuse', now);
+          const revoked = await revokeSessions(trx, ctx.tenantId, { ids: [session.id] }, 'refresh_token_reuse', now);
           await events.record(
             trx,
             ctx,
@@ -414,7 +408,7 @@ export function createSessionsService(deps: SessionsDeps): SessionsService {
       await inTransaction(db, async (trx) => {
         const session = await findSessionForUpdate(trx, ctx.tenantId, sessionId);
         if (!session) throw new AppError('SESSION_NOT_FOUND', 'Session not found', { id: sessionId });
-        const revoked = await revokeSessions(trx, ctx.tenantId, [sessionId], 'logout', clock.now());
+        const revoked = await revokeSessions(trx, ctx.tenantId, { ids: [sessionId] }, 'logout', clock.now());
         if (revoked.length > 0) {
           await events.record(trx, ctx, { type: 'session.revoked', userId: session.user_id, data: { sessionId, reason: 'logout' } });
         }
