@@ -64,6 +64,10 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
     }
   });
 
+  // Per-key rate limits for every route registered after this, native and dialects alike: it runs as a
+  // preHandler, after whichever hook of the route's scope authenticated the key.
+  await registerRateLimit(app, registry);
+
   // One access-log line per response, without query strings (they can hold emails and phones). Only hooked
   // when the level logs it: a hook that logs nothing still costs every request a promise.
   if ((app.log as unknown as Logger).isLevelEnabled('info')) {
@@ -112,8 +116,6 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
         }
         request.ctx = await authenticateKey(registry, request, config.scope);
       });
-      // Before the routes (it hooks the ones registered after it) and after the auth hook (it needs the key).
-      await registerRateLimit(api, registry);
       registerIdempotency(api, registry);
       api.setErrorHandler((error, request, reply) => nativeError(error, request, reply));
       await api.register(adminRoutes, { registry });

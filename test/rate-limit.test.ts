@@ -126,6 +126,29 @@ describe('API rate limits: tenant and key', () => {
     ]);
   });
 
+  it("counts the dialects too, one budget per key across /v1 and every vendor API, in each API's envelope", async () => {
+    const tenant = await createTenant(t, { hosts: [`rl-${Date.now()}.example.com`] });
+    expect((await patchTenant(t, tenant, { max: 3, windowSeconds: 60 })).statusCode).toBe(200);
+    const host = (await t.call({ method: 'GET', url: `/v1/admin/tenants/${tenant.id}`, headers: adminAuth() })).json().hosts[0];
+    const tagmango = () =>
+      t.call({
+        method: 'GET',
+        url: '/api/v1/external/users',
+        headers: { ...tenant.auth, 'x-whitelabel-host': host },
+        query: { email: 'nobody@example.com' },
+      });
+    expect((await listUsers(t, tenant.auth)).statusCode).toBe(200);
+    const second = await tagmango();
+    expect(second.statusCode).toBe(404);
+    expect(second.headers['ratelimit-remaining']).toBe('1');
+    expect((await listUsers(t, tenant.auth)).statusCode).toBe(200);
+    const refused = await tagmango();
+    expect(refused.statusCode).toBe(429);
+    expect(refused.headers['retry-after']).toBeDefined();
+    expect(refused.json()).toMatchObject({ code: 429, success: false });
+    expect((await listUsers(t, tenant.auth)).statusCode).toBe(429);
+  });
+
   it('applies a tenant limit set, changed or removed by the admin', async () => {
     const tenant = await createTenant(t);
     expect((await listUsers(t, tenant.auth)).headers['ratelimit-limit']).toBeUndefined();

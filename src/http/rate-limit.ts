@@ -8,7 +8,7 @@ import type { Registry } from '../registry.ts';
 const REDIS_NAMESPACE = 'roster:rate-limit:';
 
 /**
- * Per-key API rate limits on the routes registered after it in `api` (the /v1 scope). A key is limited only
+ * Per-key API rate limits on the routes registered after it (all of them: it is registered on the root). A key is limited only
  * when it or its tenant has a limit (the auth hook puts it on `request.keyRateLimit`); admin and
  * unauthenticated routes, and keys without a limit, are neither counted nor given headers. Counters live in
  * Redis when `REDIS_URL` is set (shared by every process), else in this process.
@@ -25,9 +25,11 @@ export async function registerRateLimit(api: FastifyInstance, registry: Registry
   }
   await api.register(rateLimit, {
     global: true,
-    // A route's own onRequest hooks run after the scope's, so the auth hook has set the key by now; refusing
-    // here skips body parsing, validation and the Idempotency-Key reservation (a 429 is never stored as a reply).
-    hook: 'onRequest',
+    // Registered on the root before every route scope, so it serves /v1 and the dialects alike. As a preValidation
+    // hook it runs after every onRequest hook (where /v1 and each dialect authenticate the key and put its limit on
+    // the request), counts invalid requests too, and runs before the Idempotency-Key reservation (a preHandler), so
+    // a 429 is never stored as a reply.
+    hook: 'preValidation',
     enableDraftSpec: true,
     allowList: (request) => request.keyRateLimit === null,
     keyGenerator: (request) => (request.keyRateLimit ? request.ctx.actor : ''),

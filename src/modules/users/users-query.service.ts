@@ -7,7 +7,7 @@ import { parseFilterValue } from '../attributes/attributes.ts';
 import { findBrandBySlug } from '../brands/brands.repository.ts';
 import { findCompanyByRef } from '../companies/companies.repository.ts';
 import { findPlanByRef } from '../plans/plans.repository.ts';
-import { findUserByExternalId, findUserById, findUsersByEmailOrPhone } from './users.repository.ts';
+import { findUserByExternalId, findUserById, findUserByNumber, findUsersByEmailOrPhone } from './users.repository.ts';
 import { isUserId, type UsersDeps } from './users.service.ts';
 import { normalizeEmail, toUserView, type UserView } from './users.ts';
 import { countUsers, listUsers, type UserFilter } from './users-search.repository.ts';
@@ -28,9 +28,17 @@ export interface UserListQuery {
   plan?: string;
   planActive?: boolean;
   cursor?: string;
+  /**
+   * 1-based page number, for clients that page by number rather than by cursor (skips `(page - 1) * limit`
+   * users; not with `cursor`). Bounded by MAX_LIST_OFFSET: a deep offset costs a scan of every skipped row.
+   */
+  page?: number;
   limit?: number;
   count?: boolean;
 }
+
+/** The most users a page-number list may skip. */
+export const MAX_LIST_OFFSET = 100_000;
 
 export interface UserPage {
   data: UserView[];
@@ -43,12 +51,14 @@ export interface UsersQueryService {
   getUser(ctx: ActorContext, id: string): Promise<UserView>;
   /** @throws AppError USER_NOT_FOUND */
   getUserByExternalId(ctx: ActorContext, externalId: string): Promise<UserView>;
+  /** The user with this per-tenant number (User.com's and Publica.la's integer ids). @throws AppError USER_NOT_FOUND */
+  getUserByNumber(ctx: ActorContext, number: number): Promise<UserView>;
   /**
    * The user holding the email and/or the phone; both given must name the same user.
    * @throws AppError USER_NOT_FOUND, INVALID_PARAMETER
    */
   lookupUser(ctx: ActorContext, query: { email?: string; phone?: string }): Promise<UserView>;
-  /** @throws AppError INVALID_PARAMETER, ATTRIBUTE_NOT_SEARCHABLE */
+  /** @throws AppError INVALID_PARAMETER (naming `page` past MAX_LIST_OFFSET or with a cursor), ATTRIBUTE_NOT_SEARCHABLE */
   listUsers(ctx: ActorContext, query: UserListQuery): Promise<UserPage>;
 }
 
@@ -131,6 +141,13 @@ export function createUsersQueryService(deps: UsersDeps): UsersQueryService {
       return toUserView(row, row.brands);
     },
 
+    async getUserByNumber(ctx, number) {
+      // Numbers are positive bigints; anything else names no user (and must not reach the query as NaN).
+      const row = Number.isSafeInteger(number) && number > 0 ? await findUserByNumber(db, ctx.tenantId, number) : undefined;
+      if (!row) throw notFound({ number });
+      return toUserView(row, row.brands);
+    },
+
     async lookupUser(ctx, query) {
       if (query.email === undefined && query.phone === undefined) {
         throw invalidField('email', 'email or phone is required', 'required', 'INVALID_PARAMETER');
@@ -144,6 +161,14 @@ export function createUsersQueryService(deps: UsersDeps): UsersQueryService {
 
     async listUsers(ctx, query) {
       const limit = query.limit ?? 50;
+      let offset = 0;
+      if (query.page !== undefined) {
+        if (query.cursor) throw invalidField('page', 'cannot be combined with cursor', 'conflict', 'INVALID_PARAMETER');
+        offset = (query.page - 1) * limit;
+        if (!Number.isSafeInteger(query.page) || query.page < 1 || offset > MAX_LIST_OFFSET) {
+          throw invalidField('page', `must be a page number from 1 skipping at most ${MAX_LIST_OFFSET} users`, 'out_of_range', 'INVALID_PARAMETER');
+        }
+      }
       let after: { createdAt: Date; id: string } | null = null;
       if (query.cursor) {
         const decoded = decodeCursor(query.cursor);
@@ -155,7 +180,7 @@ export function createUsersQueryService(deps: UsersDeps): UsersQueryService {
       }
       const filter = await buildFilter(ctx, query);
       const [rows, total] = await Promise.all([
-        listUsers(db, ctx.tenantId, filter, after, limit + 1),
+        listUsers(db, ctx.tenantId, filter, after, limit + 1, offset),
         query.count ? countUsers(db, ctx.tenantId, filter) : Promise.resolve(undefined),
       ]);
       const page = rows.slice(0, limit);

@@ -87,13 +87,14 @@ function filtered(db: Kysely<DB>, tenantId: string, filter: UserFilter) {
   return query;
 }
 
-/** One page of a tenant's users in (created_at, id) order, after the cursor position. */
+/** One page of a tenant's users in (created_at, id) order, after the cursor position or skipping `offset` rows. */
 export async function listUsers(
   db: Kysely<DB>,
   tenantId: string,
   filter: UserFilter,
   after: { createdAt: Date; id: string } | null,
   limit: number,
+  offset = 0,
 ): Promise<UserWithBrands[]> {
   let query = filtered(db, tenantId, filter).selectAll('users').select(brandsOfUser);
   if (after) {
@@ -104,7 +105,12 @@ export async function listUsers(
       ]),
     );
   }
-  return query.orderBy('users.created_at').orderBy('users.id').limit(limit).execute();
+  return query
+    .orderBy('users.created_at')
+    .orderBy('users.id')
+    .limit(limit)
+    .$if(offset > 0, (qb) => qb.offset(offset))
+    .execute();
 }
 
 /** Exact number of a tenant's users matching the filter. */

@@ -152,6 +152,11 @@ export async function findUserByExternalId(db: Kysely<DB>, tenantId: string, ext
   return findUserBy(db, tenantId, 'external_id', externalId);
 }
 
+/** The user with this per-tenant number (dialects that address users by integer). */
+export async function findUserByNumber(db: Kysely<DB>, tenantId: string, number: number): Promise<UserWithBrands | undefined> {
+  return selectUsers(db, tenantId).where('users.number', '=', number).executeTakeFirst();
+}
+
 export async function findUserByEmail(db: Kysely<DB>, tenantId: string, email: string): Promise<UserWithBrands | undefined> {
   return findUserBy(db, tenantId, 'email', email);
 }
