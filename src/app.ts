@@ -50,6 +50,11 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
     genReqId: () => registry.ids.uuid(),
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false } },
+    // Errors raised before routing (a malformed percent-encoding in the path): a problem document, not Fastify's body.
+    frameworkErrors: (error, request, reply) => {
+      reply.header('x-request-id', request.id);
+      sendProblem(reply, request, toAppError(error));
+    },
   });
   app.setValidatorCompiler(validatorCompiler);
   app.addSchema(ProblemSchema);

@@ -261,3 +261,10 @@ describe('bad input: routes', () => {
     expect(new Set(answers.map((r) => r.json().requestId)).size).toBe(answers.length);
   });
 });
+
+describe('errors before routing', () => {
+  it('answers a malformed percent-encoding in the path with a problem document', async () => {
+    const res = await t.call({ method: 'GET', url: '/v1/users/%zz', headers: tenant.auth });
+    expectProblem(res, 400, 'INVALID_PARAMETER');
+  });
+});

@@ -6,7 +6,7 @@ import { Type } from 'typebox';
  * Laravel's per-field messages. Arrays and objects are refused here.
  */
 const Scalar = (description: string) =>
-  Type.Unsafe<string | number | boolean | null>({ type: ['string', 'number', 'boolean', 'null'], description });
+  Type.Optional(Type.Unsafe<string | number | boolean | null>({ type: ['string', 'number', 'boolean', 'null'], description }));
 
 const userFields = {
   external_id: Scalar("Required. The user's id in your platform (string, or an integer)"),

@@ -22,13 +22,13 @@ function fieldMessage(error: FieldError): string {
 
 /** `{"<field>": ["<message>", ...]}` in User.com's field names. */
 function fieldErrors(errors: FieldError[]): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
+  // A Map, then fromEntries: a field named `__proto__` (a refused attribute name) stays a key of the answer.
+  const out = new Map<string, string[]>();
   for (const error of errors) {
     const field = toUserComField(error.field);
-    const messages = Object.hasOwn(out, field) ? out[field] : [];
-    out[field] = [...messages, fieldMessage(error)];
+    out.set(field, [...(out.get(field) ?? []), fieldMessage(error)]);
   }
-  return out;
+  return Object.fromEntries(out);
 }
 
 function detailOf(error: AppError, method: string): string {
