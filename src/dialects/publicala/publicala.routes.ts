@@ -151,6 +151,7 @@ export async function publicalaDialect(fastify: FastifyInstance, { registry }: {
             preValidation: bodyAsInput,
             schema: {
               tags,
+              hide: path.endsWith('/'),
               summary: 'Publica.la: create a user (or update the one with this external_id)',
               body: PublicaLaCreateBodySchema,
               response: { 200: PublicaLaCreatedSchema, ...errors },
@@ -173,6 +174,7 @@ export async function publicalaDialect(fastify: FastifyInstance, { registry }: {
             onRequest: authenticate('users:read'),
             schema: {
               tags,
+              hide: path.endsWith('/'),
               summary: 'Publica.la: list users (filters: email, query=deactivated, query=admins), by page',
               querystring: PublicaLaListQuerySchema,
               response: { 200: PublicaLaListSchema, ...errors },
@@ -316,6 +318,7 @@ export async function publicalaDialect(fastify: FastifyInstance, { registry }: {
             onRequest: authenticate('sessions:write'),
             schema: {
               tags,
+              hide: path.startsWith(USERS),
               summary: 'Publica.la: end every session of a user (by number or external_id)',
               params: PublicaLaForceLogoutParamsSchema,
               response: { 200: PublicaLaLoggedOutSchema, ...errors },
