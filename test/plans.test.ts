@@ -219,6 +219,11 @@ describe('plan assignments', () => {
       expectProblem(res, 422, 'VALIDATION_FAILED');
       expect(problemFields(res), JSON.stringify(payload)).toContain(field);
     }
+    // A default duration cannot carry a period past the last representable day.
+    await createPlan(tenant, { externalId: 'monthly-late', name: 'Monthly', defaultDuration: 'P1M' });
+    const late = await assign(tenant, user.id, { plan: 'monthly-late', validFrom: '9999-12-31' });
+    expectProblem(late, 422, 'VALIDATION_FAILED');
+    expect(problemFields(late)).toContain('validFrom');
     // A validTo already past is fine when validFrom is earlier still: a past period is recorded as history.
     const past = await assign(tenant, user.id, { plan: 'basic', validFrom: '2025-01-01', validTo: '2025-12-31' });
     expect(past.statusCode, past.body).toBe(201);

@@ -161,7 +161,9 @@ export async function publicalaDialect(fastify: FastifyInstance, { registry }: {
             const { ctx } = request;
             const write = parseUserBody(request.body, { update: false, today: today(registry) });
             await checkPlan(ctx, write);
-            const existing = await orNull(registry.usersQuery.getUserByExternalId(ctx, write.externalId));
+            // The flags add to or take from the roles the user holds; only a body that sends one needs them read.
+            const flagged = Object.keys(write.flags).length > 0;
+            const existing = flagged ? await orNull(registry.usersQuery.getUserByExternalId(ctx, write.externalId)) : null;
             const { user } = await registry.users.upsertUserByExternalId(ctx, write.externalId, toUserWrite(write, existing?.roles ?? []));
             await assignPlan(ctx, user, write);
             return { CODE: 'success' as const, data: toCreatedUser(user) };

@@ -45,7 +45,8 @@ const DATE_TIME = /^(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]
 const DAY_MS = 86_400_000;
 // Periods are kept within four-digit years (the end of 9999-12-31 would be year 10000).
 const EARLIEST = Date.parse('1900-01-01T00:00:00Z');
-const LATEST = Date.parse('9999-12-31T00:00:00Z');
+/** The latest instant a validity bound may take. */
+export const LATEST_BOUND = Date.parse('9999-12-31T00:00:00Z');
 
 export function toPlanView(row: PlanRow): PlanView {
   return {
@@ -111,7 +112,7 @@ export function parseValidityBound(value: string, field: 'validFrom' | 'validTo'
     errors.push({ field, code: 'invalid_date', message: 'must be an RFC 3339 date-time or a YYYY-MM-DD date' });
     return null;
   }
-  if (time < EARLIEST || time > LATEST) {
+  if (time < EARLIEST || time > LATEST_BOUND) {
     errors.push({ field, code: 'out_of_range', message: 'must fall between 1900-01-01 and 9999-12-30' });
     return null;
   }

@@ -7,7 +7,7 @@ import { validationError } from '../users/users.ts';
 import { findPlansByIds, type PlanRef } from './plans.repository.ts';
 import type { PlansDeps, PlansService } from './plans.service.ts';
 import type { UserPlanRow } from './plans.table.ts';
-import { type AssignmentView, addDuration, isAssignmentActive, parseValidityBound, toAssignmentView } from './plans.ts';
+import { type AssignmentView, addDuration, isAssignmentActive, LATEST_BOUND, parseValidityBound, toAssignmentView } from './plans.ts';
 import { endAssignment, findAssignmentForUpdate, insertAssignment, listUserAssignments } from './user-plans.repository.ts';
 
 export interface AssignPlanInput {
@@ -64,6 +64,12 @@ export function createUserPlansService(deps: PlansDeps, plans: PlansService): Us
       const validTo = input.validTo === undefined ? (plan.default_duration ? addDuration(from, plan.default_duration) : null) : explicitTo;
       if (validTo && validTo <= from) {
         throw validationError([{ field: 'validTo', code: 'invalid_range', message: 'must be later than validFrom' }]);
+      }
+      if (validTo && validTo.getTime() > LATEST_BOUND) {
+        // Only a default duration can get here: explicit bounds are checked when read.
+        throw validationError([
+          { field: 'validFrom', code: 'out_of_range', message: "with the plan's default duration, ends after 9999-12-30" },
+        ]);
       }
       const row = await inTransaction(db, async (trx) => {
         if (!(await lockLiveUser(trx, ctx.tenantId, userId))) throw userNotFound(userId);
