@@ -138,7 +138,10 @@ const FORM_TYPES: Partial<Record<Allowed, 'boolean' | 'integer'>> = {
  * as numbers, `unsubscribed`/`notifications` from true/false/1/0, `status` and `assigned_to` by the tenant's
  * definitions of those attributes. Blank fields are dropped (not given). Pure.
  */
-export function coerceFormUpsert(fields: Record<string, string>, definitions: Map<string, AttributeDefinitionRow>): Record<string, unknown> {
+export function coerceFormUpsert(
+  fields: Record<string, string>,
+  definitions: Map<string, AttributeDefinitionRow>,
+): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(fields)
       .filter(([, value]) => !blank(value))
@@ -161,7 +164,10 @@ function fromDefinition(definitions: Map<string, AttributeDefinitionRow>, name: 
  * Form-sent custom attribute values read by the tenant's definitions: number and boolean attributes from
  * unambiguous text; everything else (and undefined attributes) as sent, for the core to accept or refuse. Pure.
  */
-export function coerceFormAttributes(values: Record<string, unknown>, definitions: Map<string, AttributeDefinitionRow>): Record<string, unknown> {
+export function coerceFormAttributes(
+  values: Record<string, unknown>,
+  definitions: Map<string, AttributeDefinitionRow>,
+): Record<string, unknown> {
   return Object.fromEntries(Object.entries(values).map(([name, value]) => [name, fromDefinition(definitions, name, value)]));
 }
 
@@ -179,7 +185,11 @@ function genderOf(value: unknown, errors: FieldError[]): string | null | undefin
   if (value === null) return null;
   const word = typeof value === 'number' ? GENDER_BY_CODE[value] : String(value).trim().toLowerCase();
   if (word && GENDER_WORDS.has(word)) return word;
-  errors.push({ field: 'gender', code: 'invalid_choice', message: `"${value}" is not a valid choice (1, 2, 3, unknown, male, female, other)` });
+  errors.push({
+    field: 'gender',
+    code: 'invalid_choice',
+    message: `"${value}" is not a valid choice (1, 2, 3, unknown, male, female, other)`,
+  });
   return undefined;
 }
 

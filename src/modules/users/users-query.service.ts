@@ -166,7 +166,12 @@ export function createUsersQueryService(deps: UsersDeps): UsersQueryService {
         if (query.cursor) throw invalidField('page', 'cannot be combined with cursor', 'conflict', 'INVALID_PARAMETER');
         offset = (query.page - 1) * limit;
         if (!Number.isSafeInteger(query.page) || query.page < 1 || offset > MAX_LIST_OFFSET) {
-          throw invalidField('page', `must be a page number from 1 skipping at most ${MAX_LIST_OFFSET} users`, 'out_of_range', 'INVALID_PARAMETER');
+          throw invalidField(
+            'page',
+            `must be a page number from 1 skipping at most ${MAX_LIST_OFFSET} users`,
+            'out_of_range',
+            'INVALID_PARAMETER',
+          );
         }
       }
       let after: { createdAt: Date; id: string } | null = null;
