@@ -38,8 +38,7 @@ describe('Auth0 connector', () => {
     auth0 = await startAuth0([ada, { user_id: 'auth0|bob', email: 'bob@example.com', blocked: true }]);
   });
   afterAll(() => auth0.close());
-  const connector = (clock = systemClock) =>
-    createAuth0Connector({ endpoint: auth0.url, credentials: AUTH0_CLIENT, clock, policy: allow });
+  const connector = (clock = systemClock) => createAuth0Connector({ endpoint: auth0.url, credentials: AUTH0_CLIENT, clock, policy: allow });
 
   it('gets a client-credentials token once, then finds users by email and by id', async () => {
     const c = connector();
@@ -92,7 +91,8 @@ describe('Auth0 connector', () => {
   it('429 fails fast as rate_limited with the reset time', async () => {
     const c = connector();
     const reset = Math.floor(Date.now() / 1000) + 7;
-    auth0.state.override = (_req, res) => sendJson(res, 429, { statusCode: 429, error: 'Too Many Requests' }, { 'x-ratelimit-reset': String(reset) });
+    auth0.state.override = (_req, res) =>
+      sendJson(res, 429, { statusCode: 429, error: 'Too Many Requests' }, { 'x-ratelimit-reset': String(reset) });
     try {
       const started = Date.now();
       const error = await failure(c.findUserByEmail('ada@example.com', signal()));
@@ -256,10 +256,16 @@ describe('failures every connector shares', () => {
   });
 
   it('reports 5xx, malformed JSON, redirects (not followed) and 429', async () => {
-    expect(await failure(scimAt('/5xx').findUserByEmail('a@example.com', signal()))).toMatchObject({ reason: 'upstream_error', status: 503 });
+    expect(await failure(scimAt('/5xx').findUserByEmail('a@example.com', signal()))).toMatchObject({
+      reason: 'upstream_error',
+      status: 503,
+    });
     expect((await failure(scimAt('/garbage').findUserByEmail('a@example.com', signal()))).reason).toBe('malformed_response');
     const before = stub.requests.length;
-    expect(await failure(scimAt('/redirect').findUserByEmail('a@example.com', signal()))).toMatchObject({ reason: 'redirect', status: 302 });
+    expect(await failure(scimAt('/redirect').findUserByEmail('a@example.com', signal()))).toMatchObject({
+      reason: 'redirect',
+      status: 302,
+    });
     expect(stub.requests.length - before).toBe(1); // the Location was not visited
     const limited = await failure(scimAt('/rate').findUserByEmail('a@example.com', signal()));
     expect(limited.reason).toBe('rate_limited');

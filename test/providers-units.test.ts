@@ -34,8 +34,22 @@ const remote: ProviderUser = {
 describe('mergeUser: per-field source of truth', () => {
   it('the provider wins by default; the local value fills its gaps', () => {
     const { merged, sources } = mergeUser(local, remote, DEFAULT_FIELD_MAPPING);
-    expect(merged).toMatchObject({ id: 'u1', firstName: 'Augusta Ada', lastName: 'King', name: 'Ada L', phone: '+447700900999', status: 'deactivated' });
-    expect(sources).toEqual({ email: 'provider', firstName: 'provider', lastName: 'provider', name: 'local', phone: 'provider', status: 'provider' });
+    expect(merged).toMatchObject({
+      id: 'u1',
+      firstName: 'Augusta Ada',
+      lastName: 'King',
+      name: 'Ada L',
+      phone: '+447700900999',
+      status: 'deactivated',
+    });
+    expect(sources).toEqual({
+      email: 'provider',
+      firstName: 'provider',
+      lastName: 'provider',
+      name: 'local',
+      phone: 'provider',
+      status: 'provider',
+    });
     expect(merged.emailVerified).toBe(true);
     expect(merged.metadata).toEqual({ userMetadata: { a: 1 } });
   });

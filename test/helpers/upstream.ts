@@ -8,7 +8,7 @@ export interface Stub {
   close(): Promise<void>;
 }
 
-export type StubHandler = (req: IncomingMessage & { body: string }, res: ServerResponse) => void | Promise<void>;
+export type StubHandler = (req: IncomingMessage & { body: string }, res: ServerResponse) => unknown;
 
 /** An HTTP server on 127.0.0.1 (port 0) standing in for an upstream we do not run. */
 export async function startStub(handler: StubHandler): Promise<Stub> {
@@ -83,7 +83,12 @@ export async function startAuth0(users: Auth0User[], options: { expiresIn?: numb
     if (state.override) return state.override(req, res);
     const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
     if (!state.valid.has(token)) {
-      return sendJson(res, 401, { statusCode: 401, error: 'Unauthorized', message: 'Invalid token', attributes: { error: 'Invalid token' } });
+      return sendJson(res, 401, {
+        statusCode: 401,
+        error: 'Unauthorized',
+        message: 'Invalid token',
+        attributes: { error: 'Invalid token' },
+      });
     }
     if (req.method === 'GET' && url.pathname === '/api/v2/users-by-email') {
       const email = (url.searchParams.get('email') ?? '').toLowerCase();
@@ -96,7 +101,13 @@ export async function startAuth0(users: Auth0User[], options: { expiresIn?: numb
     const byId = /^\/api\/v2\/users\/(.+)$/.exec(url.pathname);
     if (req.method === 'GET' && byId) {
       const user = users.find((u) => u.user_id === decodeURIComponent(byId[1]));
-      if (!user) return sendJson(res, 404, { statusCode: 404, error: 'Not Found', message: 'The user does not exist.', errorCode: 'inexistent_user' });
+      if (!user)
+        return sendJson(res, 404, {
+          statusCode: 404,
+          error: 'Not Found',
+          message: 'The user does not exist.',
+          errorCode: 'inexistent_user',
+        });
       return sendJson(res, 200, user);
     }
     sendJson(res, 404, { statusCode: 404, error: 'Not Found' });
