@@ -98,7 +98,7 @@ describe('Auth0 connector', () => {
       const error = await failure(c.findUserByEmail('ada@example.com', signal()));
       expect(error.reason).toBe('rate_limited');
       expect(error.retryAt).toBe(reset * 1000);
-      expect(Date.now() - started).toBeLessThan(1000);
+      expect(Date.now() - started).toBeLessThan(5000); // well under the 7 s the upstream asked for: no sleeping
     } finally {
       auth0.state.override = null;
     }
@@ -247,7 +247,7 @@ describe('failures every connector shares', () => {
     const started = Date.now();
     const error = await failure(scimAt('/never').findUserByEmail('a@example.com', AbortSignal.timeout(200)));
     expect(error.reason).toBe('timeout');
-    expect(Date.now() - started).toBeLessThan(1500);
+    expect(Date.now() - started).toBeLessThan(10_000); // the server never answers: only the timeout ends the call
   });
 
   it('times out on a server that sends headers, then a body too slowly', async () => {
