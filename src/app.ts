@@ -19,6 +19,7 @@ import { CompanySchema } from './modules/companies/companies.schemas.ts';
 import { eventsRoutes } from './modules/events/events.routes.ts';
 import { plansRoutes } from './modules/plans/plans.routes.ts';
 import { PlanSchema } from './modules/plans/plans.schemas.ts';
+import { providersRoutes } from './modules/providers/providers.routes.ts';
 import { rolesRoutes } from './modules/roles/roles.routes.ts';
 import { sessionsRoutes } from './modules/sessions/sessions.routes.ts';
 import { signinThrottleRoutes } from './modules/signin-throttle/signin-throttle.routes.ts';
@@ -124,6 +125,7 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
       registerIdempotency(api, registry);
       api.setErrorHandler((error, request, reply) => nativeError(error, request, reply));
       await api.register(adminRoutes, { registry });
+      await api.register(providersRoutes, { registry });
       await api.register(signinThrottleRoutes, { registry });
       await api.register(usersRoutes, { registry });
       await api.register(userExtrasRoutes, { registry });

@@ -3,6 +3,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { parseSecretKey } from './core/secret-box.ts';
 import { type DialectName, parseDialects } from './dialects/dialects.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -38,6 +39,10 @@ export interface Config {
   redisUrl: string | null;
   /** Sign-in brute-force protection; see src/modules/signin-throttle. */
   signinThrottle: SigninThrottleConfig;
+  /** AES-256 key sealing provider credentials at rest (`ROSTER_SECRET_KEY`); null: providers cannot be configured. */
+  secretKey: Buffer | null;
+  /** Let provider calls reach loopback, private and link-local addresses (`ROSTER_ALLOW_PRIVATE_UPSTREAMS`). */
+  allowPrivateUpstreams: boolean;
 }
 
 export interface TokenConfig {
@@ -114,6 +119,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ipWindowSeconds: intVar(env, 'ROSTER_SIGNIN_IP_WINDOW_SECONDS', 3600, 60, 2_592_000),
       maxLockSeconds: intVar(env, 'ROSTER_SIGNIN_MAX_LOCK_SECONDS', 900, 1, 86_400),
     },
+    secretKey: env.ROSTER_SECRET_KEY?.trim() ? parseSecretKey(env.ROSTER_SECRET_KEY) : null,
+    allowPrivateUpstreams: onOffVar(env, 'ROSTER_ALLOW_PRIVATE_UPSTREAMS', false),
   };
 }
 

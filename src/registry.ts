@@ -15,6 +15,7 @@ import { createEventsService, type EventsService } from './modules/events/events
 import { createIdempotencyStore, type IdempotencyStore } from './modules/idempotency/idempotency.store.ts';
 import { createPlansService, type PlansService } from './modules/plans/plans.service.ts';
 import { createUserPlansService, type UserPlansService } from './modules/plans/user-plans.service.ts';
+import { createProvidersService, type ProvidersService } from './modules/providers/providers.service.ts';
 import { createRolesService, type RolesService } from './modules/roles/roles.service.ts';
 import { createAccessTokens } from './modules/sessions/access-tokens.ts';
 import { createSessionsService, type SessionsService } from './modules/sessions/sessions.service.ts';
@@ -53,6 +54,8 @@ export interface Registry {
   signingKeys: SigningKeys;
   sessions: SessionsService;
   signinUnlock: SigninUnlockService;
+  /** Upstream identity providers: admin CRUD and the merged lookup. */
+  providers: ProvidersService;
   close(): Promise<void>;
 }
 
@@ -134,6 +137,16 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
     plans,
     userPlans: createUserPlansService(directoryDeps, plans),
     idempotency: createIdempotencyStore({ db, clock }),
+    providers: createProvidersService({
+      db,
+      clock,
+      ids,
+      events,
+      brands,
+      users,
+      secretKey: config.secretKey,
+      allowPrivateUpstreams: config.allowPrivateUpstreams,
+    }),
     adminAuth: createAdminAuth({ db, ids, configuredToken: config.adminToken }),
     close: () => (options.database ? Promise.resolve() : database.close()),
   };

@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { loadConfig } from '../config.ts';
 import { CLI_ACTOR } from '../core/context.ts';
 import { migrateToLatest, openDatabase } from '../db/database.ts';
+import type { ProviderType } from '../modules/providers/providers.ts';
 import { createRegistry, type Registry } from '../registry.ts';
 import { startServer } from '../server.ts';
 
@@ -100,6 +102,75 @@ keys
   .command('list')
   .requiredOption('--tenant <slug>', 'tenant slug or id')
   .action((opts: { tenant: string }) => withRegistry(async (r) => r.apiKeys.listKeys((await r.tenants.resolveTenant(opts.tenant)).id)));
+
+const providers = program.command('providers').description('manage upstream identity providers');
+providers
+  .command('create')
+  .requiredOption('--tenant <slug>', 'tenant slug or id')
+  .requiredOption('--name <name>', 'a name for the provider (lower-case, digits, hyphens)')
+  .requiredOption('--type <type>', 'auth0, scim or http')
+  .requiredOption('--endpoint <url>', 'auth0: https://{domain}; scim: base URL; http: URL template with {email}')
+  .option('--credentials-file <path>', 'JSON credentials (auth0: {clientId, clientSecret}; scim: {token}; http: {headers}); - reads stdin')
+  .option('--brand <slug>', 'the provider of this brand only')
+  .option('--settings <json>', 'type-specific settings as JSON')
+  .option('--field-mapping <json>', 'per-field source of truth as JSON, e.g. {"phone":"local"}')
+  .option('--timeout-ms <ms>', 'upstream timeout', Number)
+  .option('--cache-ttl <seconds>', 'cache upstream answers this long', Number)
+  .option('--jit', 'create local users found only at the provider')
+  .action(
+    (opts: {
+      tenant: string;
+      name: string;
+      type: string;
+      endpoint: string;
+      credentialsFile?: string;
+      brand?: string;
+      settings?: string;
+      fieldMapping?: string;
+      timeoutMs?: number;
+      cacheTtl?: number;
+      jit?: boolean;
+    }) =>
+      withRegistry(async (r) => {
+        const tenant = await r.tenants.resolveTenant(opts.tenant);
+        // Credentials come from a file or stdin, never from argv, which other users of the machine can read.
+        const credentials = opts.credentialsFile
+          ? JSON.parse(readFileSync(opts.credentialsFile === '-' ? 0 : opts.credentialsFile, 'utf8'))
+          : {};
+        return r.providers.createProvider(
+          tenant.id,
+          {
+            name: opts.name,
+            type: opts.type as ProviderType,
+            endpoint: opts.endpoint,
+            credentials,
+            brand: opts.brand,
+            settings: opts.settings ? JSON.parse(opts.settings) : undefined,
+            fieldMapping: opts.fieldMapping ? JSON.parse(opts.fieldMapping) : undefined,
+            timeoutMs: opts.timeoutMs,
+            cacheTtlSeconds: opts.cacheTtl,
+            jitProvisioning: opts.jit ?? false,
+          },
+          CLI_ACTOR,
+        );
+      }),
+  );
+providers
+  .command('list')
+  .requiredOption('--tenant <slug>', 'tenant slug or id')
+  .action((opts: { tenant: string }) =>
+    withRegistry(async (r) => r.providers.listProviders((await r.tenants.resolveTenant(opts.tenant)).id)),
+  );
+providers
+  .command('delete')
+  .requiredOption('--tenant <slug>', 'tenant slug or id')
+  .argument('<provider>', 'provider id or name')
+  .action((provider: string, opts: { tenant: string }) =>
+    withRegistry(async (r) => {
+      await r.providers.deleteProvider((await r.tenants.resolveTenant(opts.tenant)).id, provider, CLI_ACTOR);
+      return { deleted: provider };
+    }),
+  );
 
 const signingKeys = program.command('signing-keys').description('manage the keys that sign access tokens');
 signingKeys

@@ -6,6 +6,7 @@ import type { CredentialsTable } from '../modules/credentials/credentials.table.
 import type { EventsTable } from '../modules/events/events.table.ts';
 import type { IdempotencyKeysTable } from '../modules/idempotency/idempotency.table.ts';
 import type { PlanNumbersTable, PlansTable, UserPlansTable } from '../modules/plans/plans.table.ts';
+import type { IdentityProvidersTable, UserIdentitiesTable } from '../modules/providers/providers.table.ts';
 import type { RolesTable } from '../modules/roles/roles.table.ts';
 import type { RefreshTokensTable, SessionsTable, SigningKeysTable } from '../modules/sessions/sessions.table.ts';
 import type { SigninFailuresTable } from '../modules/signin-throttle/signin-throttle.table.ts';
@@ -36,4 +37,6 @@ export interface DB {
   plan_numbers: PlanNumbersTable;
   user_plans: UserPlansTable;
   roles: RolesTable;
+  identity_providers: IdentityProvidersTable;
+  user_identities: UserIdentitiesTable;
 }

@@ -3,6 +3,7 @@ import * as m0001 from './0001-initial.ts';
 import * as m0002 from './0002-sign-in.ts';
 import * as m0003 from './0003-signin-throttle.ts';
 import * as m0004 from './0004-directory.ts';
+import * as m0005 from './0005-providers.ts';
 
 /** Every migration, in order. Names never change once released. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '0002-sign-in': m0002,
   '0003-signin-throttle': m0003,
   '0004-directory': m0004,
+  '0005-providers': m0005,
 };

@@ -8,6 +8,7 @@ import { deleteMembership, deleteUserMemberships, findBrandBySlug, insertMembers
 import { deleteUserCompanyMemberships } from '../companies/company-members.repository.ts';
 import { deleteCredential } from '../credentials/credentials.repository.ts';
 import { scrubUserEvents } from '../events/events.repository.ts';
+import { deleteUserIdentities } from '../providers/providers.repository.ts';
 import { endUserSessions } from '../sessions/session-revocation.ts';
 import { deleteUserSessions } from '../sessions/sessions.repository.ts';
 import { eraseUser, findUserByIdForUpdate, updateUser } from './users.repository.ts';
@@ -84,6 +85,8 @@ export function createUsersLifecycleService(deps: UsersDeps, users: UsersService
         await deleteCredential(trx, ctx.tenantId, id);
         await deleteUserCompanyMemberships(trx, ctx.tenantId, id);
         await eraseUser(trx, ctx.tenantId, id, clock.now());
+        // A link names the person at the provider: erasure forgets it.
+        await deleteUserIdentities(trx, ctx.tenantId, id);
         await scrubUserEvents(trx, ctx.tenantId, id);
         await events.record(trx, ctx, { type: 'user.erased', userId: id });
       });

@@ -1,9 +1,11 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import { AppError, invalidField } from '../../core/errors.ts';
 import { errorResponses } from '../../http/common.schemas.ts';
 import { expectedVersion, setEtag } from '../../http/etag.ts';
 import type { Registry } from '../../registry.ts';
+import { MergedLookupSchema } from '../providers/providers.schemas.ts';
 import {
   CreatedUserSchema,
   ExternalIdParams,
@@ -94,12 +96,22 @@ export async function usersRoutes(fastify: FastifyInstance, { registry }: { regi
       config: { scope: 'users:read' },
       schema: {
         tags,
-        summary: 'Find the user holding an email and/or a phone',
+        summary: 'Find the user holding an email and/or a phone; withProvider=true merges the upstream identity provider',
         querystring: LookupQuerySchema,
-        response: { 200: userRef, ...errorResponses },
+        response: { 200: Type.Union([userRef, MergedLookupSchema]), ...errorResponses },
       },
     },
-    async (request, reply) => withEtag(reply, await usersQuery.lookupUser(request.ctx, request.query)),
+    async (request, reply) => {
+      const { withProvider, ...query } = request.query;
+      if (!withProvider) return withEtag(reply, await usersQuery.lookupUser(request.ctx, query));
+      if (query.email === undefined || query.phone !== undefined) {
+        throw invalidField('email', 'withProvider looks up by email only', 'required', 'INVALID_PARAMETER');
+      }
+      const result = await registry.providers.lookupMerged(request.ctx, { email: query.email }, { log: request.log });
+      if (!result.merged) throw new AppError('USER_NOT_FOUND', 'User not found', { providerStatus: result.providerStatus });
+      const { local, ...rest } = result;
+      return { user: local, ...rest };
+    },
   );
 
   app.get(

@@ -133,6 +133,12 @@ export const UserPageSchema = Type.Object({
 });
 
 export const LookupQuerySchema = Type.Object(
-  { email: Type.Optional(Type.String({ maxLength: 320 })), phone: Type.Optional(Type.String({ maxLength: 32 })) },
+  {
+    email: Type.Optional(Type.String({ maxLength: 320 })),
+    phone: Type.Optional(Type.String({ maxLength: 32 })),
+    withProvider: Type.Optional(
+      Type.Boolean({ description: 'By email: merge the upstream identity provider’s view (answers a merged lookup instead of a user)' }),
+    ),
+  },
   { additionalProperties: false },
 );
