@@ -1,5 +1,5 @@
 /** Every vendor dialect Roster can serve, by the name `ROSTER_DIALECTS` uses. */
-export const DIALECT_NAMES = ['tagmango', 'thanx', 'publicala', 'usercom'] as const;
+export const DIALECT_NAMES = ['tagmango', 'thanx', 'publicala', 'usercom', 'naviga'] as const;
 
 export type DialectName = (typeof DIALECT_NAMES)[number];
 

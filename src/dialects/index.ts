@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Registry } from '../registry.ts';
 import type { DialectName } from './dialects.ts';
+import { navigaDialect } from './naviga/naviga.routes.ts';
 import { publicalaDialect } from './publicala/publicala.routes.ts';
 import { tagmangoDialect } from './tagmango/tagmango.routes.ts';
 import { thanxDialect } from './thanx/thanx.routes.ts';
@@ -11,6 +12,7 @@ const DIALECTS: Record<DialectName, FastifyPluginAsync<{ registry: Registry }>> 
   thanx: thanxDialect,
   publicala: publicalaDialect,
   usercom: usercomDialect,
+  naviga: navigaDialect,
 };
 
 /**
