@@ -15,8 +15,9 @@ import type { SigninThrottle } from '../signin-throttle/signin-throttle.service.
 import type { TenantsService } from '../tenants/tenants.service.ts';
 import { findUserByEmail, findUserByExternalId, findUserById, findUserByPhone, type UserWithBrands } from '../users/users.repository.ts';
 import { isUserId } from '../users/users.service.ts';
-import { normalizeEmail, toUserView, type UserView } from '../users/users.ts';
-import type { AccessClaims, AccessTokens } from './access-tokens.ts';
+import { normalizeEmail } from '../users/users.ts';
+import type { AccessTokens } from './access-tokens.ts';
+import { createSessionReader, invalidRefresh, type SessionReader } from './session-reader.ts';
 import { endUserSessions } from './session-revocation.ts';
 import {
   claimRefreshToken,
@@ -31,7 +32,15 @@ import {
   touchSession,
 } from './sessions.repository.ts';
 import type { SessionMethod, SessionRow } from './sessions.table.ts';
-import { type ClientInfo, isLive, type SessionView, type TokenResponse, toSessionView, type UserRef } from './sessions.ts';
+import {
+  type ClientInfo,
+  isLive,
+  REFRESH_TOKEN_SHAPE,
+  type SessionView,
+  type TokenResponse,
+  toSessionView,
+  type UserRef,
+} from './sessions.ts';
 
 export interface SessionSettings {
   accessTokenSeconds: number;
@@ -48,22 +57,7 @@ export interface SignInInput {
   password: string;
 }
 
-/** RFC 7662 introspection response, with the user for convenience. */
-export type Introspection =
-  | { active: false }
-  | {
-      active: true;
-      token_type: 'access_token' | 'refresh_token';
-      sub: string;
-      sid: string;
-      tid: string;
-      exp: number;
-      iat: number;
-      scope: SessionMethod;
-      user: UserView;
-    };
-
-export interface SessionsService {
+export interface SessionsService extends SessionReader {
   /**
    * Checks a password and opens a session. Every failure answers alike, whatever its cause.
    * @throws AppError VALIDATION_FAILED (no or several identifiers, malformed ones), TOO_MANY_ATTEMPTS,
@@ -74,14 +68,6 @@ export interface SessionsService {
   issuePasswordless(ctx: ActorContext, user: UserRef, client: ClientInfo): Promise<TokenResponse>;
   /** Rotates a refresh token; a used one ends its whole session. @throws AppError REFRESH_TOKEN_INVALID */
   refresh(ctx: ActorContext, refreshToken: string): Promise<TokenResponse>;
-  /** The claims and live session behind an access token. @throws AppError ACCESS_TOKEN_INVALID */
-  authenticate(accessToken: string): Promise<{ claims: AccessClaims; session: SessionRow }>;
-  /** The user behind an access token. @throws AppError ACCESS_TOKEN_INVALID */
-  me(accessToken: string): Promise<UserView>;
-  /** The user behind a live refresh token of the caller's tenant, without using it. @throws AppError REFRESH_TOKEN_INVALID */
-  userOfRefreshToken(ctx: ActorContext, refreshToken: string): Promise<UserView>;
-  /** RFC 7662: whether an access or refresh token of the caller's tenant is live. Never throws for a bad token. */
-  introspect(ctx: ActorContext, token: string): Promise<Introspection>;
   /** The user's live sessions, oldest first. @throws AppError USER_NOT_FOUND */
   listSessions(ctx: ActorContext, user: UserRef): Promise<SessionView[]>;
   /** Ends one session; ending an ended one is a no-op. @throws AppError SESSION_NOT_FOUND */
@@ -102,23 +88,12 @@ export interface SessionsDeps {
   settings: SessionSettings;
 }
 
-/** 32 random bytes, base64url: 256 bits, opaque to the holder. */
-const REFRESH_TOKEN = /^[A-Za-z0-9_-]{43}$/;
-
 function newRefreshToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
 function invalidCredentials(): AppError {
   return new AppError('INVALID_CREDENTIALS', 'The identifier or the password is wrong');
-}
-
-function invalidRefresh(): AppError {
-  return new AppError('REFRESH_TOKEN_INVALID', 'The refresh token is not valid');
-}
-
-function invalidAccess(): AppError {
-  return new AppError('ACCESS_TOKEN_INVALID', 'The access token is not valid');
 }
 
 function validation(field: string, code: string, message: string): AppError {
@@ -253,17 +228,8 @@ export function createSessionsService(deps: SessionsDeps): SessionsService {
     });
   }
 
-  async function liveSession(tenantId: string, sessionId: string): Promise<SessionRow | null> {
-    const session = await findSession(db, tenantId, sessionId);
-    return session && isLive(session, clock.now()) ? session : null;
-  }
-
-  async function liveUser(tenantId: string, userId: string): Promise<UserView | null> {
-    const user = await findUserById(db, tenantId, userId);
-    return user && !user.erased_at && user.status === 'active' ? toUserView(user, user.brands) : null;
-  }
-
   const service: SessionsService = {
+    ...createSessionReader({ db, clock, tokens }),
     async signIn(ctx, input, client) {
       const { kind, value } = await identifierOf(ctx, input);
       const identifier = `${kind}:${value}`;
@@ -299,7 +265,7 @@ export function createSessionsService(deps: SessionsDeps): SessionsService {
     },
 
     async refresh(ctx, refreshToken) {
-      if (!REFRESH_TOKEN.test(refreshToken)) throw invalidRefresh();
+      if (!REFRESH_TOKEN_SHAPE.test(refreshToken)) throw invalidRefresh();
       const hash = sha256(refreshToken);
       const next = newRefreshToken();
       const outcome = await inTransaction(db, async (trx) => {
@@ -333,69 +299,6 @@ export function createSessionsService(deps: SessionsDeps): SessionsService {
       });
       if (!outcome) throw invalidRefresh();
       return respond(ctx, outcome, next);
-    },
-
-    async authenticate(accessToken) {
-      const claims = await tokens.verify(accessToken);
-      if (!claims) throw invalidAccess();
-      // Checked on every use: a revoked session's access tokens stop working at once, not when they expire.
-      const session = await liveSession(claims.tid, claims.sid);
-      if (!session || session.user_id !== claims.sub) throw invalidAccess();
-      return { claims, session };
-    },
-
-    async me(accessToken) {
-      const { claims } = await service.authenticate(accessToken);
-      const user = await liveUser(claims.tid, claims.sub);
-      if (!user) throw invalidAccess();
-      return user;
-    },
-
-    async userOfRefreshToken(ctx, refreshToken) {
-      if (!REFRESH_TOKEN.test(refreshToken)) throw invalidRefresh();
-      const known = await findRefreshToken(db, ctx.tenantId, sha256(refreshToken));
-      const session = known && !known.used_at ? await liveSession(ctx.tenantId, known.session_id) : null;
-      const user = session ? await liveUser(ctx.tenantId, session.user_id) : null;
-      if (!user) throw invalidRefresh();
-      return user;
-    },
-
-    async introspect(ctx, token) {
-      const inactive = { active: false } as const;
-      if (REFRESH_TOKEN.test(token)) {
-        const known = await findRefreshToken(db, ctx.tenantId, sha256(token));
-        const session = known && !known.used_at ? await liveSession(ctx.tenantId, known.session_id) : null;
-        const user = session ? await liveUser(ctx.tenantId, session.user_id) : null;
-        if (!session || !user) return inactive;
-        const exp = Math.min(session.expires_at.getTime(), session.idle_expires_at.getTime());
-        return {
-          active: true,
-          token_type: 'refresh_token',
-          sub: user.id,
-          sid: session.id,
-          tid: ctx.tenantId,
-          exp: Math.floor(exp / 1000),
-          iat: Math.floor(session.refreshed_at.getTime() / 1000),
-          scope: session.method,
-          user,
-        };
-      }
-      const claims = await tokens.verify(token);
-      if (!claims || claims.tid !== ctx.tenantId) return inactive;
-      const session = await liveSession(claims.tid, claims.sid);
-      const user = session && session.user_id === claims.sub ? await liveUser(claims.tid, claims.sub) : null;
-      if (!session || !user) return inactive;
-      return {
-        active: true,
-        token_type: 'access_token',
-        sub: claims.sub,
-        sid: claims.sid,
-        tid: claims.tid,
-        exp: claims.exp,
-        iat: claims.iat,
-        scope: session.method,
-        user,
-      };
     },
 
     async listSessions(ctx, ref) {

@@ -1,5 +1,8 @@
 import type { SessionMethod, SessionRow } from './sessions.table.ts';
 
+/** A refresh token: 32 random bytes, base64url (256 bits, opaque to the holder). */
+export const REFRESH_TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+
 export interface SessionView {
   id: string;
   userId: string;
