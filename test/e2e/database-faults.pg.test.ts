@@ -7,8 +7,12 @@
  * recovery within 2 s of the database returning, no acknowledged write lost. Printed: counts per phase and the
  * measured recovery times.
  */
+
+import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/database.ts';
+import { databaseUnavailability } from '../../src/db/errors.ts';
 import { type PrivateCluster, startPrivateCluster } from '../helpers/private-postgres.ts';
 import { ADMIN_TOKEN, childEnv, createTenantOver, freePort, killAll, ROOT, type ServerProcess, startServerProcess } from './process.ts';
 
@@ -264,4 +268,39 @@ describe('database faults (private PostgreSQL cluster, real server process)', ()
       child.kill('SIGKILL');
     }
   }, 120_000);
+
+  for (const preparedStatements of [true, false]) {
+    it(`a pool (prepared statements ${preparedStatements ? 'on' : 'off'}) survives its busy and idle connections being terminated`, async () => {
+      const lost: Error[] = [];
+      const database = await openDatabase({
+        url: cluster.url,
+        dataDir: null,
+        poolSize: 3,
+        preparedStatements,
+        onConnectionError: (error) => lost.push(error),
+      });
+      try {
+        // Busy: the statement running on the connection fails with the termination, classified as unavailability.
+        const busy = sql`select pg_sleep(10)`.execute(database.db).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        const idle = sql<{ n: number }>`select ${1}::int as n`.execute(database.db);
+        await idle;
+        await sleep(300);
+        expect(await cluster.terminateBackends()).toBeGreaterThan(0);
+        expect(databaseUnavailability(await busy)).toBe('unreachable');
+        // Idle: the pool drops the dead connections; the next statements get new ones.
+        await sleep(200);
+        await cluster.terminateBackends();
+        await sleep(200);
+        for (let i = 0; i < 5; i++) {
+          expect((await sql<{ n: number }>`select ${i}::int as n`.execute(database.db)).rows[0]?.n).toBe(i);
+        }
+        expect(lost.length).toBeGreaterThan(0);
+      } finally {
+        await database.close();
+      }
+    }, 30_000);
+  }
 });
