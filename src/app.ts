@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, 
 import type { Logger } from 'pino';
 import { AppError } from './core/errors.ts';
 import { isDatabaseReachable } from './db/database.ts';
+import { databaseUnavailable } from './db/errors.ts';
 import { registerDialects } from './dialects/index.ts';
 import { authenticateAdmin, authenticateKey } from './http/auth.ts';
 import { ProblemSchema } from './http/common.schemas.ts';
@@ -33,6 +34,11 @@ export interface AppOptions {
   docs?: boolean;
   /** Pino destination stream, for tests that inspect logs. */
   logStream?: NodeJS.WritableStream;
+  /**
+   * Set while the server listens before its database is ready (PostgreSQL unreachable at start, migrations
+   * running): until `ready`, /health answers 200, /ready 503, and every other route 503 DATABASE_UNAVAILABLE.
+   */
+  startup?: { readonly ready: boolean };
 }
 
 /** 1 MiB: larger bodies are refused with 413. */
@@ -70,6 +76,17 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
     }
   });
 
+  const startup = options.startup;
+  if (startup) {
+    // First hook of every route: its error goes to the route's own error handler, so each API answers the 503
+    // in its envelope. Callback style: once ready, it costs a request one property read.
+    app.addHook('onRequest', (request, _reply, done) => {
+      if (startup.ready) return done();
+      const path = request.url.split('?')[0];
+      done(path === '/health' || path === '/ready' ? undefined : databaseUnavailable('starting'));
+    });
+  }
+
   // Per-key rate limits for every route registered after this, native and dialects alike: it runs as a
   // preHandler, after whichever hook of the route's scope authenticated the key.
   await registerRateLimit(app, registry);
@@ -98,7 +115,7 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
 
   app.get('/health', { schema: { tags: ['system'], summary: 'Liveness' } }, async () => ({ status: 'ok' }));
   app.get('/ready', { schema: { tags: ['system'], summary: 'Readiness: the database answers' } }, async (_request, reply) => {
-    const ok = await isDatabaseReachable(registry.db);
+    const ok = (startup?.ready ?? true) && (await isDatabaseReachable(registry.db));
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'unavailable', backend: registry.backend });
   });
 

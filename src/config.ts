@@ -24,6 +24,12 @@ export interface Config {
   dbSchema: string | null;
   /** Named prepared statements on PostgreSQL (off for poolers that do not support them). */
   dbPreparedStatements: boolean;
+  /** PostgreSQL `statement_timeout` in ms (`ROSTER_DB_STATEMENT_TIMEOUT_MS`); 0: none. */
+  dbStatementTimeoutMs: number;
+  /** Longest wait for a pooled PostgreSQL connection, in ms (`ROSTER_DB_ACQUIRE_TIMEOUT_MS`); 0: forever. */
+  dbAcquireTimeoutMs: number;
+  /** How long a start keeps retrying an unreachable PostgreSQL before it exits (`ROSTER_DB_STARTUP_TIMEOUT_SECONDS`); 0: forever. */
+  dbStartupTimeoutSeconds: number;
   /** Issuer used in links and docs. */
   publicUrl: string | null;
   /** Seconds an authenticated API key stays cached in a process. */
@@ -99,6 +105,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbPoolSize: intVar(env, 'ROSTER_DB_POOL_SIZE', 20, 1, 500),
     dbSchema: schemaVar(env),
     dbPreparedStatements: onOffVar(env, 'ROSTER_DB_PREPARED_STATEMENTS', true),
+    dbStatementTimeoutMs: intVar(env, 'ROSTER_DB_STATEMENT_TIMEOUT_MS', 30_000, 0, 3_600_000),
+    dbAcquireTimeoutMs: intVar(env, 'ROSTER_DB_ACQUIRE_TIMEOUT_MS', 5_000, 0, 600_000),
+    dbStartupTimeoutSeconds: intVar(env, 'ROSTER_DB_STARTUP_TIMEOUT_SECONDS', 120, 0, 86_400),
     publicUrl: env.ROSTER_PUBLIC_URL?.trim() || null,
     apiKeyCacheSeconds: intVar(env, 'ROSTER_API_KEY_CACHE_SECONDS', 5, 0, 3600),
     dialects: parseDialects(env.ROSTER_DIALECTS),

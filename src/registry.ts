@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Config } from './config.ts';
 import { type Clock, systemClock } from './core/clock.ts';
 import { type Ids, randomIds } from './core/ids.ts';
-import { type Backend, type Database, type DB, migrateToLatest, openDatabase } from './db/database.ts';
+import { type Backend, type Database, type DB, databaseOptionsOf, openDatabase, prepareDatabase } from './db/database.ts';
 import { type AdminAuth, createAdminAuth } from './modules/admin/admin-auth.ts';
 import { type ApiKeysService, createApiKeysService } from './modules/api-keys/api-keys.service.ts';
 import { type AttributesService, createAttributesService } from './modules/attributes/attributes.service.ts';
@@ -75,17 +75,9 @@ export interface RegistryOptions {
  * @throws when the database cannot be opened or migrated.
  */
 export async function createRegistry(config: Config, options: RegistryOptions = {}): Promise<Registry> {
-  const database =
-    options.database ??
-    (await openDatabase({
-      url: config.databaseUrl,
-      dataDir: config.dataDir,
-      poolSize: config.dbPoolSize,
-      schema: config.dbSchema ?? undefined,
-      preparedStatements: config.dbPreparedStatements,
-    }));
+  const database = options.database ?? (await openDatabase(databaseOptionsOf(config)));
   const { db } = database;
-  if (options.migrate !== false) await migrateToLatest(db);
+  if (options.migrate !== false) await prepareDatabase(database);
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? randomIds;
   const events = createEventsService({ db, clock, ids });

@@ -1,22 +1,83 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import type { Config } from './config.ts';
+import { safeError } from './core/safe-error.ts';
+import { type Database, databaseOptionsOf, openDatabase, prepareDatabase } from './db/database.ts';
+import { retryUntilReachable } from './db/startup.ts';
 import { createRegistry, type Registry } from './registry.ts';
 
 export interface RunningServer {
   app: FastifyInstance;
   registry: Registry;
+  /**
+   * Settles once the database is migrated and the server serves every route. Rejects (StartupTimeoutError, or the
+   * migration's error) when that does not happen; the process should then exit.
+   */
+  ready: Promise<void>;
   /** Stops accepting connections, lets in-flight requests finish, closes the database. */
   stop(): Promise<void>;
 }
 
 /**
- * Opens storage, migrates, makes sure an admin token exists, and listens.
- * @throws when the database cannot be opened or the port cannot be bound.
+ * Opens storage and listens at once; then, in the background, waits for PostgreSQL (retrying with backoff up to
+ * `ROSTER_DB_STARTUP_TIMEOUT_SECONDS`), migrates and makes sure an admin token exists. Until that is done /health
+ * answers 200, /ready 503 and every other route 503 DATABASE_UNAVAILABLE.
+ * @throws when PGlite cannot be opened or the port cannot be bound.
  */
 export async function startServer(config: Config): Promise<RunningServer> {
-  const registry = await createRegistry(config);
-  const app = await buildApp(registry);
+  let app: FastifyInstance | null = null;
+  const database = await openDatabase({
+    ...databaseOptionsOf(config),
+    onConnectionError: (error) => app?.log.warn({ err: safeError(error) }, 'database connection lost; the pool replaces it'),
+  });
+  const registry = await createRegistry(config, { database, migrate: false });
+  const startup = { ready: false };
+  app = await buildApp(registry, { startup });
+  const listening = app;
+  try {
+    await listening.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  const ready = (async () => {
+    await retryUntilReachable(() => prepare(config, database, registry), {
+      timeoutMs: config.dbStartupTimeoutSeconds * 1000,
+      onRetry: ({ attempt, retryInMs, elapsedMs, err }) =>
+        listening.log.warn({ attempt, retryInMs, elapsedMs, err }, 'database not reachable; retrying'),
+    });
+    startup.ready = true;
+  })();
+  // The caller awaits it; this keeps an early rejection from counting as unhandled meanwhile.
+  ready.catch(() => {});
+  let stopping: Promise<void> | null = null;
+  return {
+    app: listening,
+    registry,
+    ready,
+    stop() {
+      stopping ??= (async () => {
+        await listening.close();
+        await registry.close();
+        await database.close();
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** Migrates (over a connection of its own, without the statement timeout), then makes sure an admin token exists. */
+async function prepare(config: Config, database: Database, registry: Registry): Promise<void> {
+  if (database.backend === 'postgres') {
+    const migrating = await openDatabase({ ...databaseOptionsOf(config), poolSize: 1, statementTimeoutMs: 0 });
+    try {
+      await prepareDatabase(migrating);
+    } finally {
+      await migrating.close();
+    }
+  } else {
+    await prepareDatabase(database);
+  }
   const generated = await registry.adminAuth.ensureToken();
   if (generated) {
     // Printed once, to the terminal only: it is stored hashed and cannot be shown again.
@@ -24,17 +85,4 @@ export async function startServer(config: Config): Promise<RunningServer> {
       `\nRoster generated a platform admin token (shown only now; store it, or set ROSTER_ADMIN_TOKEN):\n\n  ${generated}\n\n`,
     );
   }
-  await app.listen({ port: config.port, host: config.host });
-  let stopping: Promise<void> | null = null;
-  return {
-    app,
-    registry,
-    stop() {
-      stopping ??= (async () => {
-        await app.close();
-        await registry.close();
-      })();
-      return stopping;
-    },
-  };
 }

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { loadConfig } from '../config.ts';
 import { CLI_ACTOR } from '../core/context.ts';
-import { migrateToLatest, openDatabase } from '../db/database.ts';
+import { safeError } from '../core/safe-error.ts';
+import { databaseOptionsOf, openDatabase, prepareDatabase } from '../db/database.ts';
 import type { ProviderType } from '../modules/providers/providers.ts';
 import { createRegistry, type Registry } from '../registry.ts';
 import { startServer } from '../server.ts';
@@ -26,6 +27,10 @@ program
   .description('run the HTTP server (same as npm start)')
   .action(async () => {
     const server = await startServer(loadConfig());
+    server.ready.catch((error: unknown) => {
+      server.app.log.fatal({ err: safeError(error) }, `roster failed to start: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    });
     const stop = () => server.stop().then(() => process.exit(0));
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
@@ -36,9 +41,10 @@ program
   .description('apply pending database migrations')
   .action(async () => {
     const config = loadConfig();
-    const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, schema: config.dbSchema ?? undefined });
+    // Migrations may rewrite big tables: no statement timeout for them.
+    const database = await openDatabase({ ...databaseOptionsOf(config), statementTimeoutMs: 0 });
     try {
-      const applied = await migrateToLatest(database.db);
+      const applied = await prepareDatabase(database);
       process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'up to date\n');
     } finally {
       await database.close();

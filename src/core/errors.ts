@@ -56,6 +56,7 @@ export const ERRORS = {
   SECRET_KEY_MISSING: { status: 503, title: 'ROSTER_SECRET_KEY is not set' },
   INTERNAL: { status: 500, title: 'Internal Server Error' },
   UNAVAILABLE: { status: 503, title: 'Service Unavailable' },
+  DATABASE_UNAVAILABLE: { status: 503, title: 'The database is unavailable; retry shortly' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

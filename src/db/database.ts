@@ -3,6 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { type DatabaseIntrospector, Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
+import type { Config } from '../config.ts';
 import { migrations } from './migrations/index.ts';
 import { PreparingClient } from './prepared.ts';
 import type { DB } from './schema.ts';
@@ -13,6 +14,8 @@ export type Backend = 'pglite' | 'postgres';
 export interface Database {
   db: Kysely<DB>;
   backend: Backend;
+  /** The PostgreSQL schema Roster uses, when one is configured; prepareDatabase creates it. */
+  schema: string | null;
   /** Closes the pool or the embedded database. */
   close(): Promise<void>;
 }
@@ -27,6 +30,25 @@ export interface DatabaseOptions {
   schema?: string;
   /** Run parameterized statements as named prepared statements (default true); see prepared.ts. */
   preparedStatements?: boolean;
+  /** PostgreSQL `statement_timeout` of every connection, in ms; 0 or absent: none. */
+  statementTimeoutMs?: number;
+  /** How long a query may wait for a pooled connection (or for a new one to connect), in ms; 0 or absent: forever. */
+  acquireTimeoutMs?: number;
+  /** Told of every error a pooled connection reports on its own (the server dropped it); the pool replaces it. */
+  onConnectionError?: (error: Error) => void;
+}
+
+/** The database options a configuration asks for. */
+export function databaseOptionsOf(config: Config): DatabaseOptions {
+  return {
+    url: config.databaseUrl,
+    dataDir: config.dataDir,
+    poolSize: config.dbPoolSize,
+    schema: config.dbSchema ?? undefined,
+    preparedStatements: config.dbPreparedStatements,
+    statementTimeoutMs: config.dbStatementTimeoutMs,
+    acquireTimeoutMs: config.dbAcquireTimeoutMs,
+  };
 }
 
 // Dates come back as strings so the API controls their format; bigint counts as numbers.
@@ -34,8 +56,9 @@ pg.types.setTypeParser(1082, (v: string) => v);
 pg.types.setTypeParser(20, (v: string) => Number(v));
 
 /**
- * Opens the database for the configured backend.
- * @throws when PostgreSQL is unreachable or the data directory cannot be created.
+ * Opens the database for the configured backend. A PostgreSQL pool connects lazily: opening succeeds while the
+ * server is down, and every connection it loses (terminated, restarted, stopped) is replaced on next use.
+ * @throws when the schema name is malformed, or the PGlite data directory cannot be created or opened.
  */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.url) {
@@ -46,10 +69,14 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       max: options.poolSize ?? 20,
       Client: options.preparedStatements === false ? pg.Client : PreparingClient,
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
+      ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+      ...(options.acquireTimeoutMs ? { connectionTimeoutMillis: options.acquireTimeoutMs } : {}),
+      // A peer that vanished without a FIN/RST (a dead host, a partition) is noticed instead of waited on forever.
+      keepAlive: true,
     });
-    if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    watchConnectionErrors(pool, options.onConnectionError);
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-    return { db, backend: 'postgres', close: () => db.destroy() };
+    return { db, backend: 'postgres', schema: schema ?? null, close: () => db.destroy() };
   }
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const pglite = await PGlite.create({
@@ -57,7 +84,32 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     parsers: { 1082: (v: string) => v, 20: (v: string) => Number(v) },
   });
   const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
-  return { db, backend: 'pglite', close: () => db.destroy() };
+  return { db, backend: 'pglite', schema: null, close: () => db.destroy() };
+}
+
+/**
+ * A pg client emits 'error' when its connection fails outside a query (the server terminated it, restarted or
+ * stopped); an EventEmitter with no listener turns that into an uncaught exception that ends the process. The
+ * pool listens while a client is idle (and removes it); a checked-out client has no listener until it is
+ * released, so every client gets one of its own for its whole life. The failed client is then not queryable,
+ * the pool drops it on release, and the statement it was running fails with the connection error, which
+ * answers 503 DATABASE_UNAVAILABLE.
+ */
+function watchConnectionErrors(pool: pg.Pool, report: ((error: Error) => void) | undefined): void {
+  // The pool re-emits an idle client's error after the client's own listener has reported it.
+  pool.on('error', () => {});
+  pool.on('connect', (client) => {
+    client.on('error', (error: Error) => report?.(error));
+  });
+}
+
+/**
+ * Creates the configured schema if it is missing, then applies every pending migration.
+ * @throws a driver error when the database is unreachable; the migration's error when one fails.
+ */
+export async function prepareDatabase(database: Database): Promise<string[]> {
+  if (database.schema) await sql.raw(`CREATE SCHEMA IF NOT EXISTS ${database.schema}`).execute(database.db);
+  return migrateToLatest(database.db);
 }
 
 /**

@@ -1,14 +1,20 @@
 import type { ErrorObject } from 'ajv';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../core/errors.ts';
+import { safeError } from '../core/safe-error.ts';
+import { toDatabaseUnavailable } from '../db/errors.ts';
 import { toFieldErrors } from './validation.ts';
 
 /**
  * Maps anything thrown while handling a request to an AppError: framework errors (bad JSON, size,
- * validation) become their 4xx codes; anything unknown becomes INTERNAL.
+ * validation) become their 4xx codes; a database that is down, restarting or too slow becomes
+ * DATABASE_UNAVAILABLE (503, Retry-After); anything unknown becomes INTERNAL.
  */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
+  // The one place driver errors become an answer: every API's error handler comes through here.
+  const unavailable = toDatabaseUnavailable(error);
+  if (unavailable) return unavailable;
   const e = error as FastifyError & { validation?: ErrorObject[]; validationContext?: string };
   if (e.validation) {
     const context = e.validationContext ?? 'body';
@@ -39,6 +45,11 @@ export function toAppError(error: unknown): AppError {
 
 /** Logs server-side failures with their cause; client errors are not logged as errors. */
 export function logIfServerError(request: FastifyRequest, original: unknown, mapped: AppError): void {
+  if (mapped.code === 'DATABASE_UNAVAILABLE') {
+    // Expected while the database is away (one line per request during an outage): a warning, not an error.
+    request.log.warn({ err: safeError(original), reason: mapped.details.reason }, 'database unavailable');
+    return;
+  }
   if (mapped.status >= 500) request.log.error({ err: original }, 'request failed');
 }
 

@@ -1,5 +1,6 @@
 import type { FastifyServerOptions } from 'fastify';
 import type { LogLevel } from '../config.ts';
+import { safeError } from '../core/safe-error.ts';
 
 /**
  * Pino options. Credentials are redacted wherever they could appear; URLs are logged without their
@@ -29,6 +30,8 @@ export function loggerOptions(level: LogLevel): FastifyServerOptions['logger'] {
       censor: '[redacted]',
     },
     serializers: {
+      // Errors keep only named, harmless fields: pg errors carry their client (cancel key) and parameters.
+      err: (error: unknown) => ({ stack: '', ...safeError(error) }),
       req(request: { method?: string; url?: string; id?: string }) {
         return { method: request.method, url: request.url?.split('?')[0], id: request.id };
       },
