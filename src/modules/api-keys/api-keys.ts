@@ -9,6 +9,7 @@ export const SCOPES = [
   'users:write',
   'users:roles',
   'users:erase',
+  'users:export',
   'attributes:read',
   'attributes:write',
   'events:read',
