@@ -97,7 +97,7 @@ export const USER_DATA_PARTS: readonly UserDataPart[] = [
     tables: ['user_brands'],
     erasure: 'deleted',
     erase: ({ trx, ctx, user }) => deleteUserMemberships(trx, ctx.tenantId, user.id),
-    export: async ({ user }) => user.brands,
+    export: async ({ user }) => user.brands.map((b) => ({ slug: b.slug, joinedAt: new Date(b.joinedAt).toISOString() })),
   },
   {
     name: 'companies',
@@ -240,6 +240,6 @@ export const NO_USER_DATA: Readonly<Record<string, string>> = {
   plan_numbers: 'a per-tenant counter',
   roles: 'the tenant’s role definitions; a user’s roles are on the user',
   identity_providers: 'upstream directory settings; links are in user_identities',
-  kysely_migration: 'migration bookkeeping',
-  kysely_migration_lock: 'migration bookkeeping',
+  roster_migrations: 'migration bookkeeping',
+  roster_migrations_lock: 'migration bookkeeping',
 };
