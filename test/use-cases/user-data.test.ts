@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/core/clock.ts';
+import { CLI_ACTOR, platformContext } from '../../src/core/context.ts';
 import { insertIdentityIfAbsent, insertProvider } from '../../src/modules/providers/providers.repository.ts';
+import { DEFAULT_FIELD_MAPPING } from '../../src/modules/providers/providers.ts';
 import { createUserDataService } from '../../src/use-cases/user-data.service.ts';
 import { NO_USER_DATA, USER_DATA_PARTS, type UserDataPart } from '../../src/use-cases/user-data-registry.ts';
 import { createKey, createTenant, createTestApp, type TestApp, type TestTenant } from '../helpers/app.ts';
@@ -45,8 +47,8 @@ function person(): Person {
   };
 }
 
-function call(tenant: TestTenant, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown, headers = {}) {
-  return t.call({ method, url, headers: { ...tenant.auth, ...headers }, ...(payload !== undefined ? { payload: payload as never } : {}) });
+function call(tenant: TestTenant, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: Record<string, unknown>, headers = {}) {
+  return t.call({ method, url, headers: { ...tenant.auth, ...headers }, ...(payload !== undefined ? { payload } : {}) });
 }
 
 /**
@@ -131,7 +133,7 @@ async function providerOf(tenant: TestTenant): Promise<{ id: string }> {
       credentials: 'sealed',
       timeout_ms: 1000,
       cache_ttl_seconds: 60,
-      field_mapping: {} as never,
+      field_mapping: DEFAULT_FIELD_MAPPING,
       jit_provisioning: false,
     },
     clock.now(),
@@ -255,7 +257,7 @@ describe('erasure', () => {
       events: t.registry.events,
       parts: [...USER_DATA_PARTS.slice(0, -1), failing],
     });
-    const ctx = { tenantId: tenant.id, actor: 'test', source: 'test', requestId: null, brand: null, scopes: null } as never;
+    const ctx = platformContext(tenant.id, CLI_ACTOR);
     await expect(userData.eraseUser(ctx, id)).rejects.toThrow('injected failure');
 
     const user = await call(tenant, 'GET', `/v1/users/${id}`);
