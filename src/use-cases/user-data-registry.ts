@@ -43,16 +43,48 @@ export interface UserDataPart {
   export(scope: UserDataScope): Promise<unknown>;
 }
 
-/** Values that name the person: what erasure must leave nowhere and what finds copies of the user (stored responses). */
-function personalNeedles(user: UserWithBrands): string[] {
-  return [user.id, user.email, user.phone, user.external_id].filter((v): v is string => Boolean(v));
-}
-
-function throttleKeys(user: UserWithBrands): string[] {
-  return userSigninIdentifiers({ email: user.email, phone: user.phone, externalId: user.external_id }).map(identifierKey);
-}
-
 const EXPORT_EVENTS_PAGE = 1000;
+
+/** Every event of the user, oldest first, read in pages. */
+async function userEvents({ trx, ctx, user }: UserDataScope) {
+  const all = [];
+  for (let afterSeq = 0; ; ) {
+    const page = await listEvents(trx, ctx.tenantId, { afterSeq, userId: user.id, limit: EXPORT_EVENTS_PAGE });
+    all.push(...page);
+    const last = page.at(-1);
+    if (!last || page.length < EXPORT_EVENTS_PAGE) return all;
+    afterSeq = Number(last.seq);
+  }
+}
+
+const IDENTIFIERS = { email: 'email', phone: 'phone', externalId: 'externalId' } as const;
+
+/**
+ * The identifiers the user holds now and every one it held before (from the changes its events recorded, read
+ * before they are scrubbed): a counter or a stored response may carry an old email.
+ */
+async function identifiersEverHeld(scope: UserDataScope): Promise<string[]> {
+  const { user } = scope;
+  const held = new Set(userSigninIdentifiers({ email: user.email, phone: user.phone, externalId: user.external_id }));
+  for (const event of await userEvents(scope)) {
+    for (const [field, kind] of Object.entries(IDENTIFIERS)) {
+      const change = event.changes?.[field];
+      for (const value of [change?.before, change?.after]) if (typeof value === 'string' && value) held.add(`${kind}:${value}`);
+    }
+  }
+  return [...held];
+}
+
+/** The counter keys of every identifier the user ever held. */
+async function throttleKeys(scope: UserDataScope): Promise<string[]> {
+  return (await identifiersEverHeld(scope)).map(identifierKey);
+}
+
+/** Values that name the person and find copies of the user in stored responses: its id and every identifier. */
+async function personalNeedles(scope: UserDataScope): Promise<string[]> {
+  const identifiers = (await identifiersEverHeld(scope)).map((i) => i.slice(i.indexOf(':') + 1));
+  return [scope.user.id, ...new Set(identifiers)];
+}
 
 /**
  * Every part, in erasure order: the parts that read the user's identifiers or write events run before the
@@ -156,12 +188,12 @@ export const USER_DATA_PARTS: readonly UserDataPart[] = [
   {
     name: 'signinThrottle',
     tables: ['signin_failures'],
-    erasure: 'the counters keyed by the user’s email, phone and external id are deleted (IP counters name no user and stay)',
-    async erase({ trx, ctx, user }) {
-      await deleteSigninFailures(trx, ctx.tenantId, throttleKeys(user));
+    erasure: 'the counters keyed by any email, phone or external id the user ever held are deleted (IP counters name no user and stay)',
+    async erase(scope) {
+      await deleteSigninFailures(scope.trx, scope.ctx.tenantId, await throttleKeys(scope));
     },
-    async export({ trx, ctx, user }) {
-      return (await listSigninFailures(trx, ctx.tenantId, throttleKeys(user))).map((f) => ({
+    async export(scope) {
+      return (await listSigninFailures(scope.trx, scope.ctx.tenantId, await throttleKeys(scope))).map((f) => ({
         identifier: f.key.slice('id:'.length),
         failures: f.failures,
         windowStartedAt: new Date(f.window_started_at).toISOString(),
@@ -173,12 +205,12 @@ export const USER_DATA_PARTS: readonly UserDataPart[] = [
     name: 'idempotencyRecords',
     tables: ['idempotency_keys'],
     erasure: 'stored responses that mention the user are forgotten (a retry with that key runs again)',
-    async erase({ trx, ctx, user }) {
-      await deleteRecordsMentioning(trx, ctx.tenantId, personalNeedles(user));
+    async erase(scope) {
+      await deleteRecordsMentioning(scope.trx, scope.ctx.tenantId, await personalNeedles(scope));
     },
-    async export({ trx, ctx, user }) {
+    async export(scope) {
       // The keys and when, not the stored bodies: those are copies of what the other parts export.
-      return (await listRecordsMentioning(trx, ctx.tenantId, personalNeedles(user))).map((r) => ({
+      return (await listRecordsMentioning(scope.trx, scope.ctx.tenantId, await personalNeedles(scope))).map((r) => ({
         key: r.key,
         statusCode: r.status_code,
         createdAt: new Date(r.created_at).toISOString(),
@@ -199,26 +231,17 @@ export const USER_DATA_PARTS: readonly UserDataPart[] = [
     tables: ['events'],
     erasure: 'kept as an audit trail of types and times: changes and data set to null',
     erase: ({ trx, ctx, user }) => scrubUserEvents(trx, ctx.tenantId, user.id),
-    async export({ trx, ctx, user }) {
-      const all: unknown[] = [];
-      for (let afterSeq = 0; ; ) {
-        const page = await listEvents(trx, ctx.tenantId, { afterSeq, userId: user.id, limit: EXPORT_EVENTS_PAGE });
-        for (const e of page) {
-          all.push({
-            id: e.id,
-            type: e.type,
-            actor: e.actor,
-            source: e.source,
-            requestId: e.request_id,
-            changes: e.changes,
-            data: e.data,
-            createdAt: new Date(e.created_at).toISOString(),
-          });
-        }
-        const last = page.at(-1);
-        if (!last || page.length < EXPORT_EVENTS_PAGE) return all;
-        afterSeq = Number(last.seq);
-      }
+    async export(scope) {
+      return (await userEvents(scope)).map((e) => ({
+        id: e.id,
+        type: e.type,
+        actor: e.actor,
+        source: e.source,
+        requestId: e.request_id,
+        changes: e.changes,
+        data: e.data,
+        createdAt: new Date(e.created_at).toISOString(),
+      }));
     },
   },
 ];

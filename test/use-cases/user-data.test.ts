@@ -47,7 +47,13 @@ function person(): Person {
   };
 }
 
-function call(tenant: TestTenant, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: Record<string, unknown>, headers = {}) {
+function call(
+  tenant: TestTenant,
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+  url: string,
+  payload?: Record<string, unknown>,
+  headers = {},
+) {
   return t.call({ method, url, headers: { ...tenant.auth, ...headers }, ...(payload !== undefined ? { payload } : {}) });
 }
 
@@ -224,10 +230,15 @@ describe('erasure', () => {
       ]),
     );
 
+    // A sign-in counter and the events still carry the first email after a change.
+    const renamed = `renamed.${erased.externalId}@example.com`;
+    const patched = await call(tenant, 'PATCH', `/v1/users/${id}`, { email: renamed });
+    expect(patched.statusCode, patched.body).toBe(200);
+
     const res = await call(tenant, 'DELETE', `/v1/users/${id}`);
     expect(res.statusCode, res.body).toBe(204);
 
-    expect(await holders(needlesOf(erased))).toEqual([]);
+    expect(await holders([...needlesOf(erased), renamed])).toEqual([]);
     expect(await holders([kept.email, kept.subject, kept.userAgent])).toEqual(
       expect.arrayContaining([expect.stringMatching(/^users\.email/), expect.stringMatching(/^user_identities\.subject/)]),
     );
