@@ -24,6 +24,7 @@ import { providersRoutes } from './modules/providers/providers.routes.ts';
 import { rolesRoutes } from './modules/roles/roles.routes.ts';
 import { sessionsRoutes } from './modules/sessions/sessions.routes.ts';
 import { signinThrottleRoutes } from './modules/signin-throttle/signin-throttle.routes.ts';
+import { userDataRoutes } from './modules/users/user-data.routes.ts';
 import { userExtrasRoutes } from './modules/users/user-extras.routes.ts';
 import { usersRoutes } from './modules/users/users.routes.ts';
 import { UserSchema } from './modules/users/users.schemas.ts';
@@ -146,6 +147,7 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
       await api.register(signinThrottleRoutes, { registry });
       await api.register(usersRoutes, { registry });
       await api.register(userExtrasRoutes, { registry });
+      await api.register(userDataRoutes, { registry });
       await api.register(attributesRoutes, { registry });
       await api.register(eventsRoutes, { registry });
       await api.register(sessionsRoutes, { registry });

@@ -21,11 +21,12 @@ import { createAccessTokens } from './modules/sessions/access-tokens.ts';
 import { createSessionsService, type SessionsService } from './modules/sessions/sessions.service.ts';
 import { createSigningKeys, type SigningKeys } from './modules/sessions/signing-keys.ts';
 import { createSigninThrottle, type SigninThrottle } from './modules/signin-throttle/signin-throttle.service.ts';
-import { createSigninUnlockService, type SigninUnlockService } from './modules/signin-throttle/signin-unlock.service.ts';
 import { createTenantsService, type TenantsService } from './modules/tenants/tenants.service.ts';
 import { createUsersService, type UsersService } from './modules/users/users.service.ts';
-import { createUsersLifecycleService, type UsersLifecycleService } from './modules/users/users-lifecycle.service.ts';
-import { createUsersQueryService, type UsersQueryService } from './modules/users/users-query.service.ts';
+import { createUsersQueryService, type UsersQueryService } from './use-cases/query-users.ts';
+import { createSigninUnlockService, type SigninUnlockService } from './use-cases/unlock-signin.ts';
+import { createUserDataService, type UserDataService } from './use-cases/user-data.service.ts';
+import { createUsersLifecycleService, type UsersLifecycleService } from './use-cases/users-lifecycle.service.ts';
 
 /** Every long-lived object of a Roster process, built once from config. */
 export interface Registry {
@@ -43,6 +44,8 @@ export interface Registry {
   users: UsersService;
   usersQuery: UsersQueryService;
   usersLifecycle: UsersLifecycleService;
+  /** A user's data across every module: erasure and export, walked over the user data registry. */
+  userData: UserDataService;
   companies: CompaniesService;
   companyMembers: CompanyMembersService;
   plans: PlansService;
@@ -119,6 +122,7 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
     users,
     usersQuery,
     usersLifecycle: createUsersLifecycleService(usersDeps, users),
+    userData: createUserDataService({ db, clock, events }),
     signinThrottle,
     credentials,
     signingKeys,

@@ -1,9 +1,15 @@
+// The limit shape is shared with tenants (a tenant-wide default), so it lives in core/; re-exported for key callers.
+import type { RateLimitSetting } from '../../core/rate-limit-setting.ts';
+
+export { type RateLimitSetting, rateLimitJson, sameRateLimit } from '../../core/rate-limit-setting.ts';
+
 /** Every scope a key may hold. A key created without scopes holds all of them. */
 export const SCOPES = [
   'users:read',
   'users:write',
   'users:roles',
   'users:erase',
+  'users:export',
   'attributes:read',
   'attributes:write',
   'events:read',
@@ -32,22 +38,6 @@ export function looksLikeSecret(value: string): boolean {
 /** True when a caller holding `held` may use `scope`. */
 export function hasScope(held: readonly string[] | null, scope: Scope): boolean {
   return held === null || held.includes(scope);
-}
-
-/** A request budget: at most `max` requests per `windowSeconds` for each key it applies to. */
-export interface RateLimitSetting {
-  max: number;
-  windowSeconds: number;
-}
-
-/** True when two limits are the same (null: no limit of its own). */
-export function sameRateLimit(a: RateLimitSetting | null, b: RateLimitSetting | null): boolean {
-  return a === b || (a !== null && b !== null && a.max === b.max && a.windowSeconds === b.windowSeconds);
-}
-
-/** A limit as stored in a jsonb column: only the two known fields, in a fixed order; null stays NULL. */
-export function rateLimitJson(value: RateLimitSetting | null): string | null {
-  return value ? JSON.stringify({ max: value.max, windowSeconds: value.windowSeconds }) : null;
 }
 
 export interface ApiKeyView {

@@ -48,3 +48,14 @@ export async function findUniqueValueOwner(db: Kysely<DB>, tenantId: string, nam
 export async function deleteUserUniqueValues(db: Kysely<DB>, tenantId: string, userId: string): Promise<void> {
   await db.deleteFrom('unique_attribute_values').where('tenant_id', '=', tenantId).where('user_id', '=', userId).execute();
 }
+
+/** The unique-attribute index entries a user holds, for the user's data export. */
+export async function listUserUniqueValues(db: Kysely<DB>, tenantId: string, userId: string): Promise<{ name: string; value: string }[]> {
+  return db
+    .selectFrom('unique_attribute_values')
+    .select(['name', 'value'])
+    .where('tenant_id', '=', tenantId)
+    .where('user_id', '=', userId)
+    .orderBy('name')
+    .execute();
+}

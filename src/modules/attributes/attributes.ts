@@ -1,5 +1,5 @@
+import { isCalendarDate } from '../../core/calendar-date.ts';
 import type { FieldError } from '../../core/errors.ts';
-import { isCalendarDate } from '../users/users.ts';
 import type { AttributeDefinitionRow } from './attributes.table.ts';
 
 export const ATTRIBUTE_TYPES = ['string', 'number', 'boolean', 'date', 'json'] as const;

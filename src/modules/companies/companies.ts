@@ -1,8 +1,9 @@
 import { AppError, type FieldError } from '../../core/errors.ts';
 import { changedValues, trimmedText } from '../../core/fields.ts';
+import { mergeObject } from '../../core/merge-object.ts';
 import { ATTRIBUTE_NAME } from '../attributes/attributes.ts';
 import type { Changes } from '../events/events.service.ts';
-import { mergeObject, validationError } from '../users/users.ts';
+import { validationError } from '../users/users.ts';
 import type { CompanyMemberRow, CompanyRow } from './companies.table.ts';
 
 /** A company as the native API accepts it; on a patch, absent fields are left alone and null clears one. */

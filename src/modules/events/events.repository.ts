@@ -54,7 +54,15 @@ export async function listEvents(db: Kysely<DB>, tenantId: string, filter: Event
   return query.orderBy('seq').limit(filter.limit).execute();
 }
 
-/** Removes personal data from the recorded changes of an erased user. */
+/**
+ * Removes personal data from the events of an erased user: the changes and the data (a provider's subject, an
+ * identifier) go, the type and time stay.
+ */
 export async function scrubUserEvents(db: Kysely<DB>, tenantId: string, userId: string): Promise<void> {
-  await db.updateTable('events').set({ changes: null }).where('tenant_id', '=', tenantId).where('user_id', '=', userId).execute();
+  await db
+    .updateTable('events')
+    .set({ changes: null, data: null })
+    .where('tenant_id', '=', tenantId)
+    .where('user_id', '=', userId)
+    .execute();
 }

@@ -1,7 +1,8 @@
+import { isCalendarDate } from '../../core/calendar-date.ts';
 import { AppError, type FieldError } from '../../core/errors.ts';
 import { changedValues, trimmedText } from '../../core/fields.ts';
 import type { Changes } from '../events/events.service.ts';
-import { isCalendarDate, validationError } from '../users/users.ts';
+import { validationError } from '../users/users.ts';
 import type { PlanRow, UserPlanRow } from './plans.table.ts';
 
 export interface PlanInput {

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.ts';
 import type { ActorContext } from '../../core/context.ts';
+import { normalizeEmail } from '../../core/email.ts';
 import { invalidField } from '../../core/errors.ts';
 import type { SecretBox } from '../../core/secret-box.ts';
 import type { DB } from '../../db/schema.ts';
@@ -8,7 +9,7 @@ import { inTransaction } from '../../db/transaction.ts';
 import type { EventInput, EventsService } from '../events/events.service.ts';
 import { findUserByEmail, findUserById } from '../users/users.repository.ts';
 import type { UsersService } from '../users/users.service.ts';
-import { normalizeEmail, toUserView, type UserView } from '../users/users.ts';
+import { toUserView, type UserView } from '../users/users.ts';
 import type { BreakerSettings } from './circuit-breaker.ts';
 import type { ProviderUser } from './connectors/connector.ts';
 import type { OutboundPolicy } from './connectors/outbound-http.ts';

@@ -1,5 +1,7 @@
-import { ROLES } from '../users/users.ts';
 import type { RoleRow } from './roles.table.ts';
+
+/** The built-in role names, as a literal tuple (the user schema lists them). */
+export const ROLES = ['admin', 'plan_admin', 'readonly'] as const;
 
 /** Roles every tenant has; a tenant defines more in its catalogue. */
 export const BUILT_IN_ROLES: readonly string[] = ROLES;

@@ -120,3 +120,15 @@ export async function findRefreshToken(
     .where('tenant_id', '=', tenantId)
     .executeTakeFirst();
 }
+
+/** Every session of a user, ended ones included, oldest first (the user's data export). */
+export async function listUserSessions(db: Kysely<DB>, tenantId: string, userId: string): Promise<SessionRow[]> {
+  return db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('user_id', '=', userId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+}

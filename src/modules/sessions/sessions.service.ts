@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.ts';
 import type { ActorContext } from '../../core/context.ts';
+import { normalizeEmail } from '../../core/email.ts';
 import { AppError } from '../../core/errors.ts';
 import type { Ids } from '../../core/ids.ts';
 import { parsePhone } from '../../core/phone.ts';
@@ -15,7 +16,6 @@ import type { SigninThrottle } from '../signin-throttle/signin-throttle.service.
 import type { TenantsService } from '../tenants/tenants.service.ts';
 import { findUserByEmail, findUserByExternalId, findUserById, findUserByPhone, type UserWithBrands } from '../users/users.repository.ts';
 import { isUserId } from '../users/users.service.ts';
-import { normalizeEmail } from '../users/users.ts';
 import type { AccessTokens } from './access-tokens.ts';
 import { createSessionReader, invalidRefresh, type SessionReader } from './session-reader.ts';
 import { endUserSessions } from './session-revocation.ts';

@@ -74,3 +74,9 @@ export async function pruneSigninFailures(db: Kysely<DB>, tenantId: string, olde
     .where((eb) => eb.or([eb('blocked_until', 'is', null), eb('blocked_until', '<=', now)]))
     .execute();
 }
+
+/** The counters of these keys, for a user's data export. */
+export async function listSigninFailures(db: Kysely<DB>, tenantId: string, keys: string[]) {
+  if (keys.length === 0) return [];
+  return db.selectFrom('signin_failures').selectAll().where('tenant_id', '=', tenantId).where('key', 'in', keys).orderBy('key').execute();
+}

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
+import { type RateLimitSetting, rateLimitJson } from '../../core/rate-limit-setting.ts';
 import type { DB } from '../../db/schema.ts';
-import { type RateLimitSetting, rateLimitJson } from '../api-keys/api-keys.ts';
 import type { SessionsPolicy, TenantCodes, TenantRow } from './tenants.table.ts';
 
 export interface TenantValues {

@@ -1,5 +1,5 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
-import type { RateLimitSetting } from '../api-keys/api-keys.ts';
+import type { RateLimitSetting } from '../../core/rate-limit-setting.ts';
 
 export type SessionsPolicy = 'evict_oldest' | 'reject_new';
 

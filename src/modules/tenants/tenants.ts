@@ -1,6 +1,6 @@
 import { isCountryCode } from '../../core/country.ts';
 import { AppError, type FieldError } from '../../core/errors.ts';
-import type { RateLimitSetting } from '../api-keys/api-keys.ts';
+import type { RateLimitSetting } from '../../core/rate-limit-setting.ts';
 import type { SessionsPolicy, TenantCodes, TenantRow } from './tenants.table.ts';
 
 export interface TenantView {

@@ -194,7 +194,7 @@ export async function usersRoutes(fastify: FastifyInstance, { registry }: { regi
       },
     },
     async (request, reply) => {
-      await usersLifecycle.eraseUser(request.ctx, request.params.id);
+      await registry.userData.eraseUser(request.ctx, request.params.id);
       return reply.code(204).send(null);
     },
   );

@@ -1,11 +1,19 @@
+import { isCalendarDate } from '../../core/calendar-date.ts';
 import { countryInfo, isCountryCode } from '../../core/country.ts';
+import { normalizeEmail } from '../../core/email.ts';
 import { AppError, type FieldError } from '../../core/errors.ts';
 import { parsePhone } from '../../core/phone.ts';
 import { sha256Hex } from '../../core/secrets.ts';
+import { ROLES } from '../roles/roles.ts';
 import type { UserRow } from './users.table.ts';
 
+// General validators live in core/ (other domains and dialects use them); re-exported for this module's callers.
+export { isCalendarDate } from '../../core/calendar-date.ts';
+export { normalizeEmail } from '../../core/email.ts';
+export { mergeObject } from '../../core/merge-object.ts';
+export { ROLES } from '../roles/roles.ts';
+
 export const GENDERS = ['male', 'female', 'other', 'unknown'] as const;
-export const ROLES = ['admin', 'plan_admin', 'readonly'] as const;
 export const LINK_KINDS = ['facebook', 'twitter', 'linkedin', 'google'] as const;
 export const USER_STATUSES = ['active', 'deactivated'] as const;
 
@@ -97,8 +105,6 @@ export interface UserView {
 }
 
 // Deliberately permissive local part, strict enough to reject obvious garbage; RFC 5322 in full is not worth it.
-const EMAIL = /^[^\s@"(),:;<>[\\\]]{1,64}@(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const CONSENT_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 const timezones = new Set(Intl.supportedValuesOf('timeZone'));
 timezones.add('UTC');
@@ -114,20 +120,6 @@ function isTimeZone(value: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** Trims and lower-cases an email; null when it is not a valid address. */
-export function normalizeEmail(raw: string): string | null {
-  const email = raw.trim().toLowerCase();
-  return email.length <= 254 && EMAIL.test(email) ? email : null;
-}
-
-/** True for a real calendar date in YYYY-MM-DD form. */
-export function isCalendarDate(value: string): boolean {
-  const m = DATE.exec(value);
-  if (!m) return false;
-  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]);
 }
 
 function isHttpUrl(value: string): boolean {
@@ -261,18 +253,6 @@ function validateConsents(consents: UserInput['consents'], fail: (f: string, c: 
 /** One AppError carrying every field error. */
 export function validationError(errors: FieldError[]): AppError {
   return new AppError('VALIDATION_FAILED', errors.map((e) => `${e.field}: ${e.message}`).join('; '), {}, errors);
-}
-
-/** JSON merge patch of a flat object: null removes a key. */
-export function mergeObject<T>(base: Record<string, T>, patch: Record<string, T | null> | null | undefined): Record<string, T> {
-  if (patch === undefined) return base;
-  if (patch === null) return {};
-  const out: Record<string, T> = { ...base };
-  for (const [key, value] of Object.entries(patch)) {
-    if (value === null) delete out[key];
-    else out[key] = value;
-  }
-  return out;
 }
 
 /** Lower-cased text the `q` filter searches. */

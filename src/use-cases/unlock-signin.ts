@@ -1,15 +1,15 @@
 import { isIP } from 'node:net';
 import type { Kysely } from 'kysely';
-import { type PlatformActor, platformContext } from '../../core/context.ts';
-import { AppError, invalidField } from '../../core/errors.ts';
-import type { DB } from '../../db/schema.ts';
-import { inTransaction } from '../../db/transaction.ts';
-import type { EventsService } from '../events/events.service.ts';
-import type { TenantsService } from '../tenants/tenants.service.ts';
-import type { UserView } from '../users/users.ts';
-import type { UsersQueryService } from '../users/users-query.service.ts';
-import { deleteSigninFailures } from './signin-throttle.repository.ts';
-import { identifierKey, ipKey, userSigninIdentifiers } from './signin-throttle.ts';
+import { type PlatformActor, platformContext } from '../core/context.ts';
+import { AppError, invalidField } from '../core/errors.ts';
+import type { DB } from '../db/schema.ts';
+import { inTransaction } from '../db/transaction.ts';
+import type { EventsService } from '../modules/events/events.service.ts';
+import { deleteSigninFailures } from '../modules/signin-throttle/signin-throttle.repository.ts';
+import { identifierKey, ipKey, userSigninIdentifiers } from '../modules/signin-throttle/signin-throttle.ts';
+import type { TenantsService } from '../modules/tenants/tenants.service.ts';
+import type { UserView } from '../modules/users/users.ts';
+import type { UsersQueryService } from './query-users.ts';
 
 /** Platform-admin actions on the sign-in throttle. Each writes a `signin.unlocked` event. */
 export interface SigninUnlockService {

@@ -1,27 +1,19 @@
 import type { Kysely } from 'kysely';
-import type { ActorContext } from '../../core/context.ts';
-import { AppError } from '../../core/errors.ts';
-import type { DB } from '../../db/schema.ts';
-import { inTransaction } from '../../db/transaction.ts';
-import { deleteUserUniqueValues } from '../attributes/attributes.repository.ts';
-import { deleteMembership, deleteUserMemberships, findBrandBySlug, insertMembership } from '../brands/brands.repository.ts';
-import { deleteUserCompanyMemberships } from '../companies/company-members.repository.ts';
-import { deleteCredential } from '../credentials/credentials.repository.ts';
-import { scrubUserEvents } from '../events/events.repository.ts';
-import { deleteUserIdentities } from '../providers/providers.repository.ts';
-import { endUserSessions } from '../sessions/session-revocation.ts';
-import { deleteUserSessions } from '../sessions/sessions.repository.ts';
-import { eraseUser, findUserByIdForUpdate, updateUser } from './users.repository.ts';
-import { isUserId, type UsersDeps, type UsersService } from './users.service.ts';
-import { toUserView, type UserView } from './users.ts';
+import type { ActorContext } from '../core/context.ts';
+import { AppError } from '../core/errors.ts';
+import type { DB } from '../db/schema.ts';
+import { inTransaction } from '../db/transaction.ts';
+import { deleteMembership, findBrandBySlug, insertMembership } from '../modules/brands/brands.repository.ts';
+import { endUserSessions } from '../modules/sessions/session-revocation.ts';
+import { findUserByIdForUpdate, updateUser } from '../modules/users/users.repository.ts';
+import { isUserId, type UsersDeps, type UsersService } from '../modules/users/users.service.ts';
+import { toUserView, type UserView } from '../modules/users/users.ts';
 
 export interface UsersLifecycleService {
   /** Idempotent; ends every session of the user. @throws AppError USER_NOT_FOUND */
   deactivateUser(ctx: ActorContext, id: string): Promise<UserView>;
   /** Idempotent. @throws AppError USER_NOT_FOUND */
   reactivateUser(ctx: ActorContext, id: string): Promise<UserView>;
-  /** Erases personal data, the password and the sessions; keeps an anonymous tombstone. @throws AppError USER_NOT_FOUND */
-  eraseUser(ctx: ActorContext, id: string): Promise<void>;
   /** @throws AppError USER_NOT_FOUND, BRAND_NOT_FOUND */
   joinBrand(ctx: ActorContext, id: string, brandSlug: string): Promise<{ joined: boolean; user: UserView }>;
   /** @throws AppError USER_NOT_FOUND, BRAND_NOT_FOUND */
@@ -72,25 +64,6 @@ export function createUsersLifecycleService(deps: UsersDeps, users: UsersService
   return {
     deactivateUser: (ctx, id) => setStatus(ctx, id, 'deactivated'),
     reactivateUser: (ctx, id) => setStatus(ctx, id, 'active'),
-
-    async eraseUser(ctx, id) {
-      if (!isUserId(id)) throw notFound(id);
-      await inTransaction(db, async (trx) => {
-        const existing = await findUserByIdForUpdate(trx, ctx.tenantId, id);
-        if (!existing) throw notFound(id);
-        await deleteUserUniqueValues(trx, ctx.tenantId, id);
-        await deleteUserMemberships(trx, ctx.tenantId, id);
-        await endUserSessions(trx, events, ctx, id, 'erased', clock.now());
-        await deleteUserSessions(trx, ctx.tenantId, id);
-        await deleteCredential(trx, ctx.tenantId, id);
-        await deleteUserCompanyMemberships(trx, ctx.tenantId, id);
-        await eraseUser(trx, ctx.tenantId, id, clock.now());
-        // A link names the person at the provider: erasure forgets it.
-        await deleteUserIdentities(trx, ctx.tenantId, id);
-        await scrubUserEvents(trx, ctx.tenantId, id);
-        await events.record(trx, ctx, { type: 'user.erased', userId: id });
-      });
-    },
 
     async joinBrand(ctx, id, brandSlug) {
       if (!isUserId(id)) throw notFound(id);

@@ -1,16 +1,16 @@
-import type { ActorContext } from '../../core/context.ts';
-import { decodeCursor, encodeCursor } from '../../core/cursor.ts';
-import { AppError, invalidField } from '../../core/errors.ts';
-import { parsePhone } from '../../core/phone.ts';
-import type { AttributeType } from '../attributes/attributes.ts';
-import { parseFilterValue } from '../attributes/attributes.ts';
-import { findBrandBySlug } from '../brands/brands.repository.ts';
-import { findCompanyByRef } from '../companies/companies.repository.ts';
-import { findPlanByRef } from '../plans/plans.repository.ts';
-import { findUserByExternalId, findUserById, findUserByNumber, findUsersByEmailOrPhone } from './users.repository.ts';
-import { isUserId, type UsersDeps } from './users.service.ts';
-import { normalizeEmail, toUserView, type UserView } from './users.ts';
-import { countUsers, listUsers, type UserFilter } from './users-search.repository.ts';
+import type { ActorContext } from '../core/context.ts';
+import { decodeCursor, encodeCursor } from '../core/cursor.ts';
+import { AppError, invalidField } from '../core/errors.ts';
+import { parsePhone } from '../core/phone.ts';
+import type { AttributeType } from '../modules/attributes/attributes.ts';
+import { parseFilterValue } from '../modules/attributes/attributes.ts';
+import { findBrandBySlug } from '../modules/brands/brands.repository.ts';
+import { findCompanyByRef } from '../modules/companies/companies.repository.ts';
+import { findPlanByRef } from '../modules/plans/plans.repository.ts';
+import { findUserByExternalId, findUserById, findUserByNumber, findUsersByEmailOrPhone } from '../modules/users/users.repository.ts';
+import { isUserId, type UsersDeps } from '../modules/users/users.service.ts';
+import { normalizeEmail, toUserView, type UserView } from '../modules/users/users.ts';
+import { countUsers, listUsers, type UserFilter } from '../modules/users/users-search.repository.ts';
 
 export interface UserListQuery {
   status?: string;
