@@ -57,7 +57,7 @@ function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 /** Spawns one server, times it to `/ready` 200 (polling every 10 ms), reads its RSS, and stops it. */
-async function startOnce(mode: string, storageEnv: Record<string, string>): Promise<Sample> {
+async function startOnce(mode: string, storageEnv: Record<string, string>, deadlineMs = 300_000): Promise<Sample> {
   const port = await freePort();
   const started = performance.now();
   const child = startChild(`roster-${mode}`, MODES[mode], childEnv({ ...storageEnv, PORT: String(port) }), root);
@@ -70,7 +70,7 @@ async function startOnce(mode: string, storageEnv: Record<string, string>): Prom
       } catch {
         // not listening yet
       }
-      if (performance.now() - started > 120_000) throw new Error(`${mode} not ready within 120 s`);
+      if (performance.now() - started > deadlineMs) throw new Error(`${mode} not ready within ${deadlineMs / 1000} s`);
       await new Promise((r) => setTimeout(r, 10));
     }
     const readyMs = performance.now() - started;
@@ -114,7 +114,7 @@ async function main(): Promise<void> {
     const samples = new Map<string, Sample[]>();
     for (const backend of backends) {
       // Untimed: creates the PGlite directory or the schema and applies the migrations.
-      await startOnce(modes[0], backend.env);
+      await startOnce(modes[0], backend.env, 900_000);
     }
     for (let run = 0; run < RUNS; run++) {
       for (const backend of backends) {
