@@ -39,6 +39,8 @@ type Backend = 'pglite' | 'postgres';
 
 interface Sample {
   readyMs: number;
+  /** CPU time (user + system) the process spent until ready: unlike wall time, barely moved by a busy machine. */
+  cpuMs: number;
   rssMiB: number;
 }
 
@@ -47,6 +49,12 @@ function rssMiB(pid: number | undefined): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   if (!match) throw new Error(`no VmRSS for ${pid}`);
   return Number(match[1]) / 1024;
+}
+
+/** User + system CPU milliseconds a process has used so far (Linux; clock ticks of 10 ms). */
+function cpuMs(pid: number | undefined): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /** The parent's environment without storage or server settings, plus the given ones. */
@@ -74,7 +82,7 @@ async function startOnce(mode: string, storageEnv: Record<string, string>, deadl
       await new Promise((r) => setTimeout(r, 10));
     }
     const readyMs = performance.now() - started;
-    return { readyMs, rssMiB: rssMiB(child.process.pid) };
+    return { readyMs, cpuMs: cpuMs(child.process.pid), rssMiB: rssMiB(child.process.pid) };
   } finally {
     await stopChild(child);
   }
@@ -122,18 +130,23 @@ async function main(): Promise<void> {
           const key = `${mode} ${backend.name}`;
           const sample = await startOnce(mode, backend.env);
           samples.set(key, [...(samples.get(key) ?? []), sample]);
-          process.stdout.write(`  ${key.padEnd(16)} ready in ${sample.readyMs.toFixed(0)} ms, RSS ${sample.rssMiB.toFixed(1)} MiB\n`);
+          process.stdout.write(
+            `  ${key.padEnd(16)} ready in ${sample.readyMs.toFixed(0)} ms (CPU ${sample.cpuMs} ms), RSS ${sample.rssMiB.toFixed(1)} MiB\n`,
+          );
         }
       }
     }
-    process.stdout.write(`\n| mode | backend | ready, median (min–max) | RSS at ready, median (min–max) |\n| --- | --- | --- | --- |\n`);
+    process.stdout.write(
+      `\n| mode | backend | ready, median (min–max) | CPU to ready, median (min–max) | RSS at ready, median (min–max) |\n| --- | --- | --- | --- | --- |\n`,
+    );
     for (const backend of backends) {
       for (const mode of modes) {
         const s = samples.get(`${mode} ${backend.name}`) ?? [];
         const ms = s.map((x) => x.readyMs);
+        const cpu = s.map((x) => x.cpuMs);
         const rss = s.map((x) => x.rssMiB);
         process.stdout.write(
-          `| ${mode} | ${backend.name} | ${median(ms).toFixed(0)} ms (${Math.min(...ms).toFixed(0)}–${Math.max(...ms).toFixed(0)}) | ${median(rss).toFixed(0)} MiB (${Math.min(...rss).toFixed(0)}–${Math.max(...rss).toFixed(0)}) |\n`,
+          `| ${mode} | ${backend.name} | ${median(ms).toFixed(0)} ms (${Math.min(...ms).toFixed(0)}–${Math.max(...ms).toFixed(0)}) | ${median(cpu).toFixed(0)} ms (${Math.min(...cpu)}–${Math.max(...cpu)}) | ${median(rss).toFixed(0)} MiB (${Math.min(...rss).toFixed(0)}–${Math.max(...rss).toFixed(0)}) |\n`,
         );
       }
     }
