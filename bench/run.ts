@@ -134,7 +134,8 @@ async function startServers(admin: pg.Client): Promise<Servers> {
     },
     ROSTER_DIR,
   );
-  await waitHealthy(roster, `${rosterUrl}/health`);
+  // Generous: a start-up deadline, not a measurement (a busy machine takes far longer than 30 s).
+  await waitHealthy(roster, `${rosterUrl}/health`, 180_000);
   process.stdout.write(`roster listening on ${rosterUrl} (schema ${SCHEMA})\n`);
 
   const tenant = await api(rosterUrl, ADMIN_TOKEN, 'POST', '/v1/admin/tenants', {
@@ -164,7 +165,7 @@ async function startServers(admin: pg.Client): Promise<Servers> {
     },
     root,
   );
-  await waitHealthy(thin, `${thinUrl}/health`);
+  await waitHealthy(thin, `${thinUrl}/health`, 180_000);
 
   return { roster, rosterUrl, thin, thinUrl, secret };
 }
