@@ -7,12 +7,13 @@
  */
 import Fastify from 'fastify';
 import pg from 'pg';
+import { userNumberSequence } from '../src/modules/tenants/tenants.repository.ts';
 
 const url = process.env.DATABASE_URL;
 const schema = process.env.BENCH_SCHEMA;
 const tenantId = process.env.BENCH_TENANT_ID;
 if (!url || !schema || !tenantId) throw new Error('DATABASE_URL, BENCH_SCHEMA and BENCH_TENANT_ID are required');
-const sequence = `user_number_${tenantId.replaceAll('-', '')}`;
+const sequence = userNumberSequence(tenantId);
 
 const pool = new pg.Pool({ connectionString: url, max: Number(process.env.POOL_SIZE ?? 20), options: `-c search_path=${schema}` });
 

@@ -1,6 +1,11 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx, so `npx roster` works without a build step.
-import { register } from 'tsx/esm/api';
+// Runs the compiled CLI (dist/cli/main.js), compiling src/ first when dist/ is missing or older than src/.
+import { ensureBuilt } from '../scripts/build.mjs';
 
-register();
-await import('../src/cli/main.ts');
+try {
+  await ensureBuilt();
+} catch (error) {
+  process.stderr.write(`roster: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+}
+await import('../dist/cli/main.js');

@@ -76,12 +76,13 @@ const running = new Set<ChildProcess>();
 const READY_DEADLINE_MS = 90_000;
 
 /**
- * Starts `node --import tsx src/main.ts` and waits until /ready answers 200. The deadline is generous: a fresh
- * PGlite directory takes seconds to initialize, many more on a loaded machine.
+ * Starts the compiled server as `npm start` runs it (`node --max-semi-space-size=32 dist/main.js`; the global setup
+ * built dist/) and waits until /ready answers 200. The deadline is generous: a fresh PGlite directory takes seconds
+ * to initialize, many more on a loaded machine.
  */
 export async function startServerProcess(storage: Storage): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['--max-semi-space-size=32', 'dist/main.js'], {
     cwd: ROOT,
     env: childEnv({ ...storage.env, PORT: String(port), HOST: '127.0.0.1', ROSTER_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'warn' }),
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,9 +1,24 @@
 import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+import { ensureBuilt } from '../../scripts/build.mjs';
 import { migrateToLatest, openDatabase } from '../../src/db/database.ts';
 import { backend, testDatabaseUrl, testSchema } from './backend.ts';
 
-/** On PostgreSQL, starts every run from an empty schema with the migrations applied. */
-export default async function setup(): Promise<void> {
+/**
+ * Whether this run includes the e2e suites, which start the compiled server and CLI (dist/). Unknown (an empty
+ * list) counts as yes: an unneeded build costs seconds, a stale dist/ would test old code.
+ */
+function runsEndToEnd(project: TestProject): boolean {
+  const paths = project.vitest.state.getPaths();
+  return paths.length === 0 || paths.some((path) => /[\\/]test[\\/]e2e[\\/]/.test(path));
+}
+
+/**
+ * Compiles dist/ once for the e2e suites (here, before any worker starts, so workers never race to build it), and
+ * on PostgreSQL starts every run from an empty schema with the migrations applied.
+ */
+export default async function setup(project: TestProject): Promise<void> {
+  if (runsEndToEnd(project)) await ensureBuilt();
   if (backend !== 'postgres') return;
   const client = new pg.Client({ connectionString: testDatabaseUrl });
   await client.connect();

@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+/**
+ * `npm start`: runs the compiled server (dist/main.js), compiling src/ first when dist/ is missing or older than
+ * src/, so `npm install && npm start` works from a fresh clone. Runs it in this process: signals reach the
+ * server itself, and the node flags given to this script apply to it.
+ */
+import { ensureBuilt } from './build.mjs';
+
+try {
+  await ensureBuilt();
+} catch (error) {
+  process.stderr.write(`roster failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+}
+await import('../dist/main.js');
