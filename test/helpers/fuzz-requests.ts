@@ -289,7 +289,10 @@ function pathPart(op: Operation, f: FuzzFixture): fc.Arbitrary<string> {
     const good = known.length > 0 ? fc.constantFrom(...known.map(percentEncode)) : hostilePathValue;
     return fc.oneof({ weight: 5, arbitrary: good }, { weight: 2, arbitrary: hostilePathValue });
   });
-  return fc.tuple(...parts).map((p) => p.join('/'));
+  return fc.tuple(...parts).map((p) => {
+    const path = p.join('/');
+    return path.startsWith('/') ? path : `/${path}`;
+  });
 }
 
 /** Requests for one operation: its path with known or hostile parameters, a query, credentials, headers and a body. */

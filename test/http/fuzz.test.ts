@@ -10,6 +10,7 @@
  * end. `FUZZ_RUNS` sets the number of requests (default: the fast profile), `FUZZ_SEED` replays a run; every
  * failure prints the exact request to send again.
  */
+import { Writable } from 'node:stream';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, createKey, createTenant, createTestApp, type TestApp, type TestTenant } from '../helpers/app.ts';
@@ -35,15 +36,35 @@ interface Failure {
   status: number;
   problems: string[];
   body: string;
+  cause: string;
   count: number;
 }
 
 const failures = new Map<string, Failure>();
+/** The logged cause of each 5xx, by request id: a failure's report says why, not only that. */
+const causes = new Map<string, string>();
+const errorLog = new Writable({
+  write(chunk, _encoding, done) {
+    for (const line of String(chunk).split('\n')) {
+      if (!line) continue;
+      try {
+        const entry = JSON.parse(line) as { reqId?: string; err?: { type?: string; message?: string; stack?: string } };
+        if (entry.reqId && entry.err && causes.size < 1_000) {
+          const frame = entry.err.stack?.split('\n').find((l) => l.includes('/src/'));
+          causes.set(entry.reqId, `${entry.err.type ?? 'Error'}: ${entry.err.message ?? ''}${frame ? ` ${frame.trim()}` : ''}`);
+        }
+      } catch {
+        // Not a JSON log line.
+      }
+    }
+    done();
+  },
+});
 const statuses = new Map<string, number>();
 let sent = 0;
 
 beforeAll(async () => {
-  t = await createTestApp({ config: { secretKey: Buffer.alloc(32, 7) } });
+  t = await createTestApp({ config: { secretKey: Buffer.alloc(32, 7), logLevel: 'error' }, logStream: errorLog });
   const suffix = `${process.pid}-${Date.now().toString(36)}`;
   const host = `fuzz-${suffix}.example.test`;
   tenant = await createTenant(t, { hosts: [host], codes: CODES, defaultCountry: 'US', rejectCommonPasswords: false });
@@ -204,11 +225,13 @@ async function send(request: FuzzRequest, route: string): Promise<void> {
   let status: number;
   let problems: string[];
   let body = '';
+  let cause = '';
   try {
     const res = await t.app.inject({ method: request.method, url: request.url, headers: request.headers, payload: request.payload });
     status = res.statusCode;
     body = res.body;
     problems = answerProblems(api, request.method, { statusCode: res.statusCode, headers: res.headers, body: res.body });
+    if (res.statusCode >= 500) cause = causes.get(String(res.headers['x-request-id'])) ?? '';
   } catch (error) {
     status = 0;
     problems = [`inject threw: ${(error as Error).message}`];
@@ -219,12 +242,17 @@ async function send(request: FuzzRequest, route: string): Promise<void> {
   const signature = `${route} → ${status} ${problems.join('; ')}${request.cursor ? ' [cursor]' : ''}`;
   const seen = failures.get(signature);
   if (seen) seen.count++;
-  else failures.set(signature, { signature, request, status, problems, body: body.slice(0, 300), count: 1 });
+  else failures.set(signature, { signature, request, status, problems, body: body.slice(0, 300), cause, count: 1 });
 }
 
 function report(): string {
   const list = [...failures.values()];
-  const lines = list.slice(0, SHOWN).map((f) => `- ${f.signature} (×${f.count})\n  request: ${printable(f.request)}\n  answer: ${f.body}`);
+  const lines = list
+    .slice(0, SHOWN)
+    .map(
+      (f) =>
+        `- ${f.signature} (×${f.count})\n  request: ${printable(f.request)}\n  answer: ${f.body}${f.cause ? `\n  cause: ${f.cause}` : ''}`,
+    );
   return `${list.length} distinct failures (seed ${SEED}):\n${lines.join('\n')}`;
 }
 
