@@ -80,9 +80,11 @@ export function guardUnvalidatedBodies(app: FastifyInstance): void {
 
 function checkUnvalidatedBody(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
   const body = request.body;
-  if (typeof body !== 'object' || body === null) return done();
-  const errors = unstorable(body);
-  if (errors.length === 0) return done();
+  const errors = typeof body === 'object' && body !== null ? unstorable(body) : [];
+  if (errors.length === 0) {
+    done();
+    return;
+  }
   const fields = toFieldErrors(errors);
   done(new AppError('VALIDATION_FAILED', fields.map((f) => `${f.field}: ${f.message}`).join('; '), { in: 'body' }, fields));
 }
