@@ -313,9 +313,10 @@ describe('fuzz: every route, generated and hostile requests', () => {
   it('keeps answering, and no request failed', async () => {
     const health = await t.call({ method: 'GET', url: '/health' });
     expect(health.statusCode).toBe(200);
-    const me = await t.call({ method: 'GET', url: '/v1/users/lookup?email=known%40example.com', headers: tenant.auth });
-    expect(me.statusCode, me.body).toBe(200);
     process.stdout.write(`fuzz: ${sent} requests; ${[...statuses].map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
+    // The fuzz may have changed or erased any user: a list answers whatever is left.
+    const list = await t.call({ method: 'GET', url: '/v1/users?limit=1', headers: tenant.auth });
+    expect(list.statusCode, list.body).toBe(200);
     expect(failures.size, report()).toBe(0);
   });
 });
