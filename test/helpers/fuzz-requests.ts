@@ -250,8 +250,17 @@ interface QueryPart {
   cursor: boolean;
 }
 
+/** Query parameters a route reads without documenting them (Naviga's lookup): tried where none is documented. */
+const UNDOCUMENTED_QUERY: Parameter[] = ['email', 'ignoreProvider', 'phone', 'refreshToken', 'page'].map((name) => ({
+  name,
+  in: 'query',
+  required: false,
+  schema: { type: 'string', maxLength: 64 },
+}));
+
 function queryPart(op: Operation, f: FuzzFixture): fc.Arbitrary<QueryPart> {
-  const params = op.parameters.filter((p) => p.in === 'query');
+  const documented = op.parameters.filter((p) => p.in === 'query');
+  const params = documented.length > 0 || op.method !== 'GET' ? documented : UNDOCUMENTED_QUERY;
   const pairs = params.map((p) =>
     fc.tuple(fc.integer({ min: 0, max: 9 }), queryValue(p, f), queryValue(p, f)).map(([roll, a, b]): [string, string][] => {
       if (roll < (p.required ? 1 : 5)) return [];

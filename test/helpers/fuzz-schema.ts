@@ -30,8 +30,11 @@ export interface JsonSchema {
 export interface SchemaContext {
   /** Resolves `#/components/schemas/<name>`. */
   components: Record<string, JsonSchema>;
-  /** Values that exist in the fixture, by property or parameter name (`email`, `plan`, `brand` ...): they reach past lookups. */
-  known: Record<string, readonly unknown[]>;
+  /**
+   * Values that exist in the fixture or that are valid for a name the schema cannot say enough about, by property
+   * or parameter name (`email`, `phone`, `plan`, `brand` ...): they get requests past lookups and format checks.
+   */
+  known: Record<string, readonly unknown[] | fc.Arbitrary<unknown>>;
   /** 0..100: how often a node is replaced by a hostile value of any type. */
   mutation: number;
 }
@@ -102,7 +105,8 @@ function objectFor(schema: JsonSchema, ctx: SchemaContext, depth: number): fc.Ar
   if (names.length === 0 && extra !== false) {
     // A map (custom attributes): known names with generated values, or any names.
     const valueSchema = typeof extra === 'object' ? extra : {};
-    const key = fc.oneof(fc.constantFrom(...((ctx.known.attribute as string[] | undefined) ?? ['x'])), hostileString);
+    const names = ctx.known.attribute;
+    const key = fc.oneof(fc.constantFrom(...(Array.isArray(names) ? (names as string[]) : ['x'])), hostileString);
     return fc.dictionary(key, valueFor(valueSchema, ctx, depth + 1), { maxKeys: Math.min(schema.maxProperties ?? 5, 5) });
   }
   if (names.length === 0) return fc.constant({});
@@ -125,9 +129,14 @@ export function valueFor(schema: JsonSchema, ctx: SchemaContext, depth = 0, name
 
 function validFor(schema: JsonSchema, ctx: SchemaContext, depth: number, name: string | undefined): fc.Arbitrary<unknown> {
   const generated = shapeFor(schema, ctx, depth);
-  const known = name ? ctx.known[name] : undefined;
-  if (!known || known.length === 0) return generated;
-  return fc.oneof({ weight: 2, arbitrary: fc.constantFrom(...known) }, { weight: 1, arbitrary: generated });
+  const known = name && Object.hasOwn(ctx.known, name) ? ctx.known[name] : undefined;
+  if (!known) return generated;
+  if (Array.isArray(known)) {
+    return known.length === 0
+      ? generated
+      : fc.oneof({ weight: 2, arbitrary: fc.constantFrom(...known) }, { weight: 1, arbitrary: generated });
+  }
+  return fc.oneof({ weight: 2, arbitrary: known as fc.Arbitrary<unknown> }, { weight: 1, arbitrary: generated });
 }
 
 function shapeFor(schema: JsonSchema, ctx: SchemaContext, depth: number): fc.Arbitrary<unknown> {

@@ -44,23 +44,15 @@ describe('fuzz findings', () => {
     }
   });
 
-  it('User.com and Thanx: fields named like Object.prototype members keep their names', async () => {
-    const usercom = await t.call({
+  it('User.com: a field named like an Object.prototype member keeps its name', async () => {
+    const res = await t.call({
       method: 'POST',
       url: '/api/public/users/update_or_create/',
       headers: { authorization: `Token ${tenant.key}` },
       payload: { user_id: 'finding', constructor: 'x' },
     });
-    expect(usercom.statusCode, usercom.body).toBe(400);
-    expect(Object.keys(usercom.json())).toEqual(['constructor']);
-    const thanx = await t.call({
-      method: 'POST',
-      url: '/users',
-      headers: tenant.auth,
-      payload: { user: { email: 'a@b.co', constructor: 1 } },
-    });
-    expect(thanx.statusCode, thanx.body).toBe(422);
-    expect(thanx.json().error.fields.map((f: { field: string }) => f.field)).toEqual(['constructor']);
+    expect(res.statusCode, res.body).toBe(400);
+    expect(Object.keys(res.json())).toEqual(['constructor']);
   });
 
   it('a malformed percent-encoding under a dialect prefix answers in that dialect’s envelope', async () => {
