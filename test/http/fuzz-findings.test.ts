@@ -55,6 +55,23 @@ describe('fuzz findings', () => {
     expect(Object.keys(res.json())).toEqual(['constructor']);
   });
 
+  it('User.com: an invalid attribute name holding a line break is named in the answer, not dropped', async () => {
+    const created = await t.call({
+      method: 'POST',
+      url: '/api/public/users/update_or_create/',
+      headers: { authorization: `Token ${tenant.key}` },
+      payload: { user_id: 'finding' },
+    });
+    const res = await t.call({
+      method: 'POST',
+      url: `/api/public/users/${created.json().id}/set_multiple_attributes/`,
+      headers: { authorization: `Token ${tenant.key}`, 'content-type': 'application/json' },
+      payload: '{"\\t\\n":null}',
+    });
+    expect(res.statusCode, res.body).toBe(400);
+    expect(Object.keys(res.json())).toEqual(['\t\n']);
+  });
+
   it('a malformed percent-encoding under a dialect prefix answers in that dialect’s envelope', async () => {
     const cases = [
       { url: '/v4/%/x', api: 'naviga' },

@@ -215,10 +215,13 @@ afterAll(async () => {
 function printable(request: FuzzRequest): string {
   const payload = request.payload;
   const shown = payload === undefined ? undefined : payload.length > 600 ? `${payload.slice(0, 600)}… (${payload.length} chars)` : payload;
+  const headers = Object.fromEntries(
+    Object.entries(request.headers).map(([k, v]) => [k, v.length > 200 ? `${v.slice(0, 200)}… (${v.length} chars)` : v]),
+  );
   return JSON.stringify({
     method: request.method,
     url: request.url.length > 600 ? `${request.url.slice(0, 600)}…` : request.url,
-    headers: request.headers,
+    headers,
     payload: shown,
   });
 }
