@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { AppError } from './core/errors.ts';
 import { isDatabaseReachable } from './db/database.ts';
 import { databaseUnavailable } from './db/errors.ts';
-import { registerDialects } from './dialects/index.ts';
+import { dialectErrorSenderFor, registerDialects } from './dialects/index.ts';
 import { authenticateAdmin, authenticateKey } from './http/auth.ts';
 import { ProblemSchema } from './http/common.schemas.ts';
 import { registerDocs } from './http/docs.ts';
@@ -12,7 +12,7 @@ import { registerIdempotency } from './http/idempotency.ts';
 import { loggerOptions } from './http/logger.ts';
 import { sendProblem } from './http/problem.ts';
 import { registerRateLimit } from './http/rate-limit.ts';
-import { validatorCompiler } from './http/validation.ts';
+import { guardUnvalidatedBodies, validatorCompiler } from './http/validation.ts';
 import { adminRoutes } from './modules/admin/admin.routes.ts';
 import { attributesRoutes } from './modules/attributes/attributes.routes.ts';
 import { companiesRoutes } from './modules/companies/companies.routes.ts';
@@ -59,12 +59,16 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false } },
     // Errors raised before routing (a malformed percent-encoding in the path): a problem document, not Fastify's body.
+    // Under a dialect's prefix, that dialect's envelope.
     frameworkErrors: (error, request, reply) => {
       reply.header('x-request-id', request.id);
-      sendProblem(reply, request, toAppError(error));
+      const dialect = dialectErrorSenderFor(registry.config.dialects, request.url);
+      if (dialect) dialect(error, request, reply);
+      else sendProblem(reply, request, toAppError(error));
     },
   });
   app.setValidatorCompiler(validatorCompiler);
+  guardUnvalidatedBodies(app);
   app.addSchema(ProblemSchema);
   app.addSchema(UserSchema);
   app.addSchema(CompanySchema);

@@ -1,11 +1,15 @@
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Registry } from '../registry.ts';
 import type { DialectName } from './dialects.ts';
+import { sendNavigaError } from './naviga/naviga.errors.ts';
 import { navigaDialect } from './naviga/naviga.routes.ts';
-import { publicalaDialect } from './publicala/publicala.routes.ts';
-import { tagmangoDialect } from './tagmango/tagmango.routes.ts';
+import { sendPublicaLaError } from './publicala/publicala.errors.ts';
+import { PUBLICALA_PREFIX, publicalaDialect } from './publicala/publicala.routes.ts';
+import { sendTagMangoError } from './tagmango/tagmango.errors.ts';
+import { TAGMANGO_PREFIX, tagmangoDialect } from './tagmango/tagmango.routes.ts';
 import { thanxDialect } from './thanx/thanx.routes.ts';
-import { usercomDialect } from './usercom/usercom.routes.ts';
+import { sendUserComError } from './usercom/usercom.errors.ts';
+import { USERCOM_PREFIX, usercomDialect } from './usercom/usercom.routes.ts';
 
 const DIALECTS: Record<DialectName, FastifyPluginAsync<{ registry: Registry }>> = {
   tagmango: tagmangoDialect,
@@ -21,4 +25,26 @@ const DIALECTS: Record<DialectName, FastifyPluginAsync<{ registry: Registry }>> 
  */
 export async function registerDialects(app: FastifyInstance, registry: Registry): Promise<void> {
   for (const name of registry.config.dialects) await app.register(DIALECTS[name], { registry });
+}
+
+type ErrorSender = (error: unknown, request: FastifyRequest, reply: FastifyReply) => FastifyReply;
+
+/** The dialects served under a path prefix, with their error handlers (Thanx has no prefix: only `/users` itself). */
+const PREFIXED: { name: DialectName; prefix: string; send: ErrorSender }[] = [
+  { name: 'naviga', prefix: '/v4', send: sendNavigaError },
+  { name: 'publicala', prefix: PUBLICALA_PREFIX, send: sendPublicaLaError },
+  { name: 'tagmango', prefix: TAGMANGO_PREFIX, send: (error, request, reply) => sendTagMangoError(reply, request, error) },
+  { name: 'usercom', prefix: USERCOM_PREFIX, send: sendUserComError },
+];
+
+/**
+ * The error handler of the configured dialect whose prefix `url` is under, or null for a native path. For errors
+ * raised before routing (a malformed percent-encoding in the path), which no dialect plugin's own handler sees.
+ */
+export function dialectErrorSenderFor(dialects: readonly DialectName[], url: string): ErrorSender | null {
+  const path = url.split('?')[0] ?? '';
+  for (const { name, prefix, send } of PREFIXED) {
+    if (dialects.includes(name) && (path === prefix || path.startsWith(`${prefix}/`))) return send;
+  }
+  return null;
 }

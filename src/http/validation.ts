@@ -1,7 +1,7 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
-import type { FastifySchemaCompiler } from 'fastify';
-import type { FieldError } from '../core/errors.ts';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaCompiler, HookHandlerDoneFunction } from 'fastify';
+import { AppError, type FieldError } from '../core/errors.ts';
 
 function makeAjv(coerce: boolean): Ajv {
   // Bodies are never coerced or stripped: an unknown field is an error, a string is not a number.
@@ -61,6 +61,32 @@ function unstorable(data: unknown): ErrorObject[] {
     }
   }
   return [];
+}
+
+/**
+ * Routes without a body schema still parse a JSON body, which later code may walk (the Idempotency-Key fingerprint
+ * stringifies it): hold those bodies to the same rule as validated ones, so a body nested 10,000 levels deep is a
+ * 422 naming where, not a stack overflow. Hooked on those routes only; routes with a body schema pay nothing.
+ * Register before the routes. The check throws AppError VALIDATION_FAILED into the route's own error handler.
+ */
+export function guardUnvalidatedBodies(app: FastifyInstance): void {
+  app.addHook('onRoute', (route) => {
+    const schema = route.schema as { body?: unknown } | undefined;
+    if (schema?.body !== undefined) return;
+    const hooks = route.preValidation === undefined ? [] : Array.isArray(route.preValidation) ? route.preValidation : [route.preValidation];
+    route.preValidation = [...hooks, checkUnvalidatedBody];
+  });
+}
+
+function checkUnvalidatedBody(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
+  const body = request.body;
+  const errors = typeof body === 'object' && body !== null ? unstorable(body) : [];
+  if (errors.length === 0) {
+    done();
+    return;
+  }
+  const fields = toFieldErrors(errors);
+  done(new AppError('VALIDATION_FAILED', fields.map((f) => `${f.field}: ${f.message}`).join('; '), { in: 'body' }, fields));
 }
 
 /** Turns ajv errors into field errors with dotted field names. */

@@ -45,13 +45,15 @@ function isUnprocessable(error: AppError): boolean {
 /** Maps an AppError to Publica.la's status and body. Pure; never throws. */
 export function toPublicaLaError(error: AppError): { status: number; body: PublicaLaErrorBody } {
   if (isUnprocessable(error)) {
-    const errors: Record<string, string[]> = {};
+    // A Map, then fromEntries: a field named `constructor` or `__proto__` is a key of the answer, not a prototype member.
+    const byField = new Map<string, string[]>();
     for (const fieldError of error.fieldErrors) {
       const field = toPublicaLaField(fieldError.field);
       const message = laravelMessage(field, fieldError);
-      errors[field] = [...new Set([...(errors[field] ?? []), message])];
+      byField.set(field, [...new Set([...(byField.get(field) ?? []), message])]);
     }
-    const messages = Object.values(errors).flat();
+    const errors: Record<string, string[]> = Object.fromEntries(byField);
+    const messages = [...byField.values()].flat();
     if (messages.length === 0) return { status: 422, body: { message: error.message, errors: {} } };
     const more = messages.length - 1;
     const message = more > 0 ? `${messages[0]} (and ${more} more error${more > 1 ? 's' : ''})` : (messages[0] as string);

@@ -150,7 +150,8 @@ const FIELD_NAMES: Record<string, string> = {
 /** A core field name in Publica.la's terms (its own names pass unchanged). */
 export function toPublicaLaField(field: string): string {
   if (field.startsWith('roles')) return 'admin';
-  return FIELD_NAMES[field] ?? field;
+  // Own keys only: a field named `constructor` or `__proto__` is itself, not Object.prototype's member.
+  return Object.hasOwn(FIELD_NAMES, field) ? (FIELD_NAMES[field] as string) : field;
 }
 
 interface CarbonDate {

@@ -22,7 +22,8 @@ const THANX_NAMES: Record<string, string> = {
 /** A Thanx field name for a Roster one, or for a body path (`user.birth_date.day` → `birth_date.day`). */
 export function toThanxField(field: string): string {
   const path = field.startsWith('user.') ? field.slice('user.'.length) : field;
-  return THANX_NAMES[path] ?? path;
+  // Own keys only: a field named `constructor` or `__proto__` is itself, not Object.prototype's member.
+  return Object.hasOwn(THANX_NAMES, path) ? (THANX_NAMES[path] as string) : path;
 }
 
 function birthDateText({ year, month, day }: ThanxBirthDate): string {

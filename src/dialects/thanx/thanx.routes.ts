@@ -62,7 +62,7 @@ export async function thanxDialect(fastify: FastifyInstance, { registry }: { reg
       },
     );
     app.route({
-      method: ['GET', 'PUT', 'PATCH', 'DELETE'],
+      method: ['GET', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
       url,
       schema: { hide: true },
       // Before the body is parsed: a DELETE with a JSON content type and no body is still a 404.

@@ -110,7 +110,8 @@ const FORM_BOOLEANS: Record<string, boolean> = { true: true, false: false, '1': 
 
 /** A Roster field name (from a core or schema error) as User.com names it; custom attributes by their own name. */
 export function toUserComField(field: string): string {
-  if (USERCOM_FIELDS[field]) return USERCOM_FIELDS[field];
+  // Own keys only: a field named `constructor` or `__proto__` is itself, not Object.prototype's member.
+  if (Object.hasOwn(USERCOM_FIELDS, field)) return USERCOM_FIELDS[field] as string;
   return field.startsWith('attributes.') ? field.slice('attributes.'.length) : field;
 }
 

@@ -84,4 +84,6 @@ export const UserComUserSchema = Type.Object({
 });
 
 /** DRF's envelope: `{"detail": "..."}`, or `{"<field>": ["<message>", ...]}` for invalid input. */
-export const UserComErrorSchema = Type.Record(Type.String(), Type.Union([Type.String(), Type.Array(Type.String())]));
+// additionalProperties, not Type.Record: a Record is patternProperties `^.*$`, which no key holding a line break
+// matches, so the serializer dropped such a field (an attribute named "\t\n") and answered `{}`.
+export const UserComErrorSchema = Type.Object({}, { additionalProperties: Type.Union([Type.String(), Type.Array(Type.String())]) });
