@@ -26,6 +26,8 @@ import { createTenantsService, type TenantsService } from './modules/tenants/ten
 import { createUsersService, type UsersService } from './modules/users/users.service.ts';
 import { createUsersLifecycleService, type UsersLifecycleService } from './modules/users/users-lifecycle.service.ts';
 import { createUsersQueryService, type UsersQueryService } from './modules/users/users-query.service.ts';
+import { createUserChanges, type UserChanges } from './use-cases/apply-user-change.ts';
+import { createSignUps, type SignUps } from './use-cases/sign-up-user.ts';
 
 /** Every long-lived object of a Roster process, built once from config. */
 export interface Registry {
@@ -43,6 +45,10 @@ export interface Registry {
   users: UsersService;
   usersQuery: UsersQueryService;
   usersLifecycle: UsersLifecycleService;
+  /** The one way to change a user: every part of a request in one transaction. */
+  userChanges: UserChanges;
+  /** Sign-up with a passwordless session (Thanx). */
+  signUps: SignUps;
   companies: CompaniesService;
   companyMembers: CompanyMembersService;
   plans: PlansService;
@@ -109,9 +115,24 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
   const roles = createRolesService({ db, clock, events });
   const usersDeps = { db, clock, ids, events, tenants, attributes, roles, credentials, signinThrottle };
   const users = createUsersService(usersDeps);
-  const usersQuery = createUsersQueryService(usersDeps);
   const directoryDeps = { db, clock, ids, events };
   const plans = createPlansService(directoryDeps);
+  const usersLifecycle = createUsersLifecycleService(usersDeps, users);
+  const companyMembers = createCompanyMembersService(directoryDeps);
+  const userPlans = createUserPlansService(directoryDeps, plans);
+  const sessions = createSessionsService({
+    db,
+    clock,
+    ids,
+    events,
+    tenants,
+    hasher,
+    tokens,
+    throttle: signinThrottle,
+    settings: config.tokens,
+  });
+  const usersQuery = createUsersQueryService(usersDeps);
+  const userChanges = createUserChanges({ users, usersLifecycle, companyMembers, userPlans, sessions });
   return {
     config,
     db,
@@ -126,16 +147,18 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
     roles,
     users,
     usersQuery,
-    usersLifecycle: createUsersLifecycleService(usersDeps, users),
+    usersLifecycle,
+    userChanges,
+    signUps: createSignUps({ userChanges, usersQuery, clock }),
     signinThrottle,
     credentials,
     signingKeys,
-    sessions: createSessionsService({ db, clock, ids, events, tenants, hasher, tokens, throttle: signinThrottle, settings: config.tokens }),
+    sessions,
     signinUnlock: createSigninUnlockService({ db, events, tenants, usersQuery }),
     companies: createCompaniesService(directoryDeps),
-    companyMembers: createCompanyMembersService(directoryDeps),
+    companyMembers,
     plans,
-    userPlans: createUserPlansService(directoryDeps, plans),
+    userPlans,
     idempotency: createIdempotencyStore({ db, clock }),
     providers: createProvidersService({
       db,

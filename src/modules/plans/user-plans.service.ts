@@ -35,6 +35,8 @@ export interface UserPlansService {
   prepareAssignment(ctx: ActorContext, input: AssignPlanInput): Promise<PreparedAssignment>;
   /** Writes a prepared assignment and its event inside the caller's transaction, which holds the user. */
   writeAssignment(trx: Kysely<DB>, ctx: ActorContext, userId: string, prepared: PreparedAssignment): Promise<AssignmentView>;
+  /** Ends an assignment inside the caller's transaction, which holds the user. @throws AppError PLAN_ASSIGNMENT_NOT_FOUND */
+  writeEndAssignment(trx: Kysely<DB>, ctx: ActorContext, userId: string, assignmentId: string): Promise<AssignmentView>;
   /**
    * Gives the user a plan (by id, number or external id) for a period. Earlier assignments stay as they are.
    * @throws AppError USER_NOT_FOUND, PLAN_NOT_FOUND (naming `plan`), VALIDATION_FAILED (naming validFrom / validTo)
@@ -56,8 +58,8 @@ function userNotFound(id: string): AppError {
 export function createUserPlansService(deps: PlansDeps, plans: PlansService): UserPlansService {
   const { db, clock, ids, events } = deps;
 
-  async function views(ctx: ActorContext, rows: UserPlanRow[]): Promise<AssignmentView[]> {
-    const planRows = await findPlansByIds(db, ctx.tenantId, [...new Set(rows.map((r) => r.plan_id))]);
+  async function views(ctx: ActorContext, rows: UserPlanRow[], executor: Kysely<DB> = db): Promise<AssignmentView[]> {
+    const planRows = await findPlansByIds(executor, ctx.tenantId, [...new Set(rows.map((r) => r.plan_id))]);
     const byId = new Map(planRows.map((p) => [p.id, p]));
     const now = clock.now();
     return rows.flatMap((row) => {
@@ -121,8 +123,29 @@ export function createUserPlansService(deps: PlansDeps, plans: PlansService): Us
     return toAssignmentView(assignment, plan, clock.now());
   }
 
+  async function writeEndAssignment(trx: Kysely<DB>, ctx: ActorContext, userId: string, assignmentId: string): Promise<AssignmentView> {
+    const existing = isUuid(assignmentId) ? await findAssignmentForUpdate(trx, ctx.tenantId, userId, assignmentId) : undefined;
+    if (!existing) {
+      throw new AppError('PLAN_ASSIGNMENT_NOT_FOUND', `Plan assignment ${assignmentId} not found`, { assignmentId });
+    }
+    const now = clock.now();
+    // An ended or expired assignment is returned as it is: ending is idempotent.
+    let row = existing;
+    if (existing.ended_at === null && (existing.valid_to === null || existing.valid_to > now)) {
+      row = await endAssignment(trx, ctx.tenantId, existing.id, now);
+      await events.record(trx, ctx, {
+        type: 'plan.ended',
+        userId,
+        data: { assignmentId: existing.id, planId: existing.plan_id, endedAt: now.toISOString() },
+      });
+    }
+    const [view] = await views(ctx, [row], trx);
+    return view;
+  }
+
   return {
     prepareAssignment,
+    writeEndAssignment,
     writeAssignment,
 
     async assignPlan(ctx, userId, input) {
@@ -149,24 +172,10 @@ export function createUserPlansService(deps: PlansDeps, plans: PlansService): Us
 
     async endAssignment(ctx, userId, assignmentId) {
       if (!isUuid(userId)) throw userNotFound(userId);
-      const row = await inTransaction(db, async (trx) => {
+      return inTransaction(db, async (trx) => {
         if (!(await lockLiveUser(trx, ctx.tenantId, userId))) throw userNotFound(userId);
-        const existing = isUuid(assignmentId) ? await findAssignmentForUpdate(trx, ctx.tenantId, userId, assignmentId) : undefined;
-        if (!existing) {
-          throw new AppError('PLAN_ASSIGNMENT_NOT_FOUND', `Plan assignment ${assignmentId} not found`, { assignmentId });
-        }
-        const now = clock.now();
-        if (existing.ended_at !== null || (existing.valid_to !== null && existing.valid_to <= now)) return existing;
-        const ended = await endAssignment(trx, ctx.tenantId, existing.id, now);
-        await events.record(trx, ctx, {
-          type: 'plan.ended',
-          userId,
-          data: { assignmentId: existing.id, planId: existing.plan_id, endedAt: now.toISOString() },
-        });
-        return ended;
+        return writeEndAssignment(trx, ctx, userId, assignmentId);
       });
-      const [view] = await views(ctx, [row]);
-      return view;
     },
   };
 }
