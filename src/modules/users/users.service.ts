@@ -125,7 +125,7 @@ export function createUsersService(deps: UsersDeps): UsersService {
     return Promise.all([
       tenantOf(ctx),
       input.attributes !== undefined ? deps.attributes.definitionsOf(ctx.tenantId) : Promise.resolve(new Map()),
-      input.roles || edit?.add?.length ? deps.roles.rolesOf(ctx.tenantId) : Promise.resolve(undefined),
+      input.roles || edit ? deps.roles.rolesOf(ctx.tenantId) : Promise.resolve(undefined),
     ]);
   }
 
