@@ -174,3 +174,13 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
     close: () => (options.database ? Promise.resolve() : database.close()),
   };
 }
+
+/**
+ * The part of the registry a route plugin declares in its `Pick<Registry, …>`: it receives those services and
+ * nothing else, so a route cannot reach `db` or a service it did not declare.
+ */
+export function pickServices<K extends keyof Registry>(registry: Registry, ...keys: K[]): Pick<Registry, K> {
+  const picked = {} as Pick<Registry, K>;
+  for (const key of keys) picked[key] = registry[key];
+  return picked;
+}
