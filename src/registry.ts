@@ -74,6 +74,17 @@ export interface RegistryOptions {
   migrate?: boolean;
   /** Called with errors of background work (key last-used updates). */
   onBackgroundError?: (error: unknown) => void;
+  /** Replaces domain services the use cases compose, before they are composed (tests inject a failing step). */
+  wrap?: ServiceWrappers;
+}
+
+/** The domain services a use case composes, each replaceable by a wrapper of the same type. */
+export type WrappableServices = Pick<Registry, 'events' | 'users' | 'usersLifecycle' | 'companyMembers' | 'userPlans' | 'sessions'>;
+export type ServiceWrappers = { [K in keyof WrappableServices]?: (service: WrappableServices[K]) => WrappableServices[K] };
+
+function wrapped<K extends keyof WrappableServices>(options: RegistryOptions, key: K, service: WrappableServices[K]): WrappableServices[K] {
+  const wrap = options.wrap?.[key] as ((service: WrappableServices[K]) => WrappableServices[K]) | undefined;
+  return wrap ? wrap(service) : service;
 }
 
 /**
@@ -94,7 +105,7 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
   if (options.migrate !== false) await migrateToLatest(db);
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? randomIds;
-  const events = createEventsService({ db, clock, ids });
+  const events = wrapped(options, 'events', createEventsService({ db, clock, ids }));
   const tenants = createTenantsService({ db, clock, ids, events });
   const brands = createBrandsService({ db, clock, ids, events });
   const apiKeys = createApiKeysService({
@@ -114,23 +125,27 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
   const tokens = createAccessTokens({ keys: signingKeys, clock, ids, settings: config.tokens });
   const roles = createRolesService({ db, clock, events });
   const usersDeps = { db, clock, ids, events, tenants, attributes, roles, credentials, signinThrottle };
-  const users = createUsersService(usersDeps);
+  const users = wrapped(options, 'users', createUsersService(usersDeps));
   const directoryDeps = { db, clock, ids, events };
   const plans = createPlansService(directoryDeps);
-  const usersLifecycle = createUsersLifecycleService(usersDeps, users);
-  const companyMembers = createCompanyMembersService(directoryDeps);
-  const userPlans = createUserPlansService(directoryDeps, plans);
-  const sessions = createSessionsService({
-    db,
-    clock,
-    ids,
-    events,
-    tenants,
-    hasher,
-    tokens,
-    throttle: signinThrottle,
-    settings: config.tokens,
-  });
+  const usersLifecycle = wrapped(options, 'usersLifecycle', createUsersLifecycleService(usersDeps, users));
+  const companyMembers = wrapped(options, 'companyMembers', createCompanyMembersService(directoryDeps));
+  const userPlans = wrapped(options, 'userPlans', createUserPlansService(directoryDeps, plans));
+  const sessions = wrapped(
+    options,
+    'sessions',
+    createSessionsService({
+      db,
+      clock,
+      ids,
+      events,
+      tenants,
+      hasher,
+      tokens,
+      throttle: signinThrottle,
+      settings: config.tokens,
+    }),
+  );
   const usersQuery = createUsersQueryService(usersDeps);
   const userChanges = createUserChanges({ users, usersLifecycle, companyMembers, userPlans, sessions });
   return {
