@@ -61,7 +61,8 @@ describe('Publica.la create: user, password, roles and plan are one change', () 
       headers: tenant.auth,
       payload: { external_id: 'p-1', email: 'p1@example.com', new_password: 'a long password 1', admin: true, assign_new_plan: 999 },
     });
-    expect(res.statusCode, res.body).toBe(404);
+    expect(res.statusCode, res.body).toBe(422);
+    expect(Object.keys(res.json().errors)).toEqual(['assign_new_plan']);
     expect(await users(tenant)).toEqual([]);
     expect(await eventCount(tenant)).toBe(before);
   });
@@ -126,9 +127,9 @@ describe('Publica.la update with a plan is one change', () => {
       method: 'PUT',
       url: `${PUBLICALA}/${user.number}`,
       headers: tenant.auth,
-      payload: { external_id: 'u-1', email: 'moved@example.com', admin: true, assign_new_plan: 999 },
+      payload: { external_id: 'u-1', email: 'moved@example.com', admin: true, only_sees_readable: false, assign_new_plan: 999 },
     });
-    expect(res.statusCode, res.body).toBe(404);
+    expect(res.statusCode, res.body).toBe(422);
     const after = (await t.call({ method: 'GET', url: `/v1/users/${user.id}`, headers: tenant.auth })).json();
     expect(after).toMatchObject({ email: 'u1@example.com', roles: [], version: user.version });
     expect(await eventCount(tenant)).toBe(before);
@@ -143,7 +144,14 @@ describe('Publica.la update with a plan is one change', () => {
       method: 'PUT',
       url: `${PUBLICALA}/${user.number}`,
       headers: tenant.auth,
-      payload: { external_id: 'u-1', email: 'moved@example.com', admin: true, sessions_limit: 5, assign_new_plan: plan },
+      payload: {
+        external_id: 'u-1',
+        email: 'moved@example.com',
+        admin: true,
+        only_sees_readable: false,
+        sessions_limit: 5,
+        assign_new_plan: plan,
+      },
     });
     expect(res.statusCode).toBe(500);
     const after = (await t.call({ method: 'GET', url: `/v1/users/${user.id}`, headers: tenant.auth })).json();
