@@ -28,7 +28,7 @@ import { userDataRoutes } from './modules/users/user-data.routes.ts';
 import { userExtrasRoutes } from './modules/users/user-extras.routes.ts';
 import { usersRoutes } from './modules/users/users.routes.ts';
 import { UserSchema } from './modules/users/users.schemas.ts';
-import type { Registry } from './registry.ts';
+import { pickServices, type Registry } from './registry.ts';
 
 export interface AppOptions {
   /** Serve /docs and /openapi.json (default true). */
@@ -146,18 +146,20 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
       });
       registerIdempotency(api, registry);
       api.setErrorHandler((error, request, reply) => nativeError(error, request, reply));
-      await api.register(adminRoutes, { registry });
-      await api.register(providersRoutes, { registry });
-      await api.register(signinThrottleRoutes, { registry });
-      await api.register(usersRoutes, { registry });
-      await api.register(userExtrasRoutes, { registry });
-      await api.register(userDataRoutes, { registry });
-      await api.register(attributesRoutes, { registry });
-      await api.register(eventsRoutes, { registry });
-      await api.register(sessionsRoutes, { registry });
-      await api.register(companiesRoutes, { registry });
-      await api.register(plansRoutes, { registry });
-      await api.register(rolesRoutes, { registry });
+      await api.register(adminRoutes, { registry: pickServices(registry, 'tenants', 'brands', 'apiKeys') });
+      await api.register(providersRoutes, { registry: pickServices(registry, 'tenants', 'providers') });
+      await api.register(signinThrottleRoutes, { registry: pickServices(registry, 'signinUnlock') });
+      await api.register(usersRoutes, {
+        registry: pickServices(registry, 'userChanges', 'usersQuery', 'usersLifecycle', 'userData', 'providers'),
+      });
+      await api.register(userDataRoutes, { registry: pickServices(registry, 'userData') });
+      await api.register(userExtrasRoutes, { registry: pickServices(registry, 'usersLifecycle') });
+      await api.register(attributesRoutes, { registry: pickServices(registry, 'attributes') });
+      await api.register(eventsRoutes, { registry: pickServices(registry, 'events') });
+      await api.register(sessionsRoutes, { registry: pickServices(registry, 'sessions') });
+      await api.register(companiesRoutes, { registry: pickServices(registry, 'companies', 'companyMembers') });
+      await api.register(plansRoutes, { registry: pickServices(registry, 'plans', 'userPlans') });
+      await api.register(rolesRoutes, { registry: pickServices(registry, 'roles') });
     },
     { prefix: '/v1' },
   );

@@ -18,12 +18,15 @@ import { createUserPlansService, type UserPlansService } from './modules/plans/u
 import { createProvidersService, type ProvidersService } from './modules/providers/providers.service.ts';
 import { createRolesService, type RolesService } from './modules/roles/roles.service.ts';
 import { createAccessTokens } from './modules/sessions/access-tokens.ts';
+import { endUserSessions } from './modules/sessions/session-revocation.ts';
 import { createSessionsService, type SessionsService } from './modules/sessions/sessions.service.ts';
 import { createSigningKeys, type SigningKeys } from './modules/sessions/signing-keys.ts';
 import { createSigninThrottle, type SigninThrottle } from './modules/signin-throttle/signin-throttle.service.ts';
 import { createTenantsService, type TenantsService } from './modules/tenants/tenants.service.ts';
-import { createUsersService, type UsersService } from './modules/users/users.service.ts';
+import { createUsersService, type UsersDeps, type UsersService } from './modules/users/users.service.ts';
+import { createUserChanges, type UserChanges } from './use-cases/apply-user-change.ts';
 import { createUsersQueryService, type UsersQueryService } from './use-cases/query-users.ts';
+import { createSignUps, type SignUps } from './use-cases/sign-up-user.ts';
 import { createSigninUnlockService, type SigninUnlockService } from './use-cases/unlock-signin.ts';
 import { createUserDataService, type UserDataService } from './use-cases/user-data.service.ts';
 import { createUsersLifecycleService, type UsersLifecycleService } from './use-cases/users-lifecycle.service.ts';
@@ -46,6 +49,10 @@ export interface Registry {
   usersLifecycle: UsersLifecycleService;
   /** A user's data across every module: erasure and export, walked over the user data registry. */
   userData: UserDataService;
+  /** The one way to change a user: every part of a request in one transaction. */
+  userChanges: UserChanges;
+  /** Sign-up with a passwordless session (Thanx). */
+  signUps: SignUps;
   companies: CompaniesService;
   companyMembers: CompanyMembersService;
   plans: PlansService;
@@ -71,6 +78,17 @@ export interface RegistryOptions {
   migrate?: boolean;
   /** Called with errors of background work (key last-used updates). */
   onBackgroundError?: (error: unknown) => void;
+  /** Replaces domain services the use cases compose, before they are composed (tests inject a failing step). */
+  wrap?: ServiceWrappers;
+}
+
+/** The domain services a use case composes, each replaceable by a wrapper of the same type. */
+export type WrappableServices = Pick<Registry, 'events' | 'users' | 'usersLifecycle' | 'companyMembers' | 'userPlans' | 'sessions'>;
+export type ServiceWrappers = { [K in keyof WrappableServices]?: (service: WrappableServices[K]) => WrappableServices[K] };
+
+function wrapped<K extends keyof WrappableServices>(options: RegistryOptions, key: K, service: WrappableServices[K]): WrappableServices[K] {
+  const wrap = options.wrap?.[key] as ((service: WrappableServices[K]) => WrappableServices[K]) | undefined;
+  return wrap ? wrap(service) : service;
 }
 
 /**
@@ -83,7 +101,7 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
   if (options.migrate !== false) await prepareDatabase(database);
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? randomIds;
-  const events = createEventsService({ db, clock, ids });
+  const events = wrapped(options, 'events', createEventsService({ db, clock, ids }));
   const tenants = createTenantsService({ db, clock, ids, events });
   const brands = createBrandsService({ db, clock, ids, events });
   const apiKeys = createApiKeysService({
@@ -102,11 +120,32 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
   const signingKeys = createSigningKeys({ db, clock, ids, verifyForMs: (config.tokens.accessTokenSeconds + 60) * 1000 });
   const tokens = createAccessTokens({ keys: signingKeys, clock, ids, settings: config.tokens });
   const roles = createRolesService({ db, clock, events });
-  const usersDeps = { db, clock, ids, events, tenants, attributes, roles, credentials, signinThrottle };
-  const users = createUsersService(usersDeps);
-  const usersQuery = createUsersQueryService(usersDeps);
+  const endSessions: UsersDeps['endSessions'] = (trx, ctx, userId, reason) =>
+    endUserSessions(trx, events, ctx, userId, reason, clock.now());
+  const usersDeps = { db, clock, ids, events, tenants, attributes, roles, credentials, signinThrottle, endSessions };
+  const users = wrapped(options, 'users', createUsersService(usersDeps));
   const directoryDeps = { db, clock, ids, events };
   const plans = createPlansService(directoryDeps);
+  const usersLifecycle = wrapped(options, 'usersLifecycle', createUsersLifecycleService(usersDeps, users));
+  const companyMembers = wrapped(options, 'companyMembers', createCompanyMembersService(directoryDeps));
+  const userPlans = wrapped(options, 'userPlans', createUserPlansService(directoryDeps, plans));
+  const sessions = wrapped(
+    options,
+    'sessions',
+    createSessionsService({
+      db,
+      clock,
+      ids,
+      events,
+      tenants,
+      hasher,
+      tokens,
+      throttle: signinThrottle,
+      settings: config.tokens,
+    }),
+  );
+  const usersQuery = createUsersQueryService(usersDeps);
+  const userChanges = createUserChanges({ users, usersLifecycle, companyMembers, userPlans, sessions });
   return {
     config,
     db,
@@ -121,17 +160,19 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
     roles,
     users,
     usersQuery,
-    usersLifecycle: createUsersLifecycleService(usersDeps, users),
+    usersLifecycle,
     userData: createUserDataService({ db, clock, events }),
+    userChanges,
+    signUps: createSignUps({ userChanges, usersQuery, clock }),
     signinThrottle,
     credentials,
     signingKeys,
-    sessions: createSessionsService({ db, clock, ids, events, tenants, hasher, tokens, throttle: signinThrottle, settings: config.tokens }),
+    sessions,
     signinUnlock: createSigninUnlockService({ db, events, tenants, usersQuery }),
     companies: createCompaniesService(directoryDeps),
-    companyMembers: createCompanyMembersService(directoryDeps),
+    companyMembers,
     plans,
-    userPlans: createUserPlansService(directoryDeps, plans),
+    userPlans,
     idempotency: createIdempotencyStore({ db, clock }),
     providers: createProvidersService({
       db,
@@ -146,4 +187,14 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
     adminAuth: createAdminAuth({ db, ids, configuredToken: config.adminToken }),
     close: () => (options.database ? Promise.resolve() : database.close()),
   };
+}
+
+/**
+ * The part of the registry a route plugin declares in its `Pick<Registry, …>`: it receives those services and
+ * nothing else, so a route cannot reach `db` or a service it did not declare.
+ */
+export function pickServices<K extends keyof Registry>(registry: Registry, ...keys: K[]): Pick<Registry, K> {
+  const picked = {} as Pick<Registry, K>;
+  for (const key of keys) picked[key] = registry[key];
+  return picked;
 }

@@ -1,5 +1,5 @@
-import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { Registry } from '../registry.ts';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { pickServices, type Registry } from '../registry.ts';
 import type { DialectName } from './dialects.ts';
 import { sendNavigaError } from './naviga/naviga.errors.ts';
 import { navigaDialect } from './naviga/naviga.routes.ts';
@@ -11,12 +11,26 @@ import { thanxDialect } from './thanx/thanx.routes.ts';
 import { sendUserComError } from './usercom/usercom.errors.ts';
 import { USERCOM_PREFIX, usercomDialect } from './usercom/usercom.routes.ts';
 
-const DIALECTS: Record<DialectName, FastifyPluginAsync<{ registry: Registry }>> = {
-  tagmango: tagmangoDialect,
-  thanx: thanxDialect,
-  publicala: publicalaDialect,
-  usercom: usercomDialect,
-  naviga: navigaDialect,
+/** Each dialect plugin with the services it declares it uses, and only those. */
+const DIALECTS: Record<DialectName, (app: FastifyInstance, registry: Registry) => Promise<void>> = {
+  tagmango: async (app, registry) => {
+    await app.register(tagmangoDialect, {
+      registry: pickServices(registry, 'apiKeys', 'tenants', 'userChanges', 'usersQuery', 'sessions'),
+    });
+  },
+  thanx: async (app, registry) => {
+    await app.register(thanxDialect, { registry: pickServices(registry, 'apiKeys', 'signUps', 'clock') });
+  },
+  publicala: async (app, registry) => {
+    const keys = ['apiKeys', 'clock', 'userChanges', 'usersQuery', 'usersLifecycle', 'userPlans', 'sessions'] as const;
+    await app.register(publicalaDialect, { registry: pickServices(registry, ...keys) });
+  },
+  usercom: async (app, registry) => {
+    await app.register(usercomDialect, { registry: pickServices(registry, 'apiKeys', 'attributes', 'userChanges', 'usersQuery') });
+  },
+  naviga: async (app, registry) => {
+    await app.register(navigaDialect, { registry: pickServices(registry, 'apiKeys', 'tenants', 'brands', 'providers', 'clock', 'config') });
+  },
 };
 
 /**
@@ -24,7 +38,7 @@ const DIALECTS: Record<DialectName, FastifyPluginAsync<{ registry: Registry }>> 
  * auth, body parsers and error envelope; all call the same core services as /v1.
  */
 export async function registerDialects(app: FastifyInstance, registry: Registry): Promise<void> {
-  for (const name of registry.config.dialects) await app.register(DIALECTS[name], { registry });
+  for (const name of registry.config.dialects) await DIALECTS[name](app, registry);
 }
 
 type ErrorSender = (error: unknown, request: FastifyRequest, reply: FastifyReply) => FastifyReply;

@@ -41,7 +41,7 @@ function sourceOf(request: FastifyRequest): string | null {
  * @throws AppError AUTH_REQUIRED, API_KEY_INVALID, SCOPE_MISSING
  */
 export async function authenticateKey(
-  registry: Registry,
+  registry: Pick<Registry, 'apiKeys'>,
   request: FastifyRequest,
   scope?: Scope,
   secret: string | null = presentedCredential(request),

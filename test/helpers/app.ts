@@ -4,7 +4,7 @@ import { buildApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import type { Clock } from '../../src/core/clock.ts';
 import { type Database, migrateToLatest, openDatabase } from '../../src/db/database.ts';
-import { createRegistry, type Registry } from '../../src/registry.ts';
+import { createRegistry, type Registry, type ServiceWrappers } from '../../src/registry.ts';
 import { backend, testDatabaseUrl, testSchema } from './backend.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
@@ -39,10 +39,15 @@ export interface TestApp {
 
 /** Builds the real app on the test database. */
 export async function createTestApp(
-  options: { clock?: Clock; config?: Partial<Config>; logStream?: NodeJS.WritableStream } = {},
+  options: { clock?: Clock; config?: Partial<Config>; logStream?: NodeJS.WritableStream; wrap?: ServiceWrappers } = {},
 ): Promise<TestApp> {
   const config: Config = { ...loadConfig({ ROSTER_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'silent' }), ...options.config };
-  const registry = await createRegistry(config, { database: await testDatabase(), migrate: false, clock: options.clock });
+  const registry = await createRegistry(config, {
+    database: await testDatabase(),
+    migrate: false,
+    clock: options.clock,
+    wrap: options.wrap,
+  });
   const app = await buildApp(registry, { docs: true, logStream: options.logStream });
   await app.ready();
   return {

@@ -1,8 +1,7 @@
 import type { FieldError } from '../../core/errors.ts';
-import type { PasswordInput } from '../../modules/credentials/credentials.service.ts';
 import type { AssignmentView } from '../../modules/plans/plans.ts';
-import type { UserWrite } from '../../modules/users/users.service.ts';
-import { isCalendarDate, normalizeEmail, type UserView, validationError } from '../../modules/users/users.ts';
+import { isCalendarDate, normalizeEmail, type UserInput, type UserView, validationError } from '../../modules/users/users.ts';
+import type { UserChange } from '../../use-cases/user-change.ts';
 
 /** Publica.la's permission flags and the Roster roles they stand for. */
 export const FLAG_ROLES = { admin: 'admin', plan_admin: 'plan_admin', only_sees_readable: 'readonly' } as const;
@@ -112,28 +111,27 @@ export function parseUserBody(raw: unknown, options: { update: boolean; today: s
 }
 
 /**
- * The user's roles with the flags of the body applied: a flag sent adds or removes its role, a flag left out
- * keeps it, and roles that are not Publica.la flags (a tenant's own) are kept. Undefined when no flag was sent.
+ * The core change for a validated body: the flags add or remove their roles against the roles the user holds
+ * when the change runs (a flag left out keeps its role, a tenant's own roles are kept), and the plan is
+ * assigned in the same transaction as the user's write.
  */
-export function rolesWithFlags(current: readonly string[], flags: PublicaLaWrite['flags']): string[] | undefined {
-  const sent = Object.entries(flags) as [Flag, boolean][];
-  if (sent.length === 0) return undefined;
-  const roles = new Set(current);
-  for (const [flag, on] of sent) {
-    if (on) roles.add(FLAG_ROLES[flag]);
-    else roles.delete(FLAG_ROLES[flag]);
+export function toUserChange(write: PublicaLaWrite): UserChange {
+  const profile: UserInput = { externalId: write.externalId, email: write.email };
+  if (write.sessionsLimit !== undefined) profile.sessionsLimit = write.sessionsLimit;
+  const change: UserChange = { profile };
+  if (write.password !== undefined) change.credential = { password: write.password };
+  const sent = Object.entries(write.flags) as [Flag, boolean][];
+  if (sent.length > 0) {
+    change.roles = {
+      add: sent.filter(([, on]) => on).map(([flag]) => FLAG_ROLES[flag]),
+      remove: sent.filter(([, on]) => !on).map(([flag]) => FLAG_ROLES[flag]),
+    };
   }
-  return [...roles].sort();
-}
-
-/** The core write for a validated body, given the roles the user holds now ([] for a new user). */
-export function toUserWrite(write: PublicaLaWrite, currentRoles: readonly string[]): UserWrite {
-  const out: UserWrite & PasswordInput = { externalId: write.externalId, email: write.email };
-  if (write.password !== undefined) out.password = write.password;
-  if (write.sessionsLimit !== undefined) out.sessionsLimit = write.sessionsLimit;
-  const roles = rolesWithFlags(currentRoles, write.flags);
-  if (roles !== undefined) out.roles = roles;
-  return out;
+  if (write.plan) {
+    const { number, validTo } = write.plan;
+    change.plans = { assign: [validTo ? { plan: number, validTo } : { plan: number }] };
+  }
+  return change;
 }
 
 /** Roster's field names in core errors, as Publica.la names them. */

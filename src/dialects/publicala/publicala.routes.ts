@@ -3,12 +3,12 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ActorContext } from '../../core/context.ts';
 import { AppError, invalidField } from '../../core/errors.ts';
 import { authenticateKey, presentedCredential } from '../../http/auth.ts';
-import { hasScope, type Scope } from '../../modules/api-keys/api-keys.ts';
+import type { Scope } from '../../modules/api-keys/api-keys.ts';
 import type { UserRef } from '../../modules/sessions/sessions.ts';
 import type { UserView } from '../../modules/users/users.ts';
 import type { Registry } from '../../registry.ts';
 import { publicaLaNotFound, sendPublicaLaError } from './publicala.errors.ts';
-import { type PublicaLaWrite, parseUserBody, toCreatedUser, toListedUser, toUserWrite } from './publicala.mapping.ts';
+import { parseUserBody, toCreatedUser, toListedUser, toUserChange } from './publicala.mapping.ts';
 import { toPaginator } from './publicala.paginator.ts';
 import {
   PublicaLaCreateBodySchema,
@@ -52,11 +52,6 @@ function secretOf(request: FastifyRequest): string | null {
   return presentedCredential(request) ?? headerText(request, 'x-user-token') ?? fromQuery;
 }
 
-/** @throws AppError SCOPE_MISSING */
-function requireScope(ctx: ActorContext, scope: Scope): void {
-  if (!hasScope(ctx.scopes, scope)) throw new AppError('SCOPE_MISSING', `This key lacks the ${scope} scope`, { scope });
-}
-
 /** The user number in a path; anything else names no user (Laravel's route binding answers 404). */
 function numberOf(raw: string): number {
   const text = raw.trim();
@@ -71,8 +66,14 @@ async function orNull(lookup: Promise<UserView>): Promise<UserView | null> {
   });
 }
 
+/** What the Publica.la dialect uses of the registry. */
+export type PublicaLaDeps = Pick<
+  Registry,
+  'apiKeys' | 'clock' | 'userChanges' | 'usersQuery' | 'usersLifecycle' | 'userPlans' | 'sessions'
+>;
+
 /** yyyy-mm-dd of the registry's clock, in UTC. */
-function today(registry: Registry): string {
+function today(registry: PublicaLaDeps): string {
   return registry.clock.now().toISOString().slice(0, 10);
 }
 
@@ -80,7 +81,7 @@ function today(registry: Registry): string {
  * Publica.la's users integration API (seed 002), at `/integration-api`: create, list, read, update, deactivate,
  * reactivate and force logout, answering `{"CODE": "success", "data": ...}` and Laravel's errors.
  */
-export async function publicalaDialect(fastify: FastifyInstance, { registry }: { registry: Registry }): Promise<void> {
+export async function publicalaDialect(fastify: FastifyInstance, { registry }: { registry: PublicaLaDeps }): Promise<void> {
   await fastify.register(
     async (scope) => {
       const app = scope.withTypeProvider<TypeBoxTypeProvider>();
@@ -115,19 +116,6 @@ export async function publicalaDialect(fastify: FastifyInstance, { registry }: {
       /** The scheme and host the client called, for the URLs the answers carry. */
       const originOf = (request: FastifyRequest) => `${request.protocol}://${request.host}`;
 
-      /** Checks the plan a body names before anything is written, so a bad plan leaves the user as it was. */
-      async function checkPlan(ctx: ActorContext, write: PublicaLaWrite): Promise<void> {
-        if (!write.plan) return;
-        requireScope(ctx, 'plans:write');
-        await registry.plans.requirePlan(ctx, write.plan.number, 'assign_new_plan');
-      }
-
-      async function assignPlan(ctx: ActorContext, user: UserView, write: PublicaLaWrite): Promise<void> {
-        if (!write.plan) return;
-        const { number, validTo } = write.plan;
-        await registry.userPlans.assignPlan(ctx, user.id, validTo ? { plan: number, validTo } : { plan: number });
-      }
-
       async function listedUser(ctx: ActorContext, user: UserView, origin: string) {
         return toListedUser(user, await registry.userPlans.listAssignments(ctx, user.id), origin);
       }
@@ -160,12 +148,8 @@ export async function publicalaDialect(fastify: FastifyInstance, { registry }: {
           async (request) => {
             const { ctx } = request;
             const write = parseUserBody(request.body, { update: false, today: today(registry) });
-            await checkPlan(ctx, write);
-            // The flags add to or take from the roles the user holds; only a body that sends one needs them read.
-            const flagged = Object.keys(write.flags).length > 0;
-            const existing = flagged ? await orNull(registry.usersQuery.getUserByExternalId(ctx, write.externalId)) : null;
-            const { user } = await registry.users.upsertUserByExternalId(ctx, write.externalId, toUserWrite(write, existing?.roles ?? []));
-            await assignPlan(ctx, user, write);
+            const target = { kind: 'upsert', externalId: write.externalId } as const;
+            const { user } = await registry.userChanges.applyUserChange(ctx, target, toUserChange(write));
             return { CODE: 'success' as const, data: toCreatedUser(user) };
           },
         );
@@ -258,20 +242,10 @@ export async function publicalaDialect(fastify: FastifyInstance, { registry }: {
           const { ctx } = request;
           const number = numberOf(request.params.id);
           // As Laravel binds the route model before validating: an unknown user is a 404 whatever the body.
-          let user = await registry.usersQuery.getUserByNumber(ctx, number);
+          const user = await registry.usersQuery.getUserByNumber(ctx, number);
           const write = parseUserBody(request.body, { update: true, today: today(registry) });
-          await checkPlan(ctx, write);
-          // The flags are applied to the roles read just before: a concurrent role change is re-read, not lost.
-          for (let attempt = 0; ; attempt++) {
-            try {
-              await registry.users.patchUser(ctx, user.id, toUserWrite(write, user.roles), user.version);
-              break;
-            } catch (error) {
-              if (!(error instanceof AppError && error.code === 'PRECONDITION_FAILED') || attempt >= 2) throw error;
-              user = await registry.usersQuery.getUserByNumber(ctx, number);
-            }
-          }
-          await assignPlan(ctx, user, write);
+          // The flags apply to the roles the user holds when the change runs: a concurrent role change is not lost.
+          await registry.userChanges.applyUserChange(ctx, { kind: 'id', id: user.id }, toUserChange(write));
           return reply.code(204).send(null);
         },
       );

@@ -32,11 +32,14 @@ function headerText(request: FastifyRequest, name: string): string | undefined {
   return text === undefined || text.trim() === '' ? undefined : text.trim();
 }
 
+/** What the TagMango dialect uses of the registry. */
+export type TagMangoDeps = Pick<Registry, 'apiKeys' | 'tenants' | 'userChanges' | 'usersQuery' | 'sessions'>;
+
 /**
  * TagMango's external users API (seed 000): create-or-find, lookup by email and/or phone, and the user behind
  * a dashboard refresh token, at `/api/v1/external`, with TagMango's error envelope.
  */
-export async function tagmangoDialect(fastify: FastifyInstance, { registry }: { registry: Registry }): Promise<void> {
+export async function tagmangoDialect(fastify: FastifyInstance, { registry }: { registry: TagMangoDeps }): Promise<void> {
   await fastify.register(
     async (scope) => {
       const app = scope.withTypeProvider<TypeBoxTypeProvider>();
@@ -82,7 +85,8 @@ export async function tagmangoDialect(fastify: FastifyInstance, { registry }: { 
           },
         },
         async (request) => {
-          const result = await registry.users.findOrCreateUser(request.ctx, toFindOrCreateInput(request.body as TagMangoUserBody));
+          const profile = toFindOrCreateInput(request.body as TagMangoUserBody);
+          const result = await registry.userChanges.applyUserChange(request.ctx, { kind: 'find-or-create' }, { profile });
           return { ...toTagMangoUser(result.user, await tenantOf(request)), isNew: result.created };
         },
       );

@@ -7,8 +7,11 @@ import { hasScope } from '../../modules/api-keys/api-keys.ts';
 import type { ClientInfo } from '../../modules/sessions/sessions.ts';
 import type { Registry } from '../../registry.ts';
 import { sendThanxError, thanxNotFound } from './thanx.errors.ts';
+import { requireNewUserNames, toThanxCreated, toUserInput, validateUserInput } from './thanx.mapping.ts';
 import { ThanxCreatedSchema, ThanxCreateUserBodySchema, ThanxErrorSchema } from './thanx.schemas.ts';
-import { signUpThanxUser } from './thanx.signup.ts';
+
+/** What the Thanx dialect uses of the registry. */
+export type ThanxDeps = Pick<Registry, 'apiKeys' | 'signUps' | 'clock'>;
 
 const tags = ['thanx'];
 const errors = Object.fromEntries([400, 401, 403, 404, 409, 413, 415, 422, 503].map((status) => [status, ThanxErrorSchema]));
@@ -18,7 +21,7 @@ const errors = Object.fromEntries([400, 401, 403, 404, 409, 413, 415, 422, 503].
  * so it needs both users:write and sessions:write. Accept-Version and X-ClientId are accepted and ignored.
  * @throws AppError AUTH_REQUIRED, API_KEY_INVALID, SCOPE_MISSING
  */
-async function authenticate(registry: Registry, request: FastifyRequest): Promise<ActorContext> {
+async function authenticate(registry: ThanxDeps, request: FastifyRequest): Promise<ActorContext> {
   const ctx = await authenticateKey(registry, request, 'users:write');
   if (!hasScope(ctx.scopes, 'sessions:write')) {
     throw new AppError('SCOPE_MISSING', 'This key lacks the sessions:write scope', { scope: 'sessions:write' });
@@ -32,7 +35,7 @@ function clientOf(request: FastifyRequest): ClientInfo {
 }
 
 /** Thanx's `POST /users` (seed 001), as an encapsulated plugin with its own auth, parsers and error envelope. */
-export async function thanxDialect(fastify: FastifyInstance, { registry }: { registry: Registry }): Promise<void> {
+export async function thanxDialect(fastify: FastifyInstance, { registry }: { registry: ThanxDeps }): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.decorateRequest('ctx', null as never);
   // JSON only: otherwise Fastify's text/plain parser lets a text body through to validation.
@@ -57,8 +60,17 @@ export async function thanxDialect(fastify: FastifyInstance, { registry }: { reg
         },
       },
       async (request, reply) => {
-        const created = await signUpThanxUser(registry, request.ctx, request.body.user, clientOf(request));
-        return reply.code(201).header('cache-control', 'no-store').send(created);
+        const { user } = request.body;
+        const profile = { ...toUserInput(user), email: user.email };
+        // Every field is checked before anything is looked up or written: a bad request has no effect at all.
+        validateUserInput(user, profile, registry.clock.now().toISOString().slice(0, 10));
+        const client = clientOf(request);
+        const signedUp = await registry.signUps.signUpWithSession(request.ctx, {
+          profile,
+          client,
+          checkNew: () => requireNewUserNames(user),
+        });
+        return reply.code(201).header('cache-control', 'no-store').send(toThanxCreated(signedUp.user, signedUp.session));
       },
     );
     app.route({

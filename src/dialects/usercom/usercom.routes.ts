@@ -3,9 +3,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../../core/errors.ts';
 import { authenticateKey } from '../../http/auth.ts';
 import { validatorCompiler } from '../../http/validation.ts';
-import { hasScope } from '../../modules/api-keys/api-keys.ts';
 import type { UserView } from '../../modules/users/users.ts';
 import type { Registry } from '../../registry.ts';
+import type { UserChange } from '../../use-cases/user-change.ts';
 import { isFormBody, registerUserComParsers } from './usercom.body.ts';
 import { forSingleAttribute, sendUserComError } from './usercom.errors.ts';
 import {
@@ -26,6 +26,9 @@ import {
   UserComUserSchema,
 } from './usercom.schemas.ts';
 
+/** What the User.com dialect uses of the registry. */
+export type UserComDeps = Pick<Registry, 'apiKeys' | 'attributes' | 'userChanges' | 'usersQuery'>;
+
 export const USERCOM_PREFIX = '/api/public';
 
 const tags = ['usercom'];
@@ -42,7 +45,7 @@ function spellings(path: string): string[] {
  * attributes set one or many at a time on a user named by its number (`/users/{id}/`) or by the caller's id
  * (`/users-by-id/{user_id}/`). `Authorization: Token <key>`; JSON or form bodies; DRF's error envelope.
  */
-export async function usercomDialect(fastify: FastifyInstance, { registry }: { registry: Registry }): Promise<void> {
+export async function usercomDialect(fastify: FastifyInstance, { registry }: { registry: UserComDeps }): Promise<void> {
   await fastify.register(
     async (scope) => {
       const app = scope.withTypeProvider<TypeBoxTypeProvider>();
@@ -110,17 +113,27 @@ export async function usercomDialect(fastify: FastifyInstance, { registry }: { r
           },
           async (request) => {
             const { externalId, input, companyId } = toUpsertInput(request.body as UserComUpsertBody);
-            // Checked before anything is written: the company part would fail after the user was.
-            if (companyId && !hasScope(request.ctx.scopes, 'companies:write')) {
-              throw new AppError('SCOPE_MISSING', 'This key lacks the companies:write scope', { scope: 'companies:write' });
-            }
-            const { created, user } = await registry.users.upsertUserByExternalId(request.ctx, externalId, input);
-            if (companyId) await registry.companyMembers.upsertMembership(request.ctx, user.id, companyId, { createCompany: true });
+            // The employee's company (created when new) is part of the same change as the user.
+            const change: UserChange = { profile: input };
+            if (companyId) change.companies = { join: [{ ref: companyId, createCompany: true }] };
+            const { created, user } = await registry.userChanges.applyUserChange(request.ctx, { kind: 'upsert', externalId }, change);
             return { created, id: user.number };
           },
         );
         methodNotAllowed(url);
       }
+
+      /** Custom attribute values as one change of the user, written as `attribute.set`. */
+      const setAttributes = async (request: FastifyRequest, user: UserView, values: Record<string, unknown>): Promise<UserView> => {
+        const target = { kind: 'id', id: user.id } as const;
+        const result = await registry.userChanges.applyUserChange(
+          request.ctx,
+          target,
+          { attributes: values },
+          { eventType: 'attribute.set' },
+        );
+        return result.user;
+      };
 
       /** The two attribute endpoints: body schema, how a form body is read, and the core call. */
       const actions = {
@@ -132,7 +145,7 @@ export async function usercomDialect(fastify: FastifyInstance, { registry }: { r
             const body = request.body as { attribute: string; value: unknown };
             const name = attributeNameOf(body);
             try {
-              return await registry.usersLifecycle.setAttributes(request.ctx, user.id, { [name]: body.value });
+              return await setAttributes(request, user, { [name]: body.value });
             } catch (error) {
               throw forSingleAttribute(error, name);
             }
@@ -142,8 +155,7 @@ export async function usercomDialect(fastify: FastifyInstance, { registry }: { r
           summary: 'set several custom attributes',
           body: UserComSetMultipleBodySchema,
           fromForm: coerceFormAttributes,
-          apply: (request: FastifyRequest, user: UserView) =>
-            registry.usersLifecycle.setAttributes(request.ctx, user.id, request.body as Record<string, unknown>),
+          apply: (request: FastifyRequest, user: UserView) => setAttributes(request, user, request.body as Record<string, unknown>),
         },
       };
       type Action = keyof typeof actions;

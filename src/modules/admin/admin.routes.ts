@@ -86,8 +86,11 @@ const KeySchema = Type.Object({
 const KeyParams = Type.Object({ id: Type.String({ maxLength: 64 }), keyId: Type.String({ maxLength: 64 }) });
 const TenantParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
+/** What these routes use of the registry. */
+export type AdminRoutesDeps = Pick<Registry, 'tenants' | 'brands' | 'apiKeys'>;
+
 /** Platform administration: tenants, brands, API keys. Authorized by the admin token. */
-export async function adminRoutes(fastify: FastifyInstance, { registry }: { registry: Registry }): Promise<void> {
+export async function adminRoutes(fastify: FastifyInstance, { registry }: { registry: AdminRoutesDeps }): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { tenants, brands, apiKeys } = registry;
   const tags = ['admin'];

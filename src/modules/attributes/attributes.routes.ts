@@ -14,8 +14,11 @@ const DefinitionSchema = Type.Object({
   createdAt: Type.String(),
 });
 
+/** What these routes use of the registry. */
+export type AttributesRoutesDeps = Pick<Registry, 'attributes'>;
+
 /** A tenant's custom attribute schema. */
-export async function attributesRoutes(fastify: FastifyInstance, { registry }: { registry: Registry }): Promise<void> {
+export async function attributesRoutes(fastify: FastifyInstance, { registry }: { registry: AttributesRoutesDeps }): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['attributes'];
 

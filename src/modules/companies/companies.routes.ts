@@ -22,8 +22,11 @@ import type { UpsertMembershipInput } from './company-members.service.ts';
 const tags = ['companies'];
 const companyRef = Type.Ref('Company');
 
+/** What these routes use of the registry. */
+export type CompaniesRoutesDeps = Pick<Registry, 'companies' | 'companyMembers'>;
+
 /** Companies under /v1/companies and users' memberships of them. */
-export async function companiesRoutes(fastify: FastifyInstance, { registry }: { registry: Registry }): Promise<void> {
+export async function companiesRoutes(fastify: FastifyInstance, { registry }: { registry: CompaniesRoutesDeps }): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { companies, companyMembers } = registry;
 

@@ -20,8 +20,11 @@ const EventSchema = Type.Object({
   createdAt: Type.String(),
 });
 
+/** What these routes use of the registry. */
+export type EventsRoutesDeps = Pick<Registry, 'events'>;
+
 /** The tenant's event feed. */
-export async function eventsRoutes(fastify: FastifyInstance, { registry }: { registry: Registry }): Promise<void> {
+export async function eventsRoutes(fastify: FastifyInstance, { registry }: { registry: EventsRoutesDeps }): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.get(
     '/events',

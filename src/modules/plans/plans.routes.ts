@@ -20,8 +20,11 @@ import type { AssignPlanInput } from './user-plans.service.ts';
 const tags = ['plans'];
 const planRef = Type.Ref('Plan');
 
+/** What these routes use of the registry. */
+export type PlansRoutesDeps = Pick<Registry, 'plans' | 'userPlans'>;
+
 /** The plan catalogue under /v1/plans and users' plan assignments. */
-export async function plansRoutes(fastify: FastifyInstance, { registry }: { registry: Registry }): Promise<void> {
+export async function plansRoutes(fastify: FastifyInstance, { registry }: { registry: PlansRoutesDeps }): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { plans, userPlans } = registry;
 

@@ -52,6 +52,8 @@ export interface MergedLookup {
   provider: { id: string; name: string; type: ProviderType } | null;
   /** True when this lookup created the local user (just-in-time provisioning). */
   provisioned: boolean;
+  /** True when this lookup linked the provider's subject to the local user (it writes nothing else to it). */
+  linked: boolean;
 }
 
 /** Where provider failures are reported (a pino logger fits). */
@@ -65,6 +67,11 @@ export interface LookupOptions {
   /** The brand whose provider to use (its own wins over the tenant's); defaults to the caller's brand. */
   brandId?: string | null;
   log?: LookupLog;
+  /**
+   * The events that describe this call in the caller's vocabulary (a dialect's own audit codes), built from the
+   * lookup's facts and written by the lookup after its own.
+   */
+  callEvents?: (lookup: MergedLookup) => EventInput[];
 }
 
 export interface ProviderLookup {
@@ -107,9 +114,16 @@ export function createProviderLookup(deps: {
    * Links the subject to the user (and provisions: the user was just created) with the lookup's events, in one
    * transaction. Concurrent lookups each try; the unique keys let exactly one link and one `user.linked` through.
    */
-  async function link(ctx: ActorContext, row: ProviderRow, subject: string, userId: string, created: boolean, pending: EventInput[]) {
+  async function link(
+    ctx: ActorContext,
+    row: ProviderRow,
+    subject: string,
+    userId: string,
+    created: boolean,
+    pending: EventInput[],
+  ): Promise<boolean> {
     const data = { provider: row.name, providerId: row.id, subject };
-    await inTransaction(db, async (trx) => {
+    return inTransaction(db, async (trx) => {
       const linked = await insertIdentityIfAbsent(trx, ctx.tenantId, {
         provider_id: row.id,
         subject,
@@ -120,6 +134,7 @@ export function createProviderLookup(deps: {
       if (created) extra.push({ type: 'user.provisioned', userId, data });
       if (linked) extra.push({ type: 'user.linked', userId, data });
       await events.record(trx, ctx, ...pending, ...extra);
+      return Boolean(linked);
     });
   }
 
@@ -130,6 +145,7 @@ export function createProviderLookup(deps: {
     identities: IdentityWithProvider[],
     providerStatus: ProviderStatus,
     provisioned = false,
+    linked = false,
   ): MergedLookup {
     const { merged, sources } = mergeUser(local, remote, row ? { ...DEFAULT_FIELD_MAPPING, ...row.field_mapping } : DEFAULT_FIELD_MAPPING);
     return {
@@ -146,62 +162,72 @@ export function createProviderLookup(deps: {
       providerUser: remote,
       provider: row ? { id: row.id, name: row.name, type: row.type } : null,
       provisioned,
+      linked,
     };
   }
 
-  return {
-    async lookupMerged(ctx, query, options = {}) {
-      const email = normalizeEmail(query.email);
-      if (!email) throw invalidField('email', 'must be a valid email address', 'invalid_email', 'INVALID_PARAMETER');
-      let local = await localByEmail(ctx.tenantId, email);
-      if (options.ignoreProvider) return answer(local, null, null, await identitiesOf(ctx.tenantId, local), 'skipped');
-      const row = await findEffectiveProvider(db, ctx.tenantId, options.brandId !== undefined ? options.brandId : (ctx.brand?.id ?? null));
-      if (!row) return answer(local, null, null, await identitiesOf(ctx.tenantId, local), 'not_configured');
+  /** The lookup, then the caller's events for the call. */
+  async function lookupMerged(ctx: ActorContext, query: { email: string }, options: LookupOptions = {}): Promise<MergedLookup> {
+    const result = await lookupOnce(ctx, query, options);
+    const extra = options.callEvents?.(result) ?? [];
+    if (extra.length > 0) await events.record(db, ctx, ...extra);
+    return result;
+  }
 
-      let identities = await identitiesOf(ctx.tenantId, local);
-      const linked = identities.find((i) => i.provider_id === row.id) ?? null;
-      const outcome = await fetcher.fetchUser(row, { email, subject: linked?.subject ?? null });
-      const providerRef = { provider: row.name, providerId: row.id };
+  async function lookupOnce(ctx: ActorContext, query: { email: string }, options: LookupOptions): Promise<MergedLookup> {
+    const email = normalizeEmail(query.email);
+    if (!email) throw invalidField('email', 'must be a valid email address', 'invalid_email', 'INVALID_PARAMETER');
+    let local = await localByEmail(ctx.tenantId, email);
+    if (options.ignoreProvider) return answer(local, null, null, await identitiesOf(ctx.tenantId, local), 'skipped');
+    const row = await findEffectiveProvider(db, ctx.tenantId, options.brandId !== undefined ? options.brandId : (ctx.brand?.id ?? null));
+    if (!row) return answer(local, null, null, await identitiesOf(ctx.tenantId, local), 'not_configured');
 
-      if (!outcome.ok) {
-        const { reason, status } = outcome.error;
-        options.log?.warn({ ...providerRef, reason, upstreamStatus: status }, `identity provider unavailable: ${outcome.error.message}`);
-        await events.record(db, ctx, { type: 'provider.unavailable', userId: local?.id ?? null, data: { ...providerRef, reason, status } });
-        return answer(local, null, row, identities, 'unavailable');
-      }
-      const remote = outcome.user;
-      if (!remote) return answer(local, null, row, identities, 'not_found');
+    let identities = await identitiesOf(ctx.tenantId, local);
+    const linked = identities.find((i) => i.provider_id === row.id) ?? null;
+    const outcome = await fetcher.fetchUser(row, { email, subject: linked?.subject ?? null });
+    const providerRef = { provider: row.name, providerId: row.id };
 
-      // Known by subject although the email differs locally: the link finds the user.
-      if (!local) {
-        const identity = await findIdentityBySubject(db, ctx.tenantId, row.id, remote.subject);
-        if (identity) local = await localById(ctx.tenantId, identity.user_id);
-      }
-      const fetched: EventInput = {
-        type: 'provider.user_fetched',
-        userId: local?.id ?? null,
-        data: { ...providerRef, subject: remote.subject, cached: outcome.cached },
-      };
-      let provisioned = false;
-      if (!local && row.jit_provisioning) {
-        // Find-or-create is race-safe: parallel lookups of one email agree on one user.
-        const result = await deps.users.findOrCreateUser(ctx, {
-          email,
-          firstName: remote.firstName,
-          lastName: remote.lastName,
-          name: remote.name,
-        });
-        local = result.user;
-        provisioned = result.created;
-        fetched.userId = local.id;
-      }
-      if (local && linked?.subject !== remote.subject) {
-        await link(ctx, row, remote.subject, local.id, provisioned, [fetched]);
-        identities = await identitiesOf(ctx.tenantId, local);
-      } else {
-        await events.record(db, ctx, fetched);
-      }
-      return answer(local, remote, row, identities, 'ok', provisioned);
-    },
-  };
+    if (!outcome.ok) {
+      const { reason, status } = outcome.error;
+      options.log?.warn({ ...providerRef, reason, upstreamStatus: status }, `identity provider unavailable: ${outcome.error.message}`);
+      await events.record(db, ctx, { type: 'provider.unavailable', userId: local?.id ?? null, data: { ...providerRef, reason, status } });
+      return answer(local, null, row, identities, 'unavailable');
+    }
+    const remote = outcome.user;
+    if (!remote) return answer(local, null, row, identities, 'not_found');
+
+    // Known by subject although the email differs locally: the link finds the user.
+    if (!local) {
+      const identity = await findIdentityBySubject(db, ctx.tenantId, row.id, remote.subject);
+      if (identity) local = await localById(ctx.tenantId, identity.user_id);
+    }
+    const fetched: EventInput = {
+      type: 'provider.user_fetched',
+      userId: local?.id ?? null,
+      data: { ...providerRef, subject: remote.subject, cached: outcome.cached },
+    };
+    let provisioned = false;
+    if (!local && row.jit_provisioning) {
+      // Find-or-create is race-safe: parallel lookups of one email agree on one user.
+      const result = await deps.users.findOrCreateUser(ctx, {
+        email,
+        firstName: remote.firstName,
+        lastName: remote.lastName,
+        name: remote.name,
+      });
+      local = result.user;
+      provisioned = result.created;
+      fetched.userId = local.id;
+    }
+    let linkedNow = false;
+    if (local && linked?.subject !== remote.subject) {
+      linkedNow = await link(ctx, row, remote.subject, local.id, provisioned, [fetched]);
+      identities = await identitiesOf(ctx.tenantId, local);
+    } else {
+      await events.record(db, ctx, fetched);
+    }
+    return answer(local, remote, row, identities, 'ok', provisioned, linkedNow);
+  }
+
+  return { lookupMerged };
 }

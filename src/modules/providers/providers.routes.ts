@@ -9,8 +9,11 @@ import type { ProviderInput } from './providers.ts';
 
 const TenantParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
+/** What these routes use of the registry. */
+export type ProvidersRoutesDeps = Pick<Registry, 'tenants' | 'providers'>;
+
 /** Admin CRUD of a tenant's upstream identity providers under /v1/admin/tenants/{id}/providers. */
-export async function providersRoutes(fastify: FastifyInstance, { registry }: { registry: Registry }): Promise<void> {
+export async function providersRoutes(fastify: FastifyInstance, { registry }: { registry: ProvidersRoutesDeps }): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { tenants, providers } = registry;
   const tags = ['admin'];

@@ -7,8 +7,11 @@ import { RoleInputSchema, RoleParams, RoleSchema } from './roles.schemas.ts';
 
 const tags = ['roles'];
 
+/** What these routes use of the registry. */
+export type RolesRoutesDeps = Pick<Registry, 'roles'>;
+
 /** The tenant's role catalogue: built-in roles and the ones it defines. */
-export async function rolesRoutes(fastify: FastifyInstance, { registry }: { registry: Registry }): Promise<void> {
+export async function rolesRoutes(fastify: FastifyInstance, { registry }: { registry: RolesRoutesDeps }): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { roles } = registry;
 

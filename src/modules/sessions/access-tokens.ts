@@ -23,7 +23,13 @@ export interface TokenSettings {
 }
 
 export interface AccessTokens {
-  issue(claims: { userId: string; tenantId: string; sessionId: string; scope: string }): Promise<{ token: string; exp: number }>;
+  /** The current signing key, to load before a transaction. */
+  signer: SigningKeys['signer'];
+  /** Signs with `signer` when given (loaded before a transaction, inside which the key store may not be read). */
+  issue(
+    claims: { userId: string; tenantId: string; sessionId: string; scope: string },
+    signer?: Awaited<ReturnType<SigningKeys['signer']>>,
+  ): Promise<{ token: string; exp: number }>;
   /** The verified claims, or null for anything that is not a valid access token of ours. */
   verify(token: string): Promise<AccessClaims | null>;
 }
@@ -34,8 +40,10 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 export function createAccessTokens(deps: { keys: SigningKeys; clock: Clock; ids: Ids; settings: TokenSettings }): AccessTokens {
   const { keys, clock, ids, settings } = deps;
   return {
-    async issue({ userId, tenantId, sessionId, scope }) {
-      const signer = await keys.signer();
+    signer: () => keys.signer(),
+
+    async issue({ userId, tenantId, sessionId, scope }, preloaded) {
+      const signer = preloaded ?? (await keys.signer());
       const iat = Math.floor(clock.now().getTime() / 1000);
       const exp = iat + settings.accessTokenSeconds;
       const token = await new SignJWT({ tid: tenantId, sid: sessionId, scope })

@@ -40,8 +40,11 @@ function byUser(
   ];
 }
 
+/** What these routes use of the registry. */
+export type SessionsRoutesDeps = Pick<Registry, 'sessions'>;
+
 /** Sign-in, tokens, and the sessions of users. */
-export async function sessionsRoutes(fastify: FastifyInstance, { registry }: { registry: Registry }): Promise<void> {
+export async function sessionsRoutes(fastify: FastifyInstance, { registry }: { registry: SessionsRoutesDeps }): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { sessions } = registry;
 

@@ -66,6 +66,12 @@ export interface SessionsService extends SessionReader {
   signIn(ctx: ActorContext, input: SignInInput, client: ClientInfo): Promise<TokenResponse>;
   /** Opens a session without a password (server to server). @throws AppError USER_NOT_FOUND, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED */
   issuePasswordless(ctx: ActorContext, user: UserRef, client: ClientInfo): Promise<TokenResponse>;
+  /**
+   * Prepares a passwordless session to open inside a user change's transaction: reads the tenant and loads the
+   * signing key first, as nothing may query `db` inside it. Opening throws to roll the whole change back.
+   * @throws AppError TENANT_NOT_FOUND; on open: USER_NOT_FOUND, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED
+   */
+  preparePasswordless(ctx: ActorContext, client: ClientInfo): Promise<SessionOpener>;
   /** Rotates a refresh token; a used one ends its whole session. @throws AppError REFRESH_TOKEN_INVALID */
   refresh(ctx: ActorContext, refreshToken: string): Promise<TokenResponse>;
   /** The user's live sessions, oldest first. @throws AppError USER_NOT_FOUND */
@@ -74,6 +80,11 @@ export interface SessionsService extends SessionReader {
   revokeSession(ctx: ActorContext, sessionId: string): Promise<void>;
   /** Ends every session of a user. @throws AppError USER_NOT_FOUND */
   logoutUser(ctx: ActorContext, user: UserRef): Promise<{ revoked: number }>;
+}
+
+/** Opens a prepared session for a user inside the caller's transaction. */
+export interface SessionOpener {
+  open(trx: Kysely<DB>, userId: string): Promise<TokenResponse>;
 }
 
 export interface SessionsDeps {
@@ -150,8 +161,14 @@ export function createSessionsService(deps: SessionsDeps): SessionsService {
     return user;
   }
 
-  async function respond(ctx: ActorContext, session: SessionRow, refreshToken: string): Promise<TokenResponse> {
-    const access = await tokens.issue({ userId: session.user_id, tenantId: ctx.tenantId, sessionId: session.id, scope: session.method });
+  async function respond(
+    ctx: ActorContext,
+    session: SessionRow,
+    refreshToken: string,
+    signer?: Parameters<AccessTokens['issue']>[1],
+  ): Promise<TokenResponse> {
+    const claims = { userId: session.user_id, tenantId: ctx.tenantId, sessionId: session.id, scope: session.method };
+    const access = await tokens.issue(claims, signer);
     return {
       accessToken: access.token,
       refreshToken,
@@ -169,49 +186,59 @@ export function createSessionsService(deps: SessionsDeps): SessionsService {
   async function openSession(ctx: ActorContext, userId: string, method: SessionMethod, client: ClientInfo): Promise<TokenResponse> {
     const tenant = await tenantRow(ctx);
     const refreshToken = newRefreshToken();
-    const session = await inTransaction(db, async (trx) => {
-      const now = clock.now();
-      const holder = await lockSessionHolder(trx, ctx.tenantId, userId);
-      if (!holder || holder.erased_at) throw new AppError('USER_NOT_FOUND', 'User not found', { id: userId });
-      if (holder.status !== 'active') {
-        throw method === 'password' ? invalidCredentials() : new AppError('USER_DEACTIVATED', 'The user is deactivated', { id: userId });
-      }
-      const limit = holder.sessions_limit ?? tenant.sessions_limit;
-      if (limit !== null) {
-        const live = await listLiveSessions(trx, ctx.tenantId, userId, now);
-        const excess = live.length - limit + 1;
-        if (excess > 0) {
-          if (tenant.sessions_policy === 'reject_new') {
-            throw new AppError('SESSIONS_LIMIT_REACHED', `The user already holds ${live.length} sessions, the most allowed`, { limit });
-          }
-          const evicted = await revokeSessions(trx, ctx.tenantId, { ids: live.slice(0, excess).map((s) => s.id) }, 'evicted', now);
-          await events.record(
-            trx,
-            ctx,
-            ...evicted.map((id) => ({ type: 'session.revoked', userId, data: { sessionId: id, reason: 'evicted' } })),
-          );
-        }
-      }
-      const row = await insertSession(trx, {
-        tenant_id: ctx.tenantId,
-        id: ids.uuid(),
-        user_id: userId,
-        brand_id: ctx.brand?.id ?? null,
-        method,
-        ip: client.ip,
-        user_agent: client.userAgent,
-        created_at: now,
-        refreshed_at: now,
-        expires_at: new Date(now.getTime() + settings.refreshTokenSeconds * 1000),
-        idle_expires_at: new Date(now.getTime() + Math.min(settings.refreshIdleSeconds, settings.refreshTokenSeconds) * 1000),
-        revoked_at: null,
-        revoked_reason: null,
-      });
-      await insertRefreshToken(trx, ctx.tenantId, row.id, sha256(refreshToken), now);
-      await events.record(trx, ctx, { type: 'session.created', userId, data: { sessionId: row.id, method } });
-      return row;
-    });
+    const session = await inTransaction(db, (trx) => insertSessionIn(trx, ctx, tenant, userId, method, client, refreshToken));
     return respond(ctx, session, refreshToken);
+  }
+
+  async function insertSessionIn(
+    trx: Kysely<DB>,
+    ctx: ActorContext,
+    tenant: Awaited<ReturnType<typeof tenantRow>>,
+    userId: string,
+    method: SessionMethod,
+    client: ClientInfo,
+    refreshToken: string,
+  ): Promise<SessionRow> {
+    const now = clock.now();
+    const holder = await lockSessionHolder(trx, ctx.tenantId, userId);
+    if (!holder || holder.erased_at) throw new AppError('USER_NOT_FOUND', 'User not found', { id: userId });
+    if (holder.status !== 'active') {
+      throw method === 'password' ? invalidCredentials() : new AppError('USER_DEACTIVATED', 'The user is deactivated', { id: userId });
+    }
+    const limit = holder.sessions_limit ?? tenant.sessions_limit;
+    if (limit !== null) {
+      const live = await listLiveSessions(trx, ctx.tenantId, userId, now);
+      const excess = live.length - limit + 1;
+      if (excess > 0) {
+        if (tenant.sessions_policy === 'reject_new') {
+          throw new AppError('SESSIONS_LIMIT_REACHED', `The user already holds ${live.length} sessions, the most allowed`, { limit });
+        }
+        const evicted = await revokeSessions(trx, ctx.tenantId, { ids: live.slice(0, excess).map((s) => s.id) }, 'evicted', now);
+        await events.record(
+          trx,
+          ctx,
+          ...evicted.map((id) => ({ type: 'session.revoked', userId, data: { sessionId: id, reason: 'evicted' } })),
+        );
+      }
+    }
+    const row = await insertSession(trx, {
+      tenant_id: ctx.tenantId,
+      id: ids.uuid(),
+      user_id: userId,
+      brand_id: ctx.brand?.id ?? null,
+      method,
+      ip: client.ip,
+      user_agent: client.userAgent,
+      created_at: now,
+      refreshed_at: now,
+      expires_at: new Date(now.getTime() + settings.refreshTokenSeconds * 1000),
+      idle_expires_at: new Date(now.getTime() + Math.min(settings.refreshIdleSeconds, settings.refreshTokenSeconds) * 1000),
+      revoked_at: null,
+      revoked_reason: null,
+    });
+    await insertRefreshToken(trx, ctx.tenantId, row.id, sha256(refreshToken), now);
+    await events.record(trx, ctx, { type: 'session.created', userId, data: { sessionId: row.id, method } });
+    return row;
   }
 
   /** Replaces an imported or outdated hash once the password is known to be right. */
@@ -262,6 +289,17 @@ export function createSessionsService(deps: SessionsDeps): SessionsService {
     async issuePasswordless(ctx, ref, client) {
       const user = await resolveUser(ctx, ref);
       return openSession(ctx, user.id, 'passwordless', client);
+    },
+
+    async preparePasswordless(ctx, client) {
+      const [tenant, signer] = await Promise.all([tenantRow(ctx), tokens.signer()]);
+      return {
+        async open(trx, userId) {
+          const refreshToken = newRefreshToken();
+          const session = await insertSessionIn(trx, ctx, tenant, userId, 'passwordless', client, refreshToken);
+          return respond(ctx, session, refreshToken, signer);
+        },
+      };
     },
 
     async refresh(ctx, refreshToken) {

@@ -5,8 +5,11 @@ import { adminActor } from '../../http/auth.ts';
 import { errorResponses } from '../../http/common.schemas.ts';
 import type { Registry } from '../../registry.ts';
 
+/** What these routes use of the registry. */
+export type SigninThrottleRoutesDeps = Pick<Registry, 'signinUnlock'>;
+
 /** Platform admin: lift sign-in blocks. Authorized by the admin token. */
-export async function signinThrottleRoutes(fastify: FastifyInstance, { registry }: { registry: Registry }): Promise<void> {
+export async function signinThrottleRoutes(fastify: FastifyInstance, { registry }: { registry: SigninThrottleRoutesDeps }): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { signinUnlock } = registry;
   const tags = ['admin'];

@@ -5,8 +5,10 @@ import type { Registry } from '../../registry.ts';
 import { UserExportSchema } from './user-data.schemas.ts';
 import { UserIdParams } from './users.schemas.ts';
 
+export type UserDataRoutesDeps = Pick<Registry, 'userData'>;
+
 /** A user's data across every module: the export (erasure is `DELETE /v1/users/{id}`). */
-export async function userDataRoutes(fastify: FastifyInstance, { registry }: { registry: Registry }): Promise<void> {
+export async function userDataRoutes(fastify: FastifyInstance, { registry }: { registry: UserDataRoutesDeps }): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
   app.get(

@@ -8,8 +8,11 @@ import type { Registry } from '../../registry.ts';
 const userRef = Type.Ref('User');
 const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
+/** What these routes use of the registry. */
+export type UserExtrasRoutesDeps = Pick<Registry, 'usersLifecycle'>;
+
 /** Custom attribute values and brand memberships of one user. */
-export async function userExtrasRoutes(fastify: FastifyInstance, { registry }: { registry: Registry }): Promise<void> {
+export async function userExtrasRoutes(fastify: FastifyInstance, { registry }: { registry: UserExtrasRoutesDeps }): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { usersLifecycle } = registry;
 

@@ -5,6 +5,8 @@ import { AppError, invalidField } from '../../core/errors.ts';
 import { errorResponses } from '../../http/common.schemas.ts';
 import { expectedVersion, setEtag } from '../../http/etag.ts';
 import type { Registry } from '../../registry.ts';
+import type { UserChange } from '../../use-cases/user-change.ts';
+import { hasPassword, splitPassword } from '../credentials/credentials.service.ts';
 import { MergedLookupSchema } from '../providers/providers.schemas.ts';
 import {
   CreatedUserSchema,
@@ -19,13 +21,22 @@ import {
 import type { UserWrite } from './users.service.ts';
 import type { UserInput, UserView } from './users.ts';
 
+/** What the native users routes use of the registry. */
+export type UsersRoutesDeps = Pick<Registry, 'userChanges' | 'usersQuery' | 'usersLifecycle' | 'userData' | 'providers'>;
+
+/** A native user body as one change: the profile (merge patch) and, when sent, the credential. */
+function toUserChange(body: UserWrite): UserChange {
+  const { password, profile } = splitPassword(body);
+  return hasPassword(password) ? { profile, credential: password } : { profile };
+}
+
 const tags = ['users'];
 const userRef = Type.Ref('User');
 
 /** The native users API under /v1/users. */
-export async function usersRoutes(fastify: FastifyInstance, { registry }: { registry: Registry }): Promise<void> {
+export async function usersRoutes(fastify: FastifyInstance, { registry }: { registry: UsersRoutesDeps }): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const { users, usersQuery, usersLifecycle } = registry;
+  const { userChanges, usersQuery, usersLifecycle } = registry;
   const withEtag = <T extends UserView>(reply: { header(n: string, v: string): unknown }, user: T): T => {
     setEtag(reply as never, user.version);
     return user;
@@ -38,7 +49,7 @@ export async function usersRoutes(fastify: FastifyInstance, { registry }: { regi
       schema: { tags, summary: 'Create a user', body: UserWriteSchema, response: { 201: userRef, ...errorResponses } },
     },
     async (request, reply) => {
-      const user = await users.createUser(request.ctx, request.body as UserWrite);
+      const { user } = await userChanges.applyUserChange(request.ctx, { kind: 'create' }, toUserChange(request.body as UserWrite));
       reply.code(201).header('location', `/v1/users/${user.id}`);
       return withEtag(reply, user);
     },
@@ -56,9 +67,15 @@ export async function usersRoutes(fastify: FastifyInstance, { registry }: { regi
       },
     },
     async (request, reply) => {
-      const result = await users.findOrCreateUser(request.ctx, request.body as UserInput);
-      setEtag(reply, result.user.version);
-      return reply.code(result.created ? 201 : 200).send(result);
+      const { created, user } = await userChanges.applyUserChange(
+        request.ctx,
+        { kind: 'find-or-create' },
+        {
+          profile: request.body as UserInput,
+        },
+      );
+      setEtag(reply, user.version);
+      return reply.code(created ? 201 : 200).send({ created, user });
     },
   );
 
@@ -75,9 +92,10 @@ export async function usersRoutes(fastify: FastifyInstance, { registry }: { regi
       },
     },
     async (request, reply) => {
-      const result = await users.upsertUserByExternalId(request.ctx, request.params.externalId, request.body as UserWrite);
-      setEtag(reply, result.user.version);
-      return reply.code(result.created ? 201 : 200).send(result);
+      const target = { kind: 'upsert', externalId: request.params.externalId } as const;
+      const { created, user } = await userChanges.applyUserChange(request.ctx, target, toUserChange(request.body as UserWrite));
+      setEtag(reply, user.version);
+      return reply.code(created ? 201 : 200).send({ created, user });
     },
   );
 
@@ -156,8 +174,11 @@ export async function usersRoutes(fastify: FastifyInstance, { registry }: { regi
         response: { 200: userRef, ...errorResponses },
       },
     },
-    async (request, reply) =>
-      withEtag(reply, await users.patchUser(request.ctx, request.params.id, request.body as UserWrite, expectedVersion(request))),
+    async (request, reply) => {
+      const target = { kind: 'id', id: request.params.id, expectedVersion: expectedVersion(request) } as const;
+      const { user } = await userChanges.applyUserChange(request.ctx, target, toUserChange(request.body as UserWrite));
+      return withEtag(reply, user);
+    },
   );
 
   for (const action of ['deactivate', 'reactivate'] as const) {

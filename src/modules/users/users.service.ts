@@ -18,7 +18,6 @@ import {
 } from '../credentials/credentials.service.ts';
 import type { EventsService } from '../events/events.service.ts';
 import type { RolesService } from '../roles/roles.service.ts';
-import { endUserSessions } from '../sessions/session-revocation.ts';
 import type { SigninThrottle } from '../signin-throttle/signin-throttle.service.ts';
 import type { TenantsService } from '../tenants/tenants.service.ts';
 import type { TenantRow } from '../tenants/tenants.table.ts';
@@ -39,7 +38,7 @@ import {
 } from './users.repository.ts';
 import type { UserRow } from './users.table.ts';
 import { type BrandMembership, toUserView, type UserInput, type UserView } from './users.ts';
-import { isNoop, planUserWrite, type WritePlan, writeEvents } from './users.write-plan.ts';
+import { isNoop, planUserWrite, type RoleEdit, type WritePlan, writeEvents } from './users.write-plan.ts';
 
 export interface UsersDeps {
   db: Kysely<DB>;
@@ -51,10 +50,28 @@ export interface UsersDeps {
   credentials: CredentialsService;
   signinThrottle: SigninThrottle;
   roles: RolesService;
+  /**
+   * Ends every session of the user inside the caller's transaction (a new password). Injected by the composition
+   * root, so that users/ does not import sessions/, which reads users to sign them in.
+   */
+  endSessions: (trx: Kysely<DB>, ctx: ActorContext, userId: string, reason: 'password_changed') => Promise<unknown>;
 }
 
 /** A user write that may also set a password (create, patch, upsert). */
 export type UserWrite = UserInput & PasswordInput;
+
+/**
+ * More of one change, written inside the user's own transaction after the user row (created or updated,
+ * locked): the use case's side rows (brands, companies, plans, status, a session). It may return the user as
+ * it left it. It must not query `db` (PGlite has one connection) and throws to roll the whole write back.
+ */
+export type WithinUserWrite = (trx: Kysely<DB>, user: UserView, created: boolean) => Promise<UserView | undefined>;
+
+/** How a write goes beyond the profile: role edits against the locked row, side rows in the same transaction. */
+export interface UserWriteOptions {
+  roles?: RoleEdit;
+  within?: WithinUserWrite;
+}
 
 export interface CreatedResult {
   created: boolean;
@@ -63,17 +80,17 @@ export interface CreatedResult {
 
 export interface UsersService {
   /** @throws AppError VALIDATION_FAILED, USER_IDENTIFIER_REQUIRED, USER_*_TAKEN, ATTRIBUTE_*, SCOPE_MISSING */
-  createUser(ctx: ActorContext, input: UserWrite): Promise<UserView>;
+  createUser(ctx: ActorContext, input: UserWrite, options?: UserWriteOptions): Promise<UserView>;
   /**
    * Finds the user holding the email or phone, or creates one. Race-safe: parallel calls agree on one user.
    * @throws AppError USER_IDENTIFIER_REQUIRED, USER_IDENTIFIERS_CONFLICT, VALIDATION_FAILED
    */
-  findOrCreateUser(ctx: ActorContext, input: UserInput): Promise<CreatedResult>;
+  findOrCreateUser(ctx: ActorContext, input: UserInput, options?: UserWriteOptions): Promise<CreatedResult>;
   /**
    * Creates the user with this external id, or merge-patches it. Race-safe.
    * @throws AppError VALIDATION_FAILED, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, PASSWORD_HASHING_BUSY
    */
-  upsertUserByExternalId(ctx: ActorContext, externalId: string, input: UserWrite): Promise<CreatedResult>;
+  upsertUserByExternalId(ctx: ActorContext, externalId: string, input: UserWrite, options?: UserWriteOptions): Promise<CreatedResult>;
   /**
    * JSON merge patch; with expectedVersion, fails when the user has moved on. A new password ends every
    * session of the user and lifts sign-in locks on their identifiers.
@@ -85,6 +102,7 @@ export interface UsersService {
     input: UserWrite,
     expectedVersion?: number,
     eventType?: 'user.updated' | 'attribute.set',
+    options?: UserWriteOptions,
   ): Promise<UserView>;
 }
 
@@ -107,20 +125,31 @@ export function createUsersService(deps: UsersDeps): UsersService {
   type PlanContext = [TenantRow, Map<string, AttributeDefinitionRow>, ReadonlySet<string> | undefined];
 
   /** What planning reads besides the user. Read it before a transaction: PGlite has one connection, `db` would wait forever. */
-  async function planContext(ctx: ActorContext, input: UserInput): Promise<PlanContext> {
+  async function planContext(ctx: ActorContext, input: UserInput, edit?: RoleEdit): Promise<PlanContext> {
     return Promise.all([
       tenantOf(ctx),
       input.attributes !== undefined ? deps.attributes.definitionsOf(ctx.tenantId) : Promise.resolve(new Map()),
-      input.roles ? deps.roles.rolesOf(ctx.tenantId) : Promise.resolve(undefined),
+      input.roles || edit ? deps.roles.rolesOf(ctx.tenantId) : Promise.resolve(undefined),
     ]);
   }
 
-  function planWith([tenant, definitions, roles]: PlanContext, ctx: ActorContext, input: UserInput, existing: UserRow | null): WritePlan {
-    return planUserWrite(ctx, input, existing, tenant, definitions, clock.now().toISOString().slice(0, 10), roles);
+  function planWith(
+    [tenant, definitions, roles]: PlanContext,
+    ctx: ActorContext,
+    input: UserInput,
+    existing: UserRow | null,
+    edit?: RoleEdit,
+  ): WritePlan {
+    return planUserWrite(ctx, input, existing, tenant, definitions, clock.now().toISOString().slice(0, 10), roles, edit);
   }
 
-  async function plan(ctx: ActorContext, input: UserInput, existing: UserRow | null): Promise<WritePlan> {
-    return planWith(await planContext(ctx, input), ctx, input, existing);
+  async function plan(ctx: ActorContext, input: UserInput, existing: UserRow | null, edit?: RoleEdit): Promise<WritePlan> {
+    return planWith(await planContext(ctx, input, edit), ctx, input, existing, edit);
+  }
+
+  /** The rest of the change, in the same transaction; the user as it left it. */
+  async function runWithin(trx: Kysely<DB>, within: WithinUserWrite | undefined, user: UserView, created: boolean): Promise<UserView> {
+    return within ? ((await within(trx, user, created)) ?? user) : user;
   }
 
   function newUser(p: WritePlan): NewUser {
@@ -143,12 +172,13 @@ export function createUsersService(deps: UsersDeps): UsersService {
     row: UserRow,
     p: WritePlan,
     credential: PreparedCredential | null,
+    within?: WithinUserWrite,
   ): Promise<UserView> {
     await replaceUniqueValues(trx, ctx.tenantId, row.id, p.uniqueValues);
     await events.record(trx, ctx, ...writeEvents('user.created', row.id, p));
     if (credential) await deps.credentials.store(trx, ctx, row.id, credential);
     const joined = await joinCallerBrand(trx, ctx, row.id);
-    return toUserView(row, joined ? [joined] : []);
+    return runWithin(trx, within, toUserView(row, joined ? [joined] : []), true);
   }
 
   /**
@@ -156,16 +186,21 @@ export function createUsersService(deps: UsersDeps): UsersService {
    * rows (unique attribute values, a brand to join) is written with its event in one statement, which is
    * atomic on its own: two round trips fewer than a transaction, on the hot find-or-create path.
    */
-  async function createIfAbsent(ctx: ActorContext, p: WritePlan, credential: PreparedCredential | null = null): Promise<UserView | null> {
+  async function createIfAbsent(
+    ctx: ActorContext,
+    p: WritePlan,
+    credential: PreparedCredential | null = null,
+    within?: WithinUserWrite,
+  ): Promise<UserView | null> {
     const user = newUser(p);
-    if (p.uniqueValues.length === 0 && !ctx.brand && !credential) {
+    if (p.uniqueValues.length === 0 && !ctx.brand && !credential && !within) {
       const created = events.rows(ctx, ...writeEvents('user.created', user.id, p));
       const row = await insertUserIfAbsentWithEvents(db, ctx.tenantId, user, created);
       return row ? toUserView(row, []) : null;
     }
     return inTransaction(db, async (trx) => {
       const row = await insertUserIfAbsent(trx, ctx.tenantId, user);
-      return row ? afterInsert(trx, ctx, row, p, credential) : null;
+      return row ? afterInsert(trx, ctx, row, p, credential, within) : null;
     });
   }
 
@@ -179,8 +214,9 @@ export function createUsersService(deps: UsersDeps): UsersService {
     p: WritePlan,
     email: string | null,
     phone: string | null,
+    within?: WithinUserWrite,
   ): Promise<{ found: UserWithBrands[]; created: UserView | null }> {
-    if (p.uniqueValues.length === 0 && !ctx.brand) {
+    if (p.uniqueValues.length === 0 && !ctx.brand && !within) {
       const user = newUser(p);
       const created = events.rows(ctx, ...writeEvents('user.created', user.id, p));
       const rows = await findOrInsertUserWithEvents(db, ctx.tenantId, email, phone, user, created);
@@ -188,7 +224,7 @@ export function createUsersService(deps: UsersDeps): UsersService {
       return { found: rows.filter((row) => !row.created), created: inserted ? toUserView(inserted, []) : null };
     }
     const found = await findUsersByEmailOrPhone(db, ctx.tenantId, email, phone);
-    return { found, created: found.length > 0 ? null : await createIfAbsent(ctx, p) };
+    return { found, created: found.length > 0 ? null : await createIfAbsent(ctx, p, null, within) };
   }
 
   /** A brand-bound key makes every user it creates or finds a member of its brand; returns a new membership. */
@@ -222,6 +258,16 @@ export function createUsersService(deps: UsersDeps): UsersService {
     return current ? toUserView(current, current.brands) : view;
   }
 
+  /** The rest of a change to a user found (not written) by this call, under its row lock. */
+  async function withinFound(ctx: ActorContext, view: UserView, within: WithinUserWrite | undefined): Promise<UserView> {
+    if (!within) return view;
+    return inTransaction(db, async (trx) => {
+      const locked = await findUserByIdForUpdate(trx, ctx.tenantId, view.id);
+      if (!locked) throw new AppError('USER_NOT_FOUND', 'User not found', { id: view.id });
+      return runWithin(trx, within, toUserView(locked, locked.brands), false);
+    });
+  }
+
   /** Applies a plan made against `existing` if the user is still at that version; null when it is not. */
   async function updateAtVersion(ctx: ActorContext, existing: UserWithBrands, p: WritePlan): Promise<UserView | null> {
     const changed = events.rows(ctx, ...writeEvents('user.updated', existing.id, p));
@@ -239,7 +285,7 @@ export function createUsersService(deps: UsersDeps): UsersService {
   ): Promise<UserView> {
     if (credential) {
       await deps.credentials.store(trx, ctx, existing.id, credential);
-      await endUserSessions(trx, events, ctx, existing.id, 'password_changed', clock.now());
+      await deps.endSessions(trx, ctx, existing.id, 'password_changed');
     }
     if (isNoop(p)) return toUserView(existing, existing.brands);
     const updated = await updateUser(trx, ctx.tenantId, existing.id, p.update, clock.now());
@@ -267,30 +313,30 @@ export function createUsersService(deps: UsersDeps): UsersService {
   }
 
   return {
-    async createUser(ctx, input) {
+    async createUser(ctx, input, options = {}) {
       const { password, profile } = splitPassword(input);
-      const p = await plan(ctx, profile, null);
+      const p = await plan(ctx, profile, null, options.roles);
       const u = p.update;
       if (!u.email && !u.phone && !u.external_id) throw identifierRequired(['email', 'phone', 'externalId']);
       const credential = await prepareCredential(ctx, password);
       try {
         return await inTransaction(db, async (trx) =>
-          afterInsert(trx, ctx, await insertUser(trx, ctx.tenantId, newUser(p)), p, credential),
+          afterInsert(trx, ctx, await insertUser(trx, ctx.tenantId, newUser(p)), p, credential, options.within),
         );
       } catch (error) {
         throw await toUserConflict(db, ctx.tenantId, p, error);
       }
     },
 
-    async findOrCreateUser(ctx, input) {
-      const p = await plan(ctx, input, null);
+    async findOrCreateUser(ctx, input, options = {}) {
+      const p = await plan(ctx, input, null, options.roles);
       const email = p.update.email ?? null;
       const phone = p.update.phone ?? null;
       if (!email && !phone) throw identifierRequired(['email', 'phone']);
       for (let attempt = 0; attempt < 3; attempt++) {
         let result: Awaited<ReturnType<typeof findOrInsert>>;
         try {
-          result = await findOrInsert(ctx, p, email, phone);
+          result = await findOrInsert(ctx, p, email, phone, options.within);
         } catch (error) {
           throw await toUserConflict(db, ctx.tenantId, p, error);
         }
@@ -300,33 +346,35 @@ export function createUsersService(deps: UsersDeps): UsersService {
             userIds: found.map((u) => u.id),
           });
         }
-        if (found[0]) return { created: false, user: await withCallerBrand(ctx, found[0]) };
+        if (found[0]) return { created: false, user: await withinFound(ctx, await withCallerBrand(ctx, found[0]), options.within) };
         // Neither found nor created: DO NOTHING waited for a concurrent insert of these identifiers; re-read.
         if (created) return { created: true, user: created };
       }
       // Still nothing under these identifiers: the conflict was on another unique value; surface it.
-      return { created: true, user: await this.createUser(ctx, input) };
+      return { created: true, user: await this.createUser(ctx, input, options) };
     },
 
-    async upsertUserByExternalId(ctx, externalId, input) {
+    async upsertUserByExternalId(ctx, externalId, input, options = {}) {
+      const { within, roles: edit } = options;
       const split = splitPassword(input);
       const merged: UserInput = { ...split.profile, externalId };
       const credential = await prepareCredential(ctx, split.password);
       for (let attempt = 0; attempt < 3; attempt++) {
         const existing = await findUserByExternalId(db, ctx.tenantId, externalId.trim());
         if (existing) {
-          const loaded = await planContext(ctx, merged);
-          const p = planWith(loaded, ctx, merged, existing);
-          if (isNoop(p) && !credential) return { created: false, user: await withCallerBrand(ctx, existing) };
+          const loaded = await planContext(ctx, merged, edit);
+          const p = planWith(loaded, ctx, merged, existing, edit);
+          if (isNoop(p) && !credential && !within) return { created: false, user: await withCallerBrand(ctx, existing) };
           try {
             // Fast path: one statement that applies the plan only if the user is still the version it was
             // planned against. When it has moved on (or has unique values to index), lock, re-plan and write.
-            const fast = p.uniqueValues.length === 0 && !credential ? await updateAtVersion(ctx, existing, p) : null;
+            const fast = p.uniqueValues.length === 0 && !credential && !within ? await updateAtVersion(ctx, existing, p) : null;
             if (fast) return { created: false, user: await joinedCallerBrand(ctx, fast) };
             const user = await inTransaction(db, async (trx) => {
               const locked = await findUserByIdForUpdate(trx, ctx.tenantId, existing.id);
               if (!locked || locked.external_id !== existing.external_id) return null;
-              return applyPlan(trx, ctx, locked, planWith(loaded, ctx, merged, locked), 'user.updated', credential);
+              const applied = await applyPlan(trx, ctx, locked, planWith(loaded, ctx, merged, locked, edit), 'user.updated', credential);
+              return runWithin(trx, within, applied, false);
             });
             if (user && credential) await clearSigninLocks(ctx, user);
             // Found through a brand key: the user joins that brand, as on every other path.
@@ -336,26 +384,26 @@ export function createUsersService(deps: UsersDeps): UsersService {
             throw await toUserConflict(db, ctx.tenantId, p, error);
           }
         }
-        const p = await plan(ctx, merged, null);
+        const p = await plan(ctx, merged, null, edit);
         try {
-          const user = await createIfAbsent(ctx, p, credential);
+          const user = await createIfAbsent(ctx, p, credential, within);
           if (user) return { created: true, user };
         } catch (error) {
           throw await toUserConflict(db, ctx.tenantId, p, error);
         }
         // Not inserted: either the external id appeared meanwhile (loop and update) or email/phone is taken.
         if (!(await findUserByExternalId(db, ctx.tenantId, externalId.trim()))) {
-          return { created: true, user: await this.createUser(ctx, { ...merged, ...split.password }) };
+          return { created: true, user: await this.createUser(ctx, { ...merged, ...split.password }, options) };
         }
       }
       throw new AppError('UNAVAILABLE', 'The user kept changing; retry');
     },
 
-    async patchUser(ctx, id, input, expectedVersion, eventType) {
+    async patchUser(ctx, id, input, expectedVersion, eventType, options = {}) {
       if (!isUserId(id)) throw new AppError('USER_NOT_FOUND', 'User not found', { id });
       const { password, profile } = splitPassword(input);
       let p: WritePlan | null = null;
-      const loaded = await planContext(ctx, profile);
+      const loaded = await planContext(ctx, profile, options.roles);
       const credential = await prepareCredential(ctx, password);
       try {
         const user = await inTransaction(db, async (trx) => {
@@ -364,10 +412,10 @@ export function createUsersService(deps: UsersDeps): UsersService {
           if (expectedVersion !== undefined && existing.version !== expectedVersion) {
             throw new AppError('PRECONDITION_FAILED', 'The user has changed since that version', { currentVersion: existing.version });
           }
-          p = planWith(loaded, ctx, profile, existing);
+          p = planWith(loaded, ctx, profile, existing, options.roles);
           const u = { ...existing, ...p.update };
           if (!u.email && !u.phone && !u.external_id) throw identifierRequired(['email', 'phone', 'externalId']);
-          return applyPlan(trx, ctx, existing, p, eventType, credential);
+          return runWithin(trx, options.within, await applyPlan(trx, ctx, existing, p, eventType, credential), false);
         });
         if (credential) await clearSigninLocks(ctx, user);
         return user;

@@ -25,6 +25,24 @@ const CAMEL: Record<string, string> = {
   sessions_limit: 'sessionsLimit',
 };
 
+/** Roles to add to and take from the ones the user holds, applied to the row as it is when the write runs. */
+export interface RoleEdit {
+  add?: readonly string[];
+  remove?: readonly string[];
+}
+
+/**
+ * The roles a write sets: `input.roles` (a set) or the held ones, with the edit applied; undefined when the
+ * write touches no roles. Planned against the locked row, so a concurrent role change is never lost.
+ */
+export function editedRoles(input: UserInput, existing: UserRow | null, edit?: RoleEdit): string[] | null | undefined {
+  if (!edit || (!edit.add?.length && !edit.remove?.length)) return input.roles;
+  const roles = new Set(input.roles !== undefined ? (input.roles ?? []) : (existing?.roles ?? []));
+  for (const role of edit.add ?? []) roles.add(role);
+  for (const role of edit.remove ?? []) roles.delete(role);
+  return [...roles].sort();
+}
+
 const SEARCHED = new Set(['name', 'first_name', 'last_name', 'email', 'phone', 'external_id']);
 
 function same(a: unknown, b: unknown): boolean {
@@ -43,7 +61,10 @@ export function planUserWrite(
   definitions: Map<string, AttributeDefinitionRow>,
   today: string,
   roles?: ReadonlySet<string>,
+  roleEdit?: RoleEdit,
 ): WritePlan {
+  const edited = editedRoles(input, existing, roleEdit);
+  if (edited !== input.roles) input = { ...input, roles: edited };
   let columns: UserColumns;
   const errors: FieldError[] = [];
   try {
