@@ -1,5 +1,5 @@
 import type { ActorContext } from '../../core/context.ts';
-import { decodeCursor, encodeCursor } from '../../core/cursor.ts';
+import { decodeTimeIdCursor, encodeCursor } from '../../core/cursor.ts';
 import { AppError, invalidField } from '../../core/errors.ts';
 import { parsePhone } from '../../core/phone.ts';
 import type { AttributeType } from '../attributes/attributes.ts';
@@ -175,14 +175,8 @@ export function createUsersQueryService(deps: UsersDeps): UsersQueryService {
         }
       }
       let after: { createdAt: Date; id: string } | null = null;
-      if (query.cursor) {
-        const decoded = decodeCursor(query.cursor);
-        const time = typeof decoded?.[0] === 'string' ? Date.parse(decoded[0]) : Number.NaN;
-        if (!decoded || Number.isNaN(time) || typeof decoded[1] !== 'string' || !isUserId(decoded[1])) {
-          throw invalidField('cursor', 'is not a valid cursor', 'invalid_cursor', 'INVALID_PARAMETER');
-        }
-        after = { createdAt: new Date(time), id: decoded[1] };
-      }
+      const position = decodeTimeIdCursor(query.cursor);
+      if (position) after = { createdAt: position.at, id: position.id };
       const filter = await buildFilter(ctx, query);
       const [rows, total] = await Promise.all([
         listUsers(db, ctx.tenantId, filter, after, limit + 1, offset),
