@@ -49,11 +49,11 @@ function eventsOf(lookup: MergedLookup, since: Date): EventInput[] {
 }
 
 /**
- * The tenant key in `Authorization`, then the mandatory headers, then the codes against the key.
- * @throws AppError AUTH_REQUIRED, API_KEY_INVALID (also for codes that do not agree), SCOPE_MISSING, INVALID_PARAMETER
+ * The mandatory headers, then the codes against the key that the onRequest hook authenticated.
+ * @throws AppError API_KEY_INVALID (codes that do not agree), INVALID_PARAMETER
  */
-async function authenticate(registry: Registry, request: FastifyRequest): Promise<{ ctx: ActorContext; brandId: string | null }> {
-  const ctx = await authenticateKey(registry, request, 'users:read');
+async function selectBrand(registry: Registry, request: FastifyRequest): Promise<{ ctx: ActorContext; brandId: string | null }> {
+  const ctx = request.ctx;
   const headers = readNavigaHeaders(request.headers);
   const [tenant, brands] = await Promise.all([registry.tenants.getTenantRow(ctx.tenantId), registry.brands.listBrands(ctx.tenantId)]);
   const brandId = brandOfCodes(headers, tenant?.codes ?? {}, brands, ctx.brand?.id ?? null);
@@ -75,6 +75,12 @@ export async function navigaDialect(fastify: FastifyInstance, { registry }: { re
         app.get(
           url,
           {
+            // The key is authenticated in onRequest, like every other API, so the root rate limit (a preValidation
+            // hook) sees the key's limit and counts the request; the headers and codes are checked after it, so an
+            // invalid Naviga request is counted too, as on /v1.
+            onRequest: async (request) => {
+              request.ctx = await authenticateKey(registry, request, 'users:read');
+            },
             schema: {
               tags,
               summary: 'Naviga: get a user by email, merged with the upstream identity provider',
@@ -84,7 +90,7 @@ export async function navigaDialect(fastify: FastifyInstance, { registry }: { re
             },
           },
           async (request): Promise<NavigaEnvelope<NavigaUser>> => {
-            const { ctx, brandId } = await authenticate(registry, request);
+            const { ctx, brandId } = await selectBrand(registry, request);
             const query = readNavigaQuery(request.query as Record<string, unknown>);
             const since = registry.clock.now();
             const lookup = await registry.providers.lookupMerged(
