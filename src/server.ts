@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import type { Config } from './config.ts';
+import { advertiseDataDirUrl } from './db/data-dir-lock.ts';
 import { createRegistry, type Registry } from './registry.ts';
 
 export interface RunningServer {
@@ -25,6 +26,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     );
   }
   await app.listen({ port: config.port, host: config.host });
+  if (registry.backend === 'pglite') advertiseDataDirUrl(config.dataDir, localUrl(app));
   let stopping: Promise<void> | null = null;
   return {
     app,
@@ -37,4 +39,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
       return stopping;
     },
   };
+}
+
+/** The URL a process on this machine reaches the server at (a wildcard address is reached on loopback). */
+function localUrl(app: FastifyInstance): string {
+  const address = app.server.address();
+  if (!address || typeof address === 'string') return String(address);
+  const host = address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '::1' : address.address;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
 }

@@ -3,6 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { type DatabaseIntrospector, Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
+import { acquireDataDirLock } from './data-dir-lock.ts';
 import { migrations } from './migrations/index.ts';
 import { PreparingClient } from './prepared.ts';
 import type { DB } from './schema.ts';
@@ -35,7 +36,8 @@ pg.types.setTypeParser(20, (v: string) => Number(v));
 
 /**
  * Opens the database for the configured backend.
- * @throws when PostgreSQL is unreachable or the data directory cannot be created.
+ * @throws DataDirLockedError when another running process holds the PGlite data directory; Error when PostgreSQL is
+ *   unreachable or the data directory cannot be created.
  */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.url) {
@@ -52,12 +54,17 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     return { db, backend: 'postgres', close: () => db.destroy() };
   }
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  // One process per data directory: PGlite has no lock of its own (see data-dir-lock.ts).
+  const lock = options.dataDir ? acquireDataDirLock(options.dataDir) : null;
   const pglite = await PGlite.create({
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     parsers: { 1082: (v: string) => v, 20: (v: string) => Number(v) },
+  }).catch((error: unknown) => {
+    lock?.release();
+    throw error;
   });
   const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
-  return { db, backend: 'pglite', close: () => db.destroy() };
+  return { db, backend: 'pglite', close: () => db.destroy().finally(() => lock?.release()) };
 }
 
 /**
