@@ -1,5 +1,6 @@
 import { type AppError, invalidField } from './errors.ts';
 import { isUuid } from './ids.ts';
+import { isStorableTime } from './instant.ts';
 
 /** Opaque pagination cursors: base64url JSON arrays. */
 export function encodeCursor(values: unknown[]): string {
@@ -31,16 +32,15 @@ const MAX_CURSOR_LENGTH = 512;
  * Canonical `Date.toISOString()` text of a year from 0001 to 9999. Other years (0000, ±YYYYYY) are valid in JS but
  * not round-tripped by PostgreSQL's timestamptz (or by JS after PostgreSQL), so they are refused before SQL sees them.
  */
-const ISO_INSTANT = /^(\d{4})-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** The instant of a canonical ISO text within years 0001–9999, or null. */
 function parseInstant(value: unknown): Date | null {
   if (typeof value !== 'string') return null;
-  const match = ISO_INSTANT.exec(value);
-  if (!match || match[1] === '0000') return null;
+  if (!ISO_INSTANT.test(value)) return null;
   const date = new Date(value);
   // Round-trip: refuses 2024-02-30, 25:00 and the like, which Date would silently roll over.
-  return Number.isNaN(date.getTime()) || date.toISOString() !== value ? null : date;
+  return isStorableTime(date.getTime()) && date.toISOString() === value ? date : null;
 }
 
 /** The values of a cursor with exactly `arity` parts. */

@@ -129,3 +129,23 @@ describe(`forged cursors on ${backend}`, () => {
     });
   });
 });
+
+describe(`date-time filters on the same column on ${backend}`, () => {
+  it.each(['0000-01-01T00:00:00Z', '0000-12-31T23:59:59.999Z'])(
+    'answers 400 INVALID_PARAMETER for createdAfter and createdBefore %s',
+    async (value) => {
+      for (const param of ['createdAfter', 'createdBefore']) {
+        const res = await t.call({ method: 'GET', url: '/v1/users', headers: tenant.auth, query: { [param]: value } });
+        const problem = expectProblem(res, 400, 'INVALID_PARAMETER');
+        expect(problem.errors).toEqual([expect.objectContaining({ field: param, code: 'invalid_date' })]);
+      }
+    },
+  );
+
+  it('accepts the first and last storable instants', async () => {
+    for (const value of ['0001-01-01T00:00:00Z', '9999-12-31T23:59:59.999Z']) {
+      const res = await t.call({ method: 'GET', url: '/v1/users', headers: tenant.auth, query: { createdAfter: value } });
+      expect(res.statusCode, res.body).toBe(200);
+    }
+  });
+});

@@ -1,6 +1,7 @@
 import type { ActorContext } from '../../core/context.ts';
 import { decodeTimeIdCursor, encodeCursor } from '../../core/cursor.ts';
 import { AppError, invalidField } from '../../core/errors.ts';
+import { isStorableTime } from '../../core/instant.ts';
 import { parsePhone } from '../../core/phone.ts';
 import type { AttributeType } from '../attributes/attributes.ts';
 import { parseFilterValue } from '../attributes/attributes.ts';
@@ -94,7 +95,9 @@ export function createUsersQueryService(deps: UsersDeps): UsersQueryService {
       const raw = query[key];
       if (raw === undefined) continue;
       const time = Date.parse(raw);
-      if (Number.isNaN(time)) throw invalidField(key, 'must be an RFC 3339 date-time', 'invalid_date', 'INVALID_PARAMETER');
+      if (!isStorableTime(time)) {
+        throw invalidField(key, 'must be an RFC 3339 date-time in years 0001–9999', 'invalid_date', 'INVALID_PARAMETER');
+      }
       filter[key] = new Date(time);
     }
     // Unknown companies and plans match no user rather than failing the search, as brands do.
