@@ -17,7 +17,7 @@ interface Run {
 }
 
 // PGlite start-up plus a CLI process per step, on a loaded machine.
-const SLOW = 240_000;
+const SLOW = 480_000;
 let dir: string;
 let storage: Storage;
 let server: ServerProcess;
@@ -75,6 +75,11 @@ async function admin(path: string, init: RequestInit = {}): Promise<Response> {
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'roster-e2e-lock-'));
   storage = { env: { ROSTER_DATA_DIR: dir }, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+  // Initialized and migrated by the CLI first (which takes and releases the lock): a server then starts within
+  // the helper's readiness deadline even on a loaded machine.
+  const migrated = await roster(['migrate']);
+  expect(migrated.code, migrated.stderr).toBe(0);
+  expect(existsSync(join(dir, 'roster.lock'))).toBe(false);
   server = await startServerProcess(storage);
 }, SLOW);
 afterEach(() => {
