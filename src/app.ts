@@ -12,6 +12,7 @@ import { registerIdempotency } from './http/idempotency.ts';
 import { loggerOptions } from './http/logger.ts';
 import { sendProblem } from './http/problem.ts';
 import { registerRateLimit } from './http/rate-limit.ts';
+import { capConnections, serverTimeoutOptions } from './http/server-limits.ts';
 import { guardUnvalidatedBodies, validatorCompiler } from './http/validation.ts';
 import { adminRoutes } from './modules/admin/admin.routes.ts';
 import { attributesRoutes } from './modules/attributes/attributes.routes.ts';
@@ -57,6 +58,7 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
     requestIdHeader: 'x-request-id',
     genReqId: () => registry.ids.uuid(),
     return503OnClosing: true,
+    ...serverTimeoutOptions(registry.config.http),
     ajv: { customOptions: { removeAdditional: false } },
     // Errors raised before routing (a malformed percent-encoding in the path): a problem document, not Fastify's body.
     // Under a dialect's prefix, that dialect's envelope.
@@ -67,6 +69,7 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
       else sendProblem(reply, request, toAppError(error));
     },
   });
+  capConnections(app.server, registry.config.http.maxConnections, app.log);
   app.setValidatorCompiler(validatorCompiler);
   guardUnvalidatedBodies(app);
   app.addSchema(ProblemSchema);

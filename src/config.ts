@@ -49,6 +49,20 @@ export interface Config {
   secretKey: Buffer | null;
   /** Let provider calls reach loopback, private and link-local addresses (`ROSTER_ALLOW_PRIVATE_UPSTREAMS`). */
   allowPrivateUpstreams: boolean;
+  /** Timeouts and the connection cap of the HTTP server; see src/http/server-limits.ts. */
+  http: HttpLimits;
+}
+
+/** How long a client may take, and how many may be connected, before the HTTP server cuts it off. */
+export interface HttpLimits {
+  /** From connecting (or the end of the previous response) until the request's headers are complete. */
+  headersTimeoutMs: number;
+  /** From the first byte until the whole request, body included, has arrived. */
+  requestTimeoutMs: number;
+  /** How long a keep-alive connection may sit idle between requests. */
+  keepAliveTimeoutMs: number;
+  /** Open connections per process; more are closed as they are accepted. */
+  maxConnections: number;
 }
 
 export interface TokenConfig {
@@ -130,7 +144,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     secretKey: env.ROSTER_SECRET_KEY?.trim() ? parseSecretKey(env.ROSTER_SECRET_KEY) : null,
     allowPrivateUpstreams: onOffVar(env, 'ROSTER_ALLOW_PRIVATE_UPSTREAMS', false),
+    http: httpLimitsVar(env),
   };
+}
+
+function httpLimitsVar(env: NodeJS.ProcessEnv): HttpLimits {
+  const limits: HttpLimits = {
+    headersTimeoutMs: intVar(env, 'ROSTER_HTTP_HEADERS_TIMEOUT_MS', 10_000, 100, 3_600_000),
+    requestTimeoutMs: intVar(env, 'ROSTER_HTTP_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    keepAliveTimeoutMs: intVar(env, 'ROSTER_HTTP_KEEPALIVE_TIMEOUT_MS', 72_000, 100, 3_600_000),
+    maxConnections: intVar(env, 'ROSTER_HTTP_MAX_CONNECTIONS', 4096, 1, 1_000_000),
+  };
+  // Node refuses to start a server whose headers may take longer than the whole request.
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
+    throw new Error('ROSTER_HTTP_HEADERS_TIMEOUT_MS must not exceed ROSTER_HTTP_REQUEST_TIMEOUT_MS');
+  }
+  return limits;
 }
 
 function redisUrlVar(env: NodeJS.ProcessEnv): string | null {

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import type { Config } from './config.ts';
 import { safeError } from './core/safe-error.ts';
+import { advertiseDataDirUrl } from './db/data-dir-lock.ts';
 import { type Database, databaseOptionsOf, openDatabase, prepareDatabase } from './db/database.ts';
 import { retryUntilReachable } from './db/startup.ts';
 import { createRegistry, type Registry } from './registry.ts';
@@ -36,6 +37,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const listening = app;
   try {
     await listening.listen({ port: config.port, host: config.host });
+    if (registry.backend === 'pglite') advertiseDataDirUrl(config.dataDir, localUrl(listening));
   } catch (error) {
     await database.close();
     throw error;
@@ -85,4 +87,12 @@ async function prepare(config: Config, database: Database, registry: Registry): 
       `\nRoster generated a platform admin token (shown only now; store it, or set ROSTER_ADMIN_TOKEN):\n\n  ${generated}\n\n`,
     );
   }
+}
+
+/** The URL a process on this machine reaches the server at (a wildcard address is reached on loopback). */
+function localUrl(app: FastifyInstance): string {
+  const address = app.server.address();
+  if (!address || typeof address === 'string') return String(address);
+  const host = address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '::1' : address.address;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
 }

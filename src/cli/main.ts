@@ -7,6 +7,7 @@ import { databaseOptionsOf, openDatabase, prepareDatabase } from '../db/database
 import type { ProviderType } from '../modules/providers/providers.ts';
 import { createRegistry, type Registry } from '../registry.ts';
 import { startServer } from '../server.ts';
+import { runThroughServer } from './remote.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -21,6 +22,16 @@ async function withRegistry<T>(work: (registry: Registry) => Promise<T>): Promis
 }
 
 const program = new Command('roster').description('Roster: a multi-tenant user directory').showHelpAfterError();
+
+// A server holding the embedded data directory: run the command through its API instead (see remote.ts).
+program.option('--admin-token <token>', 'admin token for a running server (prefer ROSTER_ADMIN_TOKEN: argv is visible to others)');
+program.hook('preAction', async (_root, command) => {
+  const remote = await runThroughServer(loadConfig(), command, program.opts().adminToken);
+  if (!remote) return;
+  const text = remote.output === undefined ? '' : `${JSON.stringify(remote.output, null, 2)}\n`;
+  await new Promise((done) => process.stdout.write(text, done));
+  process.exit(0);
+});
 
 program
   .command('serve')

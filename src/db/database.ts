@@ -4,6 +4,7 @@ import { type DatabaseIntrospector, Kysely, Migrator, PostgresDialect, sql } fro
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import type { Config } from '../config.ts';
+import { acquireDataDirLock } from './data-dir-lock.ts';
 import { migrations } from './migrations/index.ts';
 import { PreparingClient } from './prepared.ts';
 import type { DB } from './schema.ts';
@@ -58,7 +59,8 @@ pg.types.setTypeParser(20, (v: string) => Number(v));
 /**
  * Opens the database for the configured backend. A PostgreSQL pool connects lazily: opening succeeds while the
  * server is down, and every connection it loses (terminated, restarted, stopped) is replaced on next use.
- * @throws when the schema name is malformed, or the PGlite data directory cannot be created or opened.
+ * @throws DataDirLockedError when another running process holds the PGlite data directory; Error when the schema
+ *   name is malformed, or the PGlite data directory cannot be created or opened.
  */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.url) {
@@ -79,12 +81,17 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     return { db, backend: 'postgres', schema: schema ?? null, close: () => db.destroy() };
   }
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  // One process per data directory: PGlite has no lock of its own (see data-dir-lock.ts).
+  const lock = options.dataDir ? acquireDataDirLock(options.dataDir) : null;
   const pglite = await PGlite.create({
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     parsers: { 1082: (v: string) => v, 20: (v: string) => Number(v) },
+  }).catch((error: unknown) => {
+    lock?.release();
+    throw error;
   });
   const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
-  return { db, backend: 'pglite', schema: null, close: () => db.destroy() };
+  return { db, backend: 'pglite', schema: null, close: () => db.destroy().finally(() => lock?.release()) };
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { ActorContext } from '../core/context.ts';
-import { decodeCursor, encodeCursor } from '../core/cursor.ts';
+import { decodeTimeIdCursor, encodeCursor } from '../core/cursor.ts';
 import { AppError, invalidField } from '../core/errors.ts';
+import { isStorableTime } from '../core/instant.ts';
 import { parsePhone } from '../core/phone.ts';
 import type { AttributeType } from '../modules/attributes/attributes.ts';
 import { parseFilterValue } from '../modules/attributes/attributes.ts';
@@ -94,7 +95,9 @@ export function createUsersQueryService(deps: UsersDeps): UsersQueryService {
       const raw = query[key];
       if (raw === undefined) continue;
       const time = Date.parse(raw);
-      if (Number.isNaN(time)) throw invalidField(key, 'must be an RFC 3339 date-time', 'invalid_date', 'INVALID_PARAMETER');
+      if (!isStorableTime(time)) {
+        throw invalidField(key, 'must be an RFC 3339 date-time in years 0001–9999', 'invalid_date', 'INVALID_PARAMETER');
+      }
       filter[key] = new Date(time);
     }
     // Unknown companies and plans match no user rather than failing the search, as brands do.
@@ -175,14 +178,8 @@ export function createUsersQueryService(deps: UsersDeps): UsersQueryService {
         }
       }
       let after: { createdAt: Date; id: string } | null = null;
-      if (query.cursor) {
-        const decoded = decodeCursor(query.cursor);
-        const time = typeof decoded?.[0] === 'string' ? Date.parse(decoded[0]) : Number.NaN;
-        if (!decoded || Number.isNaN(time) || typeof decoded[1] !== 'string' || !isUserId(decoded[1])) {
-          throw invalidField('cursor', 'is not a valid cursor', 'invalid_cursor', 'INVALID_PARAMETER');
-        }
-        after = { createdAt: new Date(time), id: decoded[1] };
-      }
+      const position = decodeTimeIdCursor(query.cursor);
+      if (position) after = { createdAt: position.at, id: position.id };
       const filter = await buildFilter(ctx, query);
       const [rows, total] = await Promise.all([
         listUsers(db, ctx.tenantId, filter, after, limit + 1, offset),

@@ -149,6 +149,52 @@ describe('API rate limits: tenant and key', () => {
     expect((await listUsers(t, tenant.auth)).statusCode).toBe(429);
   });
 
+  it('counts Naviga against the key’s own budget, shared with /v1, and answers UsersOrchestrator_E429_01 with the headers', async () => {
+    const codes = { clientGroup: `RLG${Date.now()}`, client: 'RLC', paper: 'RLP' };
+    const tenant = await createTenant(t, { codes });
+    const secret = await createKey(t, tenant.id, { name: 'naviga', rateLimit: { max: 3, windowSeconds: 300 } });
+    const auth = { authorization: `Bearer ${secret}` };
+    const naviga = (headers: Record<string, string> = {}) =>
+      t.call({
+        method: 'GET',
+        url: '/v4/Users',
+        query: { email: 'nobody@example.com' },
+        headers: {
+          ...auth,
+          'x-sourcesystem': 'rl-test',
+          'x-clientgroupcode': codes.clientGroup,
+          'x-clientcode': codes.client,
+          'x-papercode': codes.paper,
+          ...headers,
+        },
+      });
+    const first = await naviga();
+    expect(first.statusCode, first.body).toBe(200);
+    expect(first.headers).toMatchObject({ 'ratelimit-limit': '3', 'ratelimit-remaining': '2' });
+    // An invalid Naviga request is counted too, as on /v1.
+    const invalid = await naviga({ 'x-papercode': '' });
+    expect(invalid.statusCode).toBe(400);
+    expect(invalid.headers['ratelimit-remaining']).toBe('1');
+    expect((await listUsers(t, auth)).headers['ratelimit-remaining']).toBe('0');
+
+    const refused = await naviga();
+    expect(refused.statusCode).toBe(429);
+    expect(refused.headers['content-type']).toMatch(/^application\/json/);
+    expect(refused.json()).toEqual({
+      message: { code: 'UsersOrchestrator_E429_01', text: expect.any(String), type: 'Error' },
+      data: [],
+      meta: { totalRecords: 0 },
+    });
+    expect(refused.headers).toMatchObject({ 'ratelimit-limit': '3', 'ratelimit-remaining': '0' });
+    const retryAfter = Number(refused.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(300);
+    for (let i = 0; i < 3; i++) expect((await naviga()).statusCode).toBe(429);
+    expect((await listUsers(t, auth)).statusCode).toBe(429);
+    // The tenant's other key (no limit) is not touched.
+    expect((await listUsers(t, tenant.auth)).statusCode).toBe(200);
+  });
+
   it('applies a tenant limit set, changed or removed by the admin', async () => {
     const tenant = await createTenant(t);
     expect((await listUsers(t, tenant.auth)).headers['ratelimit-limit']).toBeUndefined();

@@ -17,11 +17,11 @@ const tags = ['naviga'];
 const errors = Object.fromEntries([400, 401, 403, 404, 429, 503].map((status) => [status, NavigaErrorSchema]));
 
 /**
- * The tenant key in `Authorization`, then the mandatory headers, then the codes against the key.
- * @throws AppError AUTH_REQUIRED, API_KEY_INVALID (also for codes that do not agree), SCOPE_MISSING, INVALID_PARAMETER
+ * The mandatory headers, then the codes against the key that the onRequest hook authenticated.
+ * @throws AppError API_KEY_INVALID (codes that do not agree), INVALID_PARAMETER
  */
-async function authenticate(registry: NavigaDeps, request: FastifyRequest): Promise<{ ctx: ActorContext; brandId: string | null }> {
-  const ctx = await authenticateKey(registry, request, 'users:read');
+async function selectBrand(registry: NavigaDeps, request: FastifyRequest): Promise<{ ctx: ActorContext; brandId: string | null }> {
+  const ctx = request.ctx;
   const headers = readNavigaHeaders(request.headers);
   const [tenant, brands] = await Promise.all([registry.tenants.getTenantRow(ctx.tenantId), registry.brands.listBrands(ctx.tenantId)]);
   const brandId = brandOfCodes(headers, tenant?.codes ?? {}, brands, ctx.brand?.id ?? null);
@@ -43,6 +43,12 @@ export async function navigaDialect(fastify: FastifyInstance, { registry }: { re
         app.get(
           url,
           {
+            // The key is authenticated in onRequest, like every other API, so the root rate limit (a preValidation
+            // hook) sees the key's limit and counts the request; the headers and codes are checked after it, so an
+            // invalid Naviga request is counted too, as on /v1.
+            onRequest: async (request) => {
+              request.ctx = await authenticateKey(registry, request, 'users:read');
+            },
             schema: {
               tags,
               summary: 'Naviga: get a user by email, merged with the upstream identity provider',
@@ -52,7 +58,7 @@ export async function navigaDialect(fastify: FastifyInstance, { registry }: { re
             },
           },
           async (request): Promise<NavigaEnvelope<NavigaUser>> => {
-            const { ctx, brandId } = await authenticate(registry, request);
+            const { ctx, brandId } = await selectBrand(registry, request);
             const query = readNavigaQuery(request.query as Record<string, unknown>);
             const lookup = await registry.providers.lookupMerged(
               ctx,

@@ -1,8 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.ts';
 import type { ActorContext } from '../../core/context.ts';
-import { decodeCursor, encodeCursor } from '../../core/cursor.ts';
-import { invalidField } from '../../core/errors.ts';
+import { decodeSeqCursor, encodeSeqCursor } from '../../core/cursor.ts';
 import type { Ids } from '../../core/ids.ts';
 import type { DB } from '../../db/schema.ts';
 import { insertEvents, listEvents, type NewEvent } from './events.repository.ts';
@@ -84,17 +83,14 @@ export function createEventsService(deps: { db: Kysely<DB>; clock: Clock; ids: I
       const limit = query.limit ?? 100;
       let afterSeq = 0;
       if (query.after) {
-        const decoded = decodeCursor(query.after);
-        if (!decoded || typeof decoded[0] !== 'number')
-          throw invalidField('after', 'is not a valid cursor', 'invalid_cursor', 'INVALID_PARAMETER');
-        afterSeq = decoded[0];
+        afterSeq = decodeSeqCursor(query.after, 'after');
       }
       const rows = await listEvents(deps.db, ctx.tenantId, { afterSeq, type: query.type, userId: query.userId, limit: limit + 1 });
       const page = rows.slice(0, limit);
       const last = page.at(-1);
       return {
         data: page.map(toEventView),
-        nextCursor: rows.length > limit && last ? encodeCursor([last.seq]) : null,
+        nextCursor: rows.length > limit && last ? encodeSeqCursor(last.seq) : null,
       };
     },
   };
@@ -103,7 +99,7 @@ export function createEventsService(deps: { db: Kysely<DB>; clock: Clock; ids: I
 function toEventView(row: EventRow): EventView {
   return {
     id: row.id,
-    cursor: encodeCursor([row.seq]),
+    cursor: encodeSeqCursor(row.seq),
     type: row.type,
     tenantId: row.tenant_id,
     userId: row.user_id,

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.ts';
 import { type PlatformActor, platformContext } from '../../core/context.ts';
-import { decodeCursor, encodeCursor } from '../../core/cursor.ts';
+import { decodeTimeIdCursor, encodeCursor } from '../../core/cursor.ts';
 import { AppError, invalidField } from '../../core/errors.ts';
 import type { Ids } from '../../core/ids.ts';
 import { uniqueViolation } from '../../db/errors.ts';
@@ -132,13 +132,8 @@ export function createTenantsService(deps: { db: Kysely<DB>; clock: Clock; ids: 
     async listTenants(query) {
       const limit = query.limit ?? 50;
       let after: { createdAt: Date; id: string } | null = null;
-      if (query.cursor) {
-        const decoded = decodeCursor(query.cursor);
-        if (!decoded || typeof decoded[0] !== 'string' || typeof decoded[1] !== 'string') {
-          throw invalidField('cursor', 'is not a valid cursor', 'invalid_cursor', 'INVALID_PARAMETER');
-        }
-        after = { createdAt: new Date(decoded[0]), id: decoded[1] };
-      }
+      const position = decodeTimeIdCursor(query.cursor);
+      if (position) after = { createdAt: position.at, id: position.id };
       const rows = await listTenants(db, after, limit + 1);
       const page = rows.slice(0, limit);
       const last = page.at(-1);
