@@ -4,6 +4,7 @@ import type { ActorContext } from '../../core/context.ts';
 import { createSecretBox } from '../../core/secret-box.ts';
 import { authenticateKey } from '../../http/auth.ts';
 import type { EventInput } from '../../modules/events/events.service.ts';
+import { navigaEvent } from '../../modules/events/naviga-events.ts';
 import type { MergedLookup } from '../../modules/providers/provider-lookup.ts';
 import type { Registry } from '../../registry.ts';
 import { type NavigaEnvelope, navigaNotFound, sendNavigaError } from './naviga.errors.ts';
@@ -13,17 +14,6 @@ import { NavigaErrorSchema, NavigaUsersResponseSchema } from './naviga.schemas.t
 
 const tags = ['naviga'];
 const errors = Object.fromEntries([400, 401, 403, 404, 429, 503].map((status) => [status, NavigaErrorSchema]));
-
-/** The document's event codes, written as `naviga.<NAME>` with `data.code` holding Naviga's event id. */
-const EVENTS = {
-  SUBSCRIBE_USER_GET: 4000,
-  AUTHSYSTEM_USER_GET: 4601,
-  SUBSCRIBE_USER_UPDATE: 4004,
-} as const;
-
-function navigaEvent(name: keyof typeof EVENTS, userId: string | null, data: Record<string, unknown> = {}): EventInput {
-  return { type: `naviga.${name}`, userId, data: { code: EVENTS[name], name, ...data } };
-}
 
 /**
  * True when this lookup linked the provider's subject to the local user: the link is what the lookup changes
@@ -38,7 +28,7 @@ function linkedNow(lookup: MergedLookup, since: Date): boolean {
 /** The document's events for one call. */
 function eventsOf(lookup: MergedLookup, since: Date): EventInput[] {
   const userId = lookup.local?.id ?? null;
-  const out = [navigaEvent('SUBSCRIBE_USER_GET', userId, { found: lookup.local !== null })];
+  const out: EventInput[] = [navigaEvent('SUBSCRIBE_USER_GET', userId, { found: lookup.local !== null })];
   const asked = lookup.providerStatus === 'ok' || lookup.providerStatus === 'not_found' || lookup.providerStatus === 'unavailable';
   if (asked)
     out.push(navigaEvent('AUTHSYSTEM_USER_GET', userId, { provider: lookup.provider?.name ?? null, status: lookup.providerStatus }));

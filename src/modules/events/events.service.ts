@@ -5,17 +5,11 @@ import { decodeCursor, encodeCursor } from '../../core/cursor.ts';
 import { invalidField } from '../../core/errors.ts';
 import type { Ids } from '../../core/ids.ts';
 import type { DB } from '../../db/schema.ts';
+import type { Changes, EventInput } from './event-types.ts';
 import { insertEvents, listEvents, type NewEvent } from './events.repository.ts';
 import type { EventRow } from './events.table.ts';
 
-export type Changes = Record<string, { before: unknown; after: unknown }>;
-
-export interface EventInput {
-  type: string;
-  userId?: string | null;
-  changes?: Changes | null;
-  data?: Record<string, unknown> | null;
-}
+export type { Changes, EventInput } from './event-types.ts';
 
 export interface EventView {
   id: string;
@@ -45,7 +39,10 @@ export function redactChanges(changes: Changes): Changes {
 }
 
 export interface EventsService {
-  /** Writes events in the caller's transaction. */
+  /**
+   * Writes events in the caller's transaction. Each type must be a key of EVENT_TYPES and its `data` that type's
+   * payload, checked by the compiler.
+   */
   record(trx: Kysely<DB>, ctx: ActorContext, ...events: EventInput[]): Promise<void>;
   /** The rows record() would write, for a repository that writes them in the same statement as the change. */
   rows(ctx: ActorContext, ...events: EventInput[]): NewEvent[];
@@ -60,7 +57,7 @@ export interface EventsService {
 }
 
 export function createEventsService(deps: { db: Kysely<DB>; clock: Clock; ids: Ids }): EventsService {
-  function rows(ctx: ActorContext, events: EventInput[]): NewEvent[] {
+  function rows(ctx: ActorContext, events: readonly EventInput[]): NewEvent[] {
     const now = deps.clock.now();
     return events.map((e) => ({
       id: deps.ids.uuid(),
@@ -70,7 +67,7 @@ export function createEventsService(deps: { db: Kysely<DB>; clock: Clock; ids: I
       source: ctx.source,
       requestId: ctx.requestId,
       changes: e.changes ? redactChanges(e.changes) : null,
-      data: e.data ?? null,
+      data: (e.data as Record<string, unknown> | null | undefined) ?? null,
       createdAt: now,
     }));
   }

@@ -5,7 +5,7 @@ import { AppError, invalidField } from '../../core/errors.ts';
 import { uniqueViolation } from '../../db/errors.ts';
 import type { DB } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
-import type { EventsService } from '../events/events.service.ts';
+import type { EventInput, EventsService } from '../events/events.service.ts';
 import { deleteRole, insertRole, listRoles, removeRoleFromUsers } from './roles.repository.ts';
 import type { RoleRow } from './roles.table.ts';
 import { BUILT_IN_ROLES, builtInRoleView, ROLE_NAME, type RoleView, toRoleView } from './roles.ts';
@@ -68,11 +68,13 @@ export function createRolesService(deps: { db: Kysely<DB>; clock: Clock; events:
           trx,
           ctx,
           { type: 'role.deleted', data: { name, usersChanged: changed.length } },
-          ...changed.map((user) => ({
-            type: 'user.roles_changed',
-            userId: user.id,
-            changes: { roles: { before: [...user.roles, name].sort(), after: user.roles } },
-          })),
+          ...changed.map(
+            (user): EventInput => ({
+              type: 'user.roles_changed',
+              userId: user.id,
+              changes: { roles: { before: [...user.roles, name].sort(), after: user.roles } },
+            }),
+          ),
         );
       });
       cache.delete(ctx.tenantId);

@@ -10,7 +10,7 @@ import type { DB } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import { findCredential, replaceCredentialIfUnchanged } from '../credentials/credentials.repository.ts';
 import type { PasswordHasher } from '../credentials/password-hasher.ts';
-import type { EventsService } from '../events/events.service.ts';
+import type { EventInput, EventsService } from '../events/events.service.ts';
 import type { SigninThrottle } from '../signin-throttle/signin-throttle.service.ts';
 import type { TenantsService } from '../tenants/tenants.service.ts';
 import { findUserByEmail, findUserByExternalId, findUserById, findUserByPhone, type UserWithBrands } from '../users/users.repository.ts';
@@ -188,7 +188,7 @@ export function createSessionsService(deps: SessionsDeps): SessionsService {
           await events.record(
             trx,
             ctx,
-            ...evicted.map((id) => ({ type: 'session.revoked', userId, data: { sessionId: id, reason: 'evicted' } })),
+            ...evicted.map((id): EventInput => ({ type: 'session.revoked', userId, data: { sessionId: id, reason: 'evicted' } })),
           );
         }
       }
@@ -251,7 +251,11 @@ export function createSessionsService(deps: SessionsDeps): SessionsService {
               : null;
       if (reason || !user || !credential) {
         await throttle.recordFailure(ctx.tenantId, identifier, ip);
-        await events.record(db, ctx, { type: 'signin.failed', userId: user?.id ?? null, data: { identifier: kind, reason } });
+        await events.record(db, ctx, {
+          type: 'signin.failed',
+          userId: user?.id ?? null,
+          data: { identifier: kind, reason: reason ?? 'unknown_user' },
+        });
         throw invalidCredentials();
       }
       await throttle.recordSuccess(ctx.tenantId, identifier, ip);
@@ -282,11 +286,13 @@ export function createSessionsService(deps: SessionsDeps): SessionsService {
             trx,
             ctx,
             { type: 'session.reuse_detected', userId: session.user_id, data: { sessionId: session.id } },
-            ...revoked.map((id) => ({
-              type: 'session.revoked',
-              userId: session.user_id,
-              data: { sessionId: id, reason: 'refresh_token_reuse' },
-            })),
+            ...revoked.map(
+              (id): EventInput => ({
+                type: 'session.revoked',
+                userId: session.user_id,
+                data: { sessionId: id, reason: 'refresh_token_reuse' },
+              }),
+            ),
           );
           return null;
         }
