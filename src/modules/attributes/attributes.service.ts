@@ -1,8 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.ts';
 import type { ActorContext } from '../../core/context.ts';
-import { AppError, invalidField } from '../../core/errors.ts';
-import { uniqueViolation } from '../../db/errors.ts';
+import { invalidField } from '../../core/errors.ts';
 import type { DB } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import type { EventsService } from '../events/events.service.ts';
@@ -43,22 +42,13 @@ export function createAttributesService(deps: { db: Kysely<DB>; clock: Clock; ev
         description: input.description ?? null,
         created_at: clock.now(),
       };
-      try {
-        await inTransaction(db, async (trx) => {
-          await insertDefinition(trx, row);
-          await events.record(trx, ctx, {
-            type: 'attribute.defined',
-            data: { name: row.name, type: row.type, searchable: row.searchable, unique: row.is_unique },
-          });
+      await inTransaction(db, async (trx) => {
+        await insertDefinition(trx, row);
+        await events.record(trx, ctx, {
+          type: 'attribute.defined',
+          data: { name: row.name, type: row.type, searchable: row.searchable, unique: row.is_unique },
         });
-      } catch (error) {
-        if (uniqueViolation(error) === 'attribute_definitions_pkey') {
-          throw new AppError('ATTRIBUTE_DEFINITION_EXISTS', `Attribute ${input.name} is already defined`, { name: input.name }, [
-            { field: 'name', code: 'taken', message: 'is already defined' },
-          ]);
-        }
-        throw error;
-      }
+      });
       cache.delete(ctx.tenantId);
       return toDefinitionView(row);
     },

@@ -1,8 +1,9 @@
-import { AppError, type FieldError } from '../../core/errors.ts';
+import { notFound, validationFailed } from '../../core/error-helpers.ts';
+import type { AppError, FieldError } from '../../core/errors.ts';
 import { changedValues, trimmedText } from '../../core/fields.ts';
 import { ATTRIBUTE_NAME } from '../attributes/attributes.ts';
 import type { Changes } from '../events/events.service.ts';
-import { mergeObject, validationError } from '../users/users.ts';
+import { mergeObject } from '../users/users.ts';
 import type { CompanyMemberRow, CompanyRow } from './companies.table.ts';
 
 /** A company as the native API accepts it; on a patch, absent fields are left alone and null clears one. */
@@ -97,7 +98,7 @@ export function planCompanyWrite(input: CompanyInput, existing: CompanyRow | nul
     if (!ATTRIBUTE_NAME.test(name))
       errors.push({ field: `attributes.${name}`, code: 'invalid_name', message: 'attribute names are letters, digits and underscores' });
   }
-  if (errors.length > 0) throw validationError(errors);
+  if (errors.length > 0) throw validationFailed(errors);
   if (input.attributes !== undefined || !existing) columns.attributes = mergeObject<unknown>(existing?.attributes ?? {}, input.attributes);
 
   const before: Record<string, unknown> = existing
@@ -128,10 +129,5 @@ export function normalizeMembershipInput(input: MembershipInput): MembershipInpu
 
 /** A COMPANY_NOT_FOUND naming the reference the caller used. */
 export function companyNotFound(ref: string, field?: string): AppError {
-  return new AppError(
-    'COMPANY_NOT_FOUND',
-    `Company ${ref} not found`,
-    { company: ref },
-    field ? [{ field, code: 'not_found', message: `no company ${ref}` }] : [],
-  );
+  return notFound('COMPANY_NOT_FOUND', { company: ref }, { message: `Company ${ref} not found`, field, fieldMessage: `no company ${ref}` });
 }

@@ -1,5 +1,6 @@
 import type { ActorContext } from '../../core/context.ts';
 import { decodeTimeIdCursor, timeIdPage } from '../../core/cursor.ts';
+import { notFound } from '../../core/error-helpers.ts';
 import { AppError } from '../../core/errors.ts';
 import { isUuid } from '../../core/ids.ts';
 import { inTransaction } from '../../db/transaction.ts';
@@ -69,7 +70,7 @@ export interface CompanyMembersService {
 }
 
 function userNotFound(id: string): AppError {
-  return new AppError('USER_NOT_FOUND', 'User not found', { id });
+  return notFound('USER_NOT_FOUND', { id });
 }
 
 export function createCompanyMembersService(deps: CompaniesDeps): CompanyMembersService {

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.ts';
 import type { ActorContext } from '../../core/context.ts';
 import { decodeCursor, encodeCursor } from '../../core/cursor.ts';
-import { invalidField } from '../../core/errors.ts';
+import { invalidParameter } from '../../core/error-helpers.ts';
 import type { Ids } from '../../core/ids.ts';
 import type { DB } from '../../db/schema.ts';
 import type { Changes, EventInput } from './event-types.ts';
@@ -82,8 +82,7 @@ export function createEventsService(deps: { db: Kysely<DB>; clock: Clock; ids: I
       let afterSeq = 0;
       if (query.after) {
         const decoded = decodeCursor(query.after);
-        if (!decoded || typeof decoded[0] !== 'number')
-          throw invalidField('after', 'is not a valid cursor', 'invalid_cursor', 'INVALID_PARAMETER');
+        if (!decoded || typeof decoded[0] !== 'number') throw invalidParameter('after', 'is not a valid cursor', 'invalid_cursor');
         afterSeq = decoded[0];
       }
       const rows = await listEvents(deps.db, ctx.tenantId, { afterSeq, type: query.type, userId: query.userId, limit: limit + 1 });

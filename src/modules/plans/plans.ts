@@ -1,7 +1,8 @@
-import { AppError, type FieldError } from '../../core/errors.ts';
+import { notFound, validationFailed } from '../../core/error-helpers.ts';
+import type { AppError, FieldError } from '../../core/errors.ts';
 import { changedValues, trimmedText } from '../../core/fields.ts';
 import type { Changes } from '../events/events.service.ts';
-import { isCalendarDate, validationError } from '../users/users.ts';
+import { isCalendarDate } from '../users/users.ts';
 import type { PlanRow, UserPlanRow } from './plans.table.ts';
 
 export interface PlanInput {
@@ -141,7 +142,7 @@ export function planPlanWrite(input: PlanInput, existing: PlanRow | null): { col
     }
     columns.default_duration = duration;
   }
-  if (errors.length > 0) throw validationError(errors);
+  if (errors.length > 0) throw validationFailed(errors);
   const before = existing ? { externalId: existing.external_id, name: existing.name, defaultDuration: existing.default_duration } : {};
   const changes = changedValues(before, {
     ...('external_id' in columns ? { externalId: columns.external_id } : {}),
@@ -153,10 +154,5 @@ export function planPlanWrite(input: PlanInput, existing: PlanRow | null): { col
 
 /** A PLAN_NOT_FOUND naming the reference the caller used (and the body field, when it came from one). */
 export function planNotFound(ref: string | number, field?: string): AppError {
-  return new AppError(
-    'PLAN_NOT_FOUND',
-    `Plan ${ref} not found`,
-    { plan: ref },
-    field ? [{ field, code: 'not_found', message: `no plan ${ref}` }] : [],
-  );
+  return notFound('PLAN_NOT_FOUND', { plan: ref }, { message: `Plan ${ref} not found`, field, fieldMessage: `no plan ${ref}` });
 }

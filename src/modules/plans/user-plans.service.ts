@@ -1,9 +1,9 @@
 import type { ActorContext } from '../../core/context.ts';
-import { AppError, type FieldError } from '../../core/errors.ts';
+import { notFound, validationFailed } from '../../core/error-helpers.ts';
+import type { AppError, FieldError } from '../../core/errors.ts';
 import { isUuid } from '../../core/ids.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import { findUserById, lockLiveUser } from '../users/users.repository.ts';
-import { validationError } from '../users/users.ts';
 import { findPlansByIds, type PlanRef } from './plans.repository.ts';
 import type { PlansDeps, PlansService } from './plans.service.ts';
 import type { UserPlanRow } from './plans.table.ts';
@@ -34,7 +34,7 @@ export interface UserPlansService {
 }
 
 function userNotFound(id: string): AppError {
-  return new AppError('USER_NOT_FOUND', 'User not found', { id });
+  return notFound('USER_NOT_FOUND', { id });
 }
 
 export function createUserPlansService(deps: PlansDeps, plans: PlansService): UserPlansService {
@@ -57,17 +57,17 @@ export function createUserPlansService(deps: PlansDeps, plans: PlansService): Us
       const errors: FieldError[] = [];
       const validFrom = input.validFrom === undefined ? now : parseValidityBound(input.validFrom, 'validFrom', errors);
       const explicitTo = input.validTo == null ? null : parseValidityBound(input.validTo, 'validTo', errors);
-      if (errors.length > 0) throw validationError(errors);
+      if (errors.length > 0) throw validationFailed(errors);
       if (!(await findUserById(db, ctx.tenantId, userId))) throw userNotFound(userId);
       const plan = await plans.requirePlan(ctx, input.plan, 'plan');
       const from = validFrom as Date;
       const validTo = input.validTo === undefined ? (plan.default_duration ? addDuration(from, plan.default_duration) : null) : explicitTo;
       if (validTo && validTo <= from) {
-        throw validationError([{ field: 'validTo', code: 'invalid_range', message: 'must be later than validFrom' }]);
+        throw validationFailed([{ field: 'validTo', code: 'invalid_range', message: 'must be later than validFrom' }]);
       }
       if (validTo && validTo.getTime() > LATEST_BOUND) {
         // Only a default duration can get here: explicit bounds are checked when read.
-        throw validationError([
+        throw validationFailed([
           { field: 'validFrom', code: 'out_of_range', message: "with the plan's default duration, ends after 9999-12-30" },
         ]);
       }
@@ -113,7 +113,7 @@ export function createUserPlansService(deps: PlansDeps, plans: PlansService): Us
         if (!(await lockLiveUser(trx, ctx.tenantId, userId))) throw userNotFound(userId);
         const existing = isUuid(assignmentId) ? await findAssignmentForUpdate(trx, ctx.tenantId, userId, assignmentId) : undefined;
         if (!existing) {
-          throw new AppError('PLAN_ASSIGNMENT_NOT_FOUND', `Plan assignment ${assignmentId} not found`, { assignmentId });
+          throw notFound('PLAN_ASSIGNMENT_NOT_FOUND', { assignmentId }, { message: `Plan assignment ${assignmentId} not found` });
         }
         const now = clock.now();
         if (existing.ended_at !== null || (existing.valid_to !== null && existing.valid_to <= now)) return existing;

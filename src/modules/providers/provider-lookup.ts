@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.ts';
 import type { ActorContext } from '../../core/context.ts';
-import { invalidField } from '../../core/errors.ts';
+import { invalidParameter } from '../../core/error-helpers.ts';
 import type { SecretBox } from '../../core/secret-box.ts';
 import type { DB } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
@@ -151,7 +151,7 @@ export function createProviderLookup(deps: {
   return {
     async lookupMerged(ctx, query, options = {}) {
       const email = normalizeEmail(query.email);
-      if (!email) throw invalidField('email', 'must be a valid email address', 'invalid_email', 'INVALID_PARAMETER');
+      if (!email) throw invalidParameter('email', 'must be a valid email address', 'invalid_email');
       let local = await localByEmail(ctx.tenantId, email);
       if (options.ignoreProvider) return answer(local, null, null, await identitiesOf(ctx.tenantId, local), 'skipped');
       const row = await findEffectiveProvider(db, ctx.tenantId, options.brandId !== undefined ? options.brandId : (ctx.brand?.id ?? null));

@@ -1,12 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.ts';
 import type { ActorContext } from '../../core/context.ts';
+import { notFound } from '../../core/error-helpers.ts';
 import { AppError, invalidField } from '../../core/errors.ts';
-import { uniqueViolation } from '../../db/errors.ts';
 import type { DB } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import type { EventInput, EventsService } from '../events/events.service.ts';
-import { deleteRole, insertRole, listRoles, removeRoleFromUsers } from './roles.repository.ts';
+import { deleteRole, insertRole, listRoles, removeRoleFromUsers, roleExists } from './roles.repository.ts';
 import type { RoleRow } from './roles.table.ts';
 import { BUILT_IN_ROLES, builtInRoleView, ROLE_NAME, type RoleView, toRoleView } from './roles.ts';
 
@@ -40,21 +40,12 @@ export function createRolesService(deps: { db: Kysely<DB>; clock: Clock; events:
       if (!ROLE_NAME.test(name)) {
         throw invalidField('name', 'must be letters, digits and _ . : - (at most 64), starting with a letter', 'invalid_name');
       }
-      const exists = () =>
-        new AppError('ROLE_EXISTS', `Role ${name} is already defined`, { name }, [
-          { field: 'name', code: 'taken', message: 'is already defined' },
-        ]);
-      if (BUILT_IN_ROLES.includes(name)) throw exists();
+      if (BUILT_IN_ROLES.includes(name)) throw roleExists(name);
       const row: RoleRow = { tenant_id: ctx.tenantId, name, description: input.description?.trim() || null, created_at: clock.now() };
-      try {
-        await inTransaction(db, async (trx) => {
-          await insertRole(trx, row);
-          await events.record(trx, ctx, { type: 'role.defined', data: { name, description: row.description } });
-        });
-      } catch (error) {
-        if (uniqueViolation(error) === 'roles_pkey') throw exists();
-        throw error;
-      }
+      await inTransaction(db, async (trx) => {
+        await insertRole(trx, row);
+        await events.record(trx, ctx, { type: 'role.defined', data: { name, description: row.description } });
+      });
       cache.delete(ctx.tenantId);
       return toRoleView(row);
     },
@@ -62,7 +53,7 @@ export function createRolesService(deps: { db: Kysely<DB>; clock: Clock; events:
     async deleteRole(ctx, name) {
       if (BUILT_IN_ROLES.includes(name)) throw new AppError('ROLE_BUILT_IN', `${name} is a built-in role`, { name });
       await inTransaction(db, async (trx) => {
-        if (!(await deleteRole(trx, ctx.tenantId, name))) throw new AppError('ROLE_NOT_FOUND', `Role ${name} not found`, { name });
+        if (!(await deleteRole(trx, ctx.tenantId, name))) throw notFound('ROLE_NOT_FOUND', { name }, { message: `Role ${name} not found` });
         const changed = await removeRoleFromUsers(trx, ctx.tenantId, name, clock.now());
         await events.record(
           trx,

@@ -2,9 +2,8 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.ts';
 import { type PlatformActor, platformContext } from '../../core/context.ts';
 import { decodeCursor, encodeCursor } from '../../core/cursor.ts';
-import { AppError, invalidField } from '../../core/errors.ts';
+import { invalidParameter, notFound } from '../../core/error-helpers.ts';
 import type { Ids } from '../../core/ids.ts';
-import { uniqueViolation } from '../../db/errors.ts';
 import type { DB } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import type { EventsService } from '../events/events.service.ts';
@@ -48,16 +47,9 @@ export function createTenantsService(deps: { db: Kysely<DB>; clock: Clock; ids: 
   // Only hits are cached, so unknown hosts sent by anyone cannot grow it.
   const hostCache = new Map<string, { row: TenantRow; expires: number }>();
 
-  function translate(error: unknown): never {
-    const constraint = uniqueViolation(error);
-    if (constraint === 'tenants_slug_key') throw invalidField('slug', 'is taken by another tenant', 'taken', 'TENANT_SLUG_TAKEN');
-    if (constraint === 'tenant_hosts_pkey') throw invalidField('hosts', 'a host is used by another tenant', 'taken', 'TENANT_HOST_TAKEN');
-    throw error;
-  }
-
   async function requireTenant(idOrSlug: string): Promise<TenantRow> {
     const row = UUID.test(idOrSlug) ? await findTenantById(db, idOrSlug) : await findTenantBySlug(db, idOrSlug);
-    if (!row) throw new AppError('TENANT_NOT_FOUND', 'Tenant not found', { tenant: idOrSlug });
+    if (!row) throw notFound('TENANT_NOT_FOUND', { tenant: idOrSlug });
     return row;
   }
 
@@ -66,33 +58,29 @@ export function createTenantsService(deps: { db: Kysely<DB>; clock: Clock; ids: 
       const values = normalizeTenantInput(input);
       const id = ids.uuid();
       const now = clock.now();
-      try {
-        const row = await inTransaction(db, async (trx) => {
-          const created = await insertTenant(
-            trx,
-            id,
-            {
-              slug: input.slug,
-              name: values.name ?? input.name,
-              hosts: values.hosts ?? [],
-              codes: values.codes ?? {},
-              defaultCountry: values.defaultCountry ?? null,
-              currency: values.currency ?? null,
-              allowFreeformAttributes: values.allowFreeformAttributes ?? false,
-              sessionsLimit: values.sessionsLimit ?? null,
-              sessionsPolicy: values.sessionsPolicy ?? 'evict_oldest',
-              rejectCommonPasswords: values.rejectCommonPasswords ?? true,
-              rateLimit: values.rateLimit ?? null,
-            },
-            now,
-          );
-          await events.record(trx, platformContext(id, actor), { type: 'tenant.created', data: { slug: created.slug } });
-          return created;
-        });
-        return toTenantView(row);
-      } catch (error) {
-        translate(error);
-      }
+      const row = await inTransaction(db, async (trx) => {
+        const created = await insertTenant(
+          trx,
+          id,
+          {
+            slug: input.slug,
+            name: values.name ?? input.name,
+            hosts: values.hosts ?? [],
+            codes: values.codes ?? {},
+            defaultCountry: values.defaultCountry ?? null,
+            currency: values.currency ?? null,
+            allowFreeformAttributes: values.allowFreeformAttributes ?? false,
+            sessionsLimit: values.sessionsLimit ?? null,
+            sessionsPolicy: values.sessionsPolicy ?? 'evict_oldest',
+            rejectCommonPasswords: values.rejectCommonPasswords ?? true,
+            rateLimit: values.rateLimit ?? null,
+          },
+          now,
+        );
+        await events.record(trx, platformContext(id, actor), { type: 'tenant.created', data: { slug: created.slug } });
+        return created;
+      });
+      return toTenantView(row);
     },
 
     async getTenant(id) {
@@ -105,28 +93,24 @@ export function createTenantsService(deps: { db: Kysely<DB>; clock: Clock; ids: 
       const before = await requireTenant(idOrSlug);
       const id = before.id;
       const values = normalizeTenantInput(input);
-      try {
-        const row = await inTransaction(db, async (trx) => {
-          const updated = await updateTenant(trx, id, values, clock.now());
-          if (!updated) throw new AppError('TENANT_NOT_FOUND');
-          if (values.hosts !== undefined) await replaceTenantHosts(trx, id, values.hosts);
-          const changes: Record<string, { before: unknown; after: unknown }> = {};
-          const beforeView = toTenantView(before) as unknown as Record<string, unknown>;
-          const afterView = toTenantView(updated) as unknown as Record<string, unknown>;
-          for (const key of Object.keys(input)) {
-            if (JSON.stringify(beforeView[key]) !== JSON.stringify(afterView[key])) {
-              changes[key] = { before: beforeView[key], after: afterView[key] };
-            }
+      const row = await inTransaction(db, async (trx) => {
+        const updated = await updateTenant(trx, id, values, clock.now());
+        if (!updated) throw notFound('TENANT_NOT_FOUND');
+        if (values.hosts !== undefined) await replaceTenantHosts(trx, id, values.hosts);
+        const changes: Record<string, { before: unknown; after: unknown }> = {};
+        const beforeView = toTenantView(before) as unknown as Record<string, unknown>;
+        const afterView = toTenantView(updated) as unknown as Record<string, unknown>;
+        for (const key of Object.keys(input)) {
+          if (JSON.stringify(beforeView[key]) !== JSON.stringify(afterView[key])) {
+            changes[key] = { before: beforeView[key], after: afterView[key] };
           }
-          await events.record(trx, platformContext(id, actor), { type: 'tenant.updated', changes });
-          return updated;
-        });
-        cache.delete(id);
-        hostCache.clear();
-        return toTenantView(row);
-      } catch (error) {
-        translate(error);
-      }
+        }
+        await events.record(trx, platformContext(id, actor), { type: 'tenant.updated', changes });
+        return updated;
+      });
+      cache.delete(id);
+      hostCache.clear();
+      return toTenantView(row);
     },
 
     async listTenants(query) {
@@ -135,7 +119,7 @@ export function createTenantsService(deps: { db: Kysely<DB>; clock: Clock; ids: 
       if (query.cursor) {
         const decoded = decodeCursor(query.cursor);
         if (!decoded || typeof decoded[0] !== 'string' || typeof decoded[1] !== 'string') {
-          throw invalidField('cursor', 'is not a valid cursor', 'invalid_cursor', 'INVALID_PARAMETER');
+          throw invalidParameter('cursor', 'is not a valid cursor', 'invalid_cursor');
         }
         after = { createdAt: new Date(decoded[0]), id: decoded[1] };
       }
