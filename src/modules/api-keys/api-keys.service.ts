@@ -5,6 +5,7 @@ import { notFound, validationFailed } from '../../core/error-helpers.ts';
 import { AppError, type FieldError } from '../../core/errors.ts';
 import type { Ids } from '../../core/ids.ts';
 import { secretMatches, sha256 } from '../../core/secrets.ts';
+import { TtlCache } from '../../core/ttl-cache.ts';
 import type { DB } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import type { BrandsService } from '../brands/brands.service.ts';
@@ -54,6 +55,8 @@ export interface ApiKeysService {
 }
 
 const TOUCH_INTERVAL_MS = 60_000;
+/** Keys one process keeps in memory; the least recently used go first. */
+const CACHE_ENTRIES = 10_000;
 
 export function createApiKeysService(deps: {
   db: Kysely<DB>;
@@ -66,8 +69,9 @@ export function createApiKeysService(deps: {
 }): ApiKeysService {
   const { db, clock, ids, events, brands } = deps;
   // Keys are looked up on every request; a short cache keeps that off the database.
-  const cache = new Map<string, { row: ApiKeyForAuth; expires: number }>();
-  const lastTouched = new Map<string, number>();
+  const cache = new TtlCache<string, ApiKeyForAuth>({ clock, ttlMs: deps.cacheSeconds * 1000, maxEntries: CACHE_ENTRIES });
+  // Keys whose last_used_at was written within TOUCH_INTERVAL_MS: present means "do not write again yet".
+  const touched = new TtlCache<string, true>({ clock, ttlMs: TOUCH_INTERVAL_MS, maxEntries: CACHE_ENTRIES });
 
   function view(row: ApiKeyRow, brandSlug: string | null): ApiKeyView {
     return {
@@ -102,15 +106,12 @@ export function createApiKeysService(deps: {
 
   async function loadByPrefix(prefix: string): Promise<ApiKeyForAuth | undefined> {
     const hit = cache.get(prefix);
-    if (hit && hit.expires > Date.now()) return hit.row;
+    if (hit) return hit;
     let pending = loading.get(prefix);
     if (!pending) {
       pending = findApiKeyByPrefix(db, prefix)
         .then((row) => {
-          if (row && deps.cacheSeconds > 0) {
-            if (cache.size > 10_000) cache.clear();
-            cache.set(prefix, { row, expires: Date.now() + deps.cacheSeconds * 1000 });
-          }
+          if (row) cache.set(prefix, row);
           return row;
         })
         .finally(() => loading.delete(prefix));
@@ -120,9 +121,8 @@ export function createApiKeysService(deps: {
   }
 
   function touch(row: ApiKeyRow): void {
-    const now = Date.now();
-    if ((lastTouched.get(row.id) ?? 0) + TOUCH_INTERVAL_MS > now) return;
-    lastTouched.set(row.id, now);
+    if (touched.has(row.id)) return;
+    touched.set(row.id, true);
     touchApiKey(db, row.tenant_id, row.id, clock.now()).catch((error) => deps.onBackgroundError?.(error));
   }
 

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.ts';
 import type { ActorContext } from '../../core/context.ts';
 import { invalidField } from '../../core/errors.ts';
+import { TtlCache } from '../../core/ttl-cache.ts';
 import type { DB } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import type { EventsService } from '../events/events.service.ts';
@@ -27,7 +28,8 @@ export interface AttributesService {
 
 export function createAttributesService(deps: { db: Kysely<DB>; clock: Clock; events: EventsService }): AttributesService {
   const { db, clock, events } = deps;
-  const cache = new Map<string, { defs: Map<string, AttributeDefinitionRow>; expires: number }>();
+  // Definitions are read on every write that sets attributes; a few seconds of staleness across processes is accepted.
+  const cache = new TtlCache<string, Map<string, AttributeDefinitionRow>>({ clock, ttlMs: 5_000, maxEntries: 10_000 });
   return {
     async defineAttribute(ctx, input) {
       if (!ATTRIBUTE_NAME.test(input.name))
@@ -56,11 +58,10 @@ export function createAttributesService(deps: { db: Kysely<DB>; clock: Clock; ev
       return (await listDefinitions(db, ctx.tenantId)).map(toDefinitionView);
     },
     async definitionsOf(tenantId) {
-      const now = Date.now();
       const hit = cache.get(tenantId);
-      if (hit && hit.expires > now) return hit.defs;
+      if (hit) return hit;
       const defs = new Map((await listDefinitions(db, tenantId)).map((d) => [d.name, d]));
-      cache.set(tenantId, { defs, expires: now + 5_000 });
+      cache.set(tenantId, defs);
       return defs;
     },
   };

@@ -3,6 +3,7 @@ import type { Clock } from '../../core/clock.ts';
 import type { ActorContext } from '../../core/context.ts';
 import { notFound } from '../../core/error-helpers.ts';
 import { AppError, invalidField } from '../../core/errors.ts';
+import { TtlCache } from '../../core/ttl-cache.ts';
 import type { DB } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import type { EventInput, EventsService } from '../events/events.service.ts';
@@ -25,10 +26,12 @@ export interface RolesService {
 }
 
 const CACHE_MS = 5_000;
+/** Tenants whose roles one process keeps. */
+const CACHE_ENTRIES = 10_000;
 
 export function createRolesService(deps: { db: Kysely<DB>; clock: Clock; events: EventsService }): RolesService {
   const { db, clock, events } = deps;
-  const cache = new Map<string, { roles: ReadonlySet<string>; expires: number }>();
+  const cache = new TtlCache<string, ReadonlySet<string>>({ clock, ttlMs: CACHE_MS, maxEntries: CACHE_ENTRIES });
 
   return {
     async listRoles(ctx) {
@@ -72,11 +75,10 @@ export function createRolesService(deps: { db: Kysely<DB>; clock: Clock; events:
     },
 
     async rolesOf(tenantId) {
-      const now = Date.now();
       const hit = cache.get(tenantId);
-      if (hit && hit.expires > now) return hit.roles;
+      if (hit) return hit;
       const roles = new Set([...BUILT_IN_ROLES, ...(await listRoles(db, tenantId)).map((r) => r.name)]);
-      cache.set(tenantId, { roles, expires: now + CACHE_MS });
+      cache.set(tenantId, roles);
       return roles;
     },
   };

@@ -4,6 +4,7 @@ import { type PlatformActor, platformContext } from '../../core/context.ts';
 import { decodeCursor, encodeCursor } from '../../core/cursor.ts';
 import { invalidParameter, notFound } from '../../core/error-helpers.ts';
 import type { Ids } from '../../core/ids.ts';
+import { TtlCache } from '../../core/ttl-cache.ts';
 import type { DB } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import type { EventsService } from '../events/events.service.ts';
@@ -41,11 +42,16 @@ export interface TenantsService {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** How long a tenant row is served from memory, and how many are kept. */
+const CACHE_MS = 5_000;
+const CACHE_ENTRIES = 10_000;
+
 export function createTenantsService(deps: { db: Kysely<DB>; clock: Clock; ids: Ids; events: EventsService }): TenantsService {
   const { db, clock, ids, events } = deps;
-  const cache = new Map<string, { row: TenantRow; expires: number }>();
+  // Tenant rows are read on most requests; changes made by this process drop them at once, others' within 5 s.
+  const cache = new TtlCache<string, TenantRow>({ clock, ttlMs: CACHE_MS, maxEntries: CACHE_ENTRIES });
   // Only hits are cached, so unknown hosts sent by anyone cannot grow it.
-  const hostCache = new Map<string, { row: TenantRow; expires: number }>();
+  const hostCache = new TtlCache<string, TenantRow>({ clock, ttlMs: CACHE_MS, maxEntries: CACHE_ENTRIES });
 
   async function requireTenant(idOrSlug: string): Promise<TenantRow> {
     const row = UUID.test(idOrSlug) ? await findTenantById(db, idOrSlug) : await findTenantBySlug(db, idOrSlug);
@@ -134,10 +140,9 @@ export function createTenantsService(deps: { db: Kysely<DB>; clock: Clock; ids: 
 
     async getTenantRow(id) {
       const hit = cache.get(id);
-      const nowMs = Date.now();
-      if (hit && hit.expires > nowMs) return hit.row;
+      if (hit) return hit;
       const row = await findTenantById(db, id);
-      if (row) cache.set(id, { row, expires: nowMs + 5_000 });
+      if (row) cache.set(id, row);
       return row;
     },
 
@@ -146,10 +151,9 @@ export function createTenantsService(deps: { db: Kysely<DB>; clock: Clock; ids: 
       // Hosts are stored as checked ASCII names; anything else (a NUL would fail the query) matches none.
       if (!/^[\x21-\x7e]{1,260}$/.test(host)) return undefined;
       const hit = hostCache.get(host);
-      const nowMs = Date.now();
-      if (hit && hit.expires > nowMs) return hit.row;
+      if (hit) return hit;
       const row = await findTenantByHost(db, host);
-      if (row) hostCache.set(host, { row, expires: nowMs + 5_000 });
+      if (row) hostCache.set(host, row);
       else hostCache.delete(host);
       return row;
     },
