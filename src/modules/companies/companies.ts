@@ -1,35 +1,20 @@
+import type { Static } from 'typebox';
 import { notFound, validationFailed } from '../../core/error-helpers.ts';
 import type { AppError, FieldError } from '../../core/errors.ts';
 import { changedValues, trimmedText } from '../../core/fields.ts';
 import { ATTRIBUTE_NAME } from '../attributes/attributes.ts';
 import type { Changes } from '../events/events.service.ts';
 import { mergeObject } from '../users/users.ts';
+import type { CompanyPatchSchema, CompanySchema, MembershipInputSchema } from './companies.schemas.ts';
 import type { CompanyMemberRow, CompanyRow } from './companies.table.ts';
 
 /** A company as the native API accepts it; on a patch, absent fields are left alone and null clears one. */
-export interface CompanyInput {
-  externalId?: string | null;
-  name?: string;
-  domain?: string | null;
-  attributes?: Record<string, unknown> | null;
-}
+export type CompanyInput = Static<typeof CompanyPatchSchema>;
 
-export interface CompanyView {
-  id: string;
-  externalId: string | null;
-  name: string;
-  domain: string | null;
-  attributes: Record<string, unknown>;
-  createdAt: string;
-  updatedAt: string;
-  version: number;
-}
+export type CompanyView = Static<typeof CompanySchema>;
 
 /** What a membership says about the member. */
-export interface MembershipInput {
-  role?: string | null;
-  title?: string | null;
-}
+export type MembershipInput = Pick<Static<typeof MembershipInputSchema>, 'role' | 'title'>;
 
 export interface MembershipView {
   userId: string;

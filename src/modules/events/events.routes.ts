@@ -3,22 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { errorResponses } from '../../http/common.schemas.ts';
 import type { Registry } from '../../registry.ts';
+import { EventSchema } from './events.schemas.ts';
 
 const Nullable = (s: ReturnType<typeof Type.String>) => Type.Union([s, Type.Null()]);
-
-const EventSchema = Type.Object({
-  id: Type.String(),
-  cursor: Type.String(),
-  type: Type.String(),
-  tenantId: Type.String(),
-  userId: Nullable(Type.String()),
-  actor: Nullable(Type.String()),
-  source: Nullable(Type.String()),
-  requestId: Nullable(Type.String()),
-  changes: Type.Union([Type.Record(Type.String(), Type.Object({ before: Type.Unknown(), after: Type.Unknown() })), Type.Null()]),
-  data: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
-  createdAt: Type.String(),
-});
 
 /** The tenant's event feed. */
 export async function eventsRoutes(fastify: FastifyInstance, { registry }: { registry: Registry }): Promise<void> {

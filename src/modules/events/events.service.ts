@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { Static } from 'typebox';
 import type { Clock } from '../../core/clock.ts';
 import type { ActorContext } from '../../core/context.ts';
 import { decodeCursor, encodeCursor } from '../../core/cursor.ts';
@@ -7,24 +8,13 @@ import type { Ids } from '../../core/ids.ts';
 import type { DB } from '../../db/schema.ts';
 import type { Changes, EventInput } from './event-types.ts';
 import { insertEvents, listEvents, type NewEvent } from './events.repository.ts';
+import type { EventSchema } from './events.schemas.ts';
 import type { EventRow } from './events.table.ts';
 
 export type { Changes, EventInput } from './event-types.ts';
 
-export interface EventView {
-  id: string;
-  /** Position in the feed: pass as `after` to resume after this event. */
-  cursor: string;
-  type: string;
-  tenantId: string;
-  userId: string | null;
-  actor: string | null;
-  source: string | null;
-  requestId: string | null;
-  changes: Changes | null;
-  data: Record<string, unknown> | null;
-  createdAt: string;
-}
+/** An event as the feed shows it; `cursor` is its position (pass it as `after` to resume after it). */
+export type EventView = Static<typeof EventSchema>;
 
 /** Field names whose values never enter an event. */
 const SECRET_FIELDS = /pass(word)?|secret|token|hash/i;

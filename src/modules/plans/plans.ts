@@ -1,26 +1,16 @@
+import type { Static } from 'typebox';
 import { notFound, validationFailed } from '../../core/error-helpers.ts';
 import type { AppError, FieldError } from '../../core/errors.ts';
 import { changedValues, trimmedText } from '../../core/fields.ts';
 import type { Changes } from '../events/events.service.ts';
 import { isCalendarDate } from '../users/users.ts';
+import type { PlanPatchSchema, PlanSchema } from './plans.schemas.ts';
 import type { PlanRow, UserPlanRow } from './plans.table.ts';
 
-export interface PlanInput {
-  externalId?: string | null;
-  name?: string;
-  defaultDuration?: string | null;
-}
+/** A plan as the native API accepts it (the patch body: on a create `name` is required by the schema too). */
+export type PlanInput = Static<typeof PlanPatchSchema>;
 
-export interface PlanView {
-  id: string;
-  number: number;
-  externalId: string | null;
-  name: string;
-  defaultDuration: string | null;
-  createdAt: string;
-  updatedAt: string;
-  version: number;
-}
+export type PlanView = Static<typeof PlanSchema>;
 
 export interface PlanColumns {
   external_id?: string | null;

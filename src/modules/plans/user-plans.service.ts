@@ -1,22 +1,19 @@
+import type { Static } from 'typebox';
 import type { ActorContext } from '../../core/context.ts';
 import { notFound, validationFailed } from '../../core/error-helpers.ts';
 import type { AppError, FieldError } from '../../core/errors.ts';
 import { isUuid } from '../../core/ids.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import { findUserById, lockLiveUser } from '../users/users.repository.ts';
-import { findPlansByIds, type PlanRef } from './plans.repository.ts';
+import { findPlansByIds } from './plans.repository.ts';
+import type { AssignPlanSchema } from './plans.schemas.ts';
 import type { PlansDeps, PlansService } from './plans.service.ts';
 import type { UserPlanRow } from './plans.table.ts';
 import { type AssignmentView, addDuration, isAssignmentActive, LATEST_BOUND, parseValidityBound, toAssignmentView } from './plans.ts';
 import { endAssignment, findAssignmentForUpdate, insertAssignment, listUserAssignments } from './user-plans.repository.ts';
 
-export interface AssignPlanInput {
-  plan: PlanRef;
-  /** RFC 3339 date-time or YYYY-MM-DD (start of that day, UTC); default now. */
-  validFrom?: string;
-  /** RFC 3339 date-time or YYYY-MM-DD (end of that day, UTC); default validFrom + the plan's default duration, else open-ended; null: open-ended. */
-  validTo?: string | null;
-}
+/** `plan` by id, external id or number; `validFrom` / `validTo` as RFC 3339 date-times or YYYY-MM-DD (see the schema). */
+export type AssignPlanInput = Static<typeof AssignPlanSchema>;
 
 export interface UserPlansService {
   /**

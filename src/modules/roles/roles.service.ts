@@ -9,13 +9,13 @@ import { inTransaction } from '../../db/transaction.ts';
 import type { EventInput, EventsService } from '../events/events.service.ts';
 import { deleteRole, insertRole, listRoles, removeRoleFromUsers, roleExists } from './roles.repository.ts';
 import type { RoleRow } from './roles.table.ts';
-import { BUILT_IN_ROLES, builtInRoleView, ROLE_NAME, type RoleView, toRoleView } from './roles.ts';
+import { BUILT_IN_ROLES, builtInRoleView, ROLE_NAME, type RoleInput, type RoleView, toRoleView } from './roles.ts';
 
 export interface RolesService {
   /** Built-in roles first, then the tenant's, by name. */
   listRoles(ctx: ActorContext): Promise<RoleView[]>;
   /** @throws AppError VALIDATION_FAILED, ROLE_EXISTS (also for a built-in name) */
-  defineRole(ctx: ActorContext, input: { name: string; description?: string | null }): Promise<RoleView>;
+  defineRole(ctx: ActorContext, input: RoleInput): Promise<RoleView>;
   /**
    * Deletes a tenant-defined role and takes it away from every user holding it (each gets a user.roles_changed event).
    * @throws AppError ROLE_BUILT_IN, ROLE_NOT_FOUND

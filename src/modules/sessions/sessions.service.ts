@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import type { Static } from 'typebox';
 import type { Clock } from '../../core/clock.ts';
 import type { ActorContext } from '../../core/context.ts';
 import { notFound } from '../../core/error-helpers.ts';
@@ -32,6 +33,7 @@ import {
   revokeSessions,
   touchSession,
 } from './sessions.repository.ts';
+import type { SignInSchema } from './sessions.schemas.ts';
 import type { SessionMethod, SessionRow } from './sessions.table.ts';
 import {
   type ClientInfo,
@@ -51,12 +53,8 @@ export interface SessionSettings {
   refreshIdleSeconds: number;
 }
 
-export interface SignInInput {
-  email?: string;
-  phone?: string;
-  externalId?: string;
-  password: string;
-}
+/** Exactly one identifier and the password, as the sign-in body carries them. */
+export type SignInInput = Pick<Static<typeof SignInSchema>, 'email' | 'phone' | 'externalId' | 'password'>;
 
 export interface SessionsService extends SessionReader {
   /**
