@@ -1,11 +1,11 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { AppError } from './core/errors.ts';
+import { ProblemSchema } from './core/schemas.ts';
 import { isDatabaseReachable } from './db/database.ts';
 import { databaseUnavailable } from './db/errors.ts';
 import { dialectErrorSenderFor, registerDialects } from './dialects/index.ts';
 import { authenticateAdmin, authenticateKey } from './http/auth.ts';
-import { ProblemSchema } from './http/common.schemas.ts';
 import { registerDocs } from './http/docs.ts';
 import { logIfServerError, toAppError } from './http/errors.ts';
 import { registerIdempotency } from './http/idempotency.ts';

@@ -83,6 +83,15 @@ export class AppError extends Error {
     this.details = details;
     this.fieldErrors = fieldErrors;
   }
+
+  /**
+   * Seconds after which the caller may retry (`Retry-After`), or null. Services put it in
+   * `details.retryAfterSeconds`; every envelope (problem+json and each dialect's) sends it as a header.
+   */
+  get retryAfterSeconds(): number | null {
+    const seconds = this.details.retryAfterSeconds;
+    return typeof seconds === 'number' && Number.isFinite(seconds) ? seconds : null;
+  }
 }
 
 /** Shorthand for a validation failure on one field. */

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import type { Kysely } from 'kysely';
 import { type PlatformActor, platformContext } from '../core/context.ts';
+import { invalidParameter } from '../core/error-helpers.ts';
 import { AppError, invalidField } from '../core/errors.ts';
 import type { DB } from '../db/schema.ts';
 import { inTransaction } from '../db/transaction.ts';
@@ -56,7 +57,7 @@ export function createSigninUnlockService(deps: {
 
     async unlockIp(tenant, ip, actor) {
       const tenantId = (await tenants.resolveTenant(tenant)).id;
-      if (isIP(ip) === 0) throw invalidField('ip', 'must be an IPv4 or IPv6 address', 'invalid_ip', 'INVALID_PARAMETER');
+      if (isIP(ip) === 0) throw invalidParameter('ip', 'must be an IPv4 or IPv6 address', 'invalid_ip');
       const key = ipKey(ip);
       await inTransaction(db, async (trx) => {
         const cleared = await deleteSigninFailures(trx, tenantId, [key]);

@@ -36,9 +36,10 @@ function importSpecifiers(text: string): string[] {
 function nodeOf(file: string): string {
   const parts = relative(SRC, file).split(sep);
   const unit = parts[0] === 'modules' || parts[0] === 'dialects' ? parts.slice(0, Math.min(2, parts.length)).join('/') : parts[0];
-  // A domain's /v1 routes and their TypeBox schemas (the HTTP contract) are an adapter (DESIGN.md §2.1): they
-  // sit above the composition root whose services they call, so they are a node of their own.
-  const adapter = parts[0] === 'modules' && /\.(routes|schemas)\.ts$/.test(file);
+  // A domain's /v1 routes are an adapter (DESIGN.md §2.1): they sit above the composition root whose services they
+  // call, so they are a node of their own. Its TypeBox schemas stay with the domain: its types are derived from
+  // them (Static<>), and they import nothing but typebox, core/ and the domain's own rules.
+  const adapter = parts[0] === 'modules' && /\.routes\.ts$/.test(file);
   return adapter ? `${unit} (http)` : unit;
 }
 

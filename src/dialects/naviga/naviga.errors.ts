@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type ErrorCode } from '../../core/errors.ts';
-import { logIfServerError, toAppError } from '../../http/errors.ts';
+import { type DialectErrors, sendEnvelope } from '../envelope.ts';
 
 /** Naviga's envelope, the same on success and error: errors carry an empty `data`. */
 export interface NavigaEnvelope<T> {
@@ -44,14 +44,17 @@ export function toNavigaError(error: AppError): NavigaEnvelope<never> {
   return { message: { code, text, type: 'Error' }, data: [], meta: { totalRecords: 0 } };
 }
 
+/** Naviga's error envelope: Roster's status, the Naviga body. */
+export const NAVIGA_ERRORS: DialectErrors = {
+  name: 'naviga',
+  map: (error) => ({ status: error.status, body: toNavigaError(error) }),
+  contentType: 'application/json',
+  challenge: 'Bearer',
+};
+
 /** Error handler of the Naviga plugin: anything thrown, framework errors included, in the Naviga envelope. */
 export function sendNavigaError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const mapped = toAppError(error);
-  logIfServerError(request, error, mapped);
-  if (mapped.status === 401) reply.header('www-authenticate', 'Bearer');
-  const retryAfter = mapped.details.retryAfterSeconds;
-  if (typeof retryAfter === 'number') reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfter))));
-  return reply.code(mapped.status).type('application/json').send(toNavigaError(mapped));
+  return sendEnvelope(NAVIGA_ERRORS, error, request, reply);
 }
 
 /** The answer for a path or method Naviga does not have under /v4. */

@@ -1,16 +1,6 @@
 import type { EventInput } from '../../modules/events/events.service.ts';
+import { navigaEvent } from '../../modules/events/naviga-events.ts';
 import type { MergedLookup } from '../../modules/providers/provider-lookup.ts';
-
-/** The document's event codes, written as `naviga.<NAME>` with `data.code` holding Naviga's event id. */
-const EVENTS = {
-  SUBSCRIBE_USER_GET: 4000,
-  AUTHSYSTEM_USER_GET: 4601,
-  SUBSCRIBE_USER_UPDATE: 4004,
-} as const;
-
-function navigaEvent(name: keyof typeof EVENTS, userId: string | null, data: Record<string, unknown> = {}): EventInput {
-  return { type: `naviga.${name}`, userId, data: { code: EVENTS[name], name, ...data } };
-}
 
 /**
  * The document's events for one call, from the lookup's facts: a get, the provider's get when it was asked, and
@@ -19,7 +9,7 @@ function navigaEvent(name: keyof typeof EVENTS, userId: string | null, data: Rec
  */
 export function navigaCallEvents(lookup: MergedLookup): EventInput[] {
   const userId = lookup.local?.id ?? null;
-  const out = [navigaEvent('SUBSCRIBE_USER_GET', userId, { found: lookup.local !== null })];
+  const out: EventInput[] = [navigaEvent('SUBSCRIBE_USER_GET', userId, { found: lookup.local !== null })];
   const asked = lookup.providerStatus === 'ok' || lookup.providerStatus === 'not_found' || lookup.providerStatus === 'unavailable';
   if (asked)
     out.push(navigaEvent('AUTHSYSTEM_USER_GET', userId, { provider: lookup.provider?.name ?? null, status: lookup.providerStatus }));

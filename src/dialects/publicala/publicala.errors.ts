@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type ErrorCode, type FieldError } from '../../core/errors.ts';
-import { logIfServerError, toAppError } from '../../http/errors.ts';
+import { type DialectErrors, sendEnvelope } from '../envelope.ts';
 import { toPublicaLaField } from './publicala.mapping.ts';
 
 /** Laravel's JSON error body: a message and, for a 422, the reasons by field. */
@@ -63,14 +63,17 @@ export function toPublicaLaError(error: AppError): { status: number; body: Publi
   return { status, body: { message: LARAVEL_MESSAGES[status] ?? error.message } };
 }
 
+/** Laravel's error envelope; Laravel's token guard sends no `WWW-Authenticate`. */
+export const PUBLICALA_ERRORS: DialectErrors = {
+  name: 'publicala',
+  map: (error) => toPublicaLaError(error),
+  contentType: 'application/json',
+  challenge: null,
+};
+
 /** Sends anything thrown in the Publica.la plugin (core AppErrors, framework errors) as Laravel would. */
 export function sendPublicaLaError(thrown: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const error = toAppError(thrown);
-  logIfServerError(request, thrown, error);
-  const { status, body } = toPublicaLaError(error);
-  const retryAfter = error.details.retryAfterSeconds;
-  if (typeof retryAfter === 'number') reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfter))));
-  return reply.code(status).type('application/json').send(body);
+  return sendEnvelope(PUBLICALA_ERRORS, thrown, request, reply);
 }
 
 /** Laravel's answer for a path or method it has no route for. */

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppError } from '../../core/errors.ts';
-import { logIfServerError, toAppError } from '../../http/errors.ts';
+import { type DialectErrors, sendEnvelope } from '../envelope.ts';
 
 /** TagMango's error envelope, as its document shows it for 400 and 401. */
 export interface TagMangoError {
@@ -52,13 +52,15 @@ export function toTagMangoError(error: AppError): { status: number; body: TagMan
   };
 }
 
+/** TagMango's error envelope. */
+export const TAGMANGO_ERRORS: DialectErrors = {
+  name: 'tagmango',
+  map: (error) => toTagMangoError(error),
+  contentType: 'application/json; charset=utf-8',
+  challenge: 'Bearer',
+};
+
 /** Sends anything thrown in the TagMango plugin (core AppErrors, framework errors) in TagMango's envelope. */
 export function sendTagMangoError(reply: FastifyReply, request: FastifyRequest, thrown: unknown): FastifyReply {
-  const error = toAppError(thrown);
-  logIfServerError(request, thrown, error);
-  const { status, body } = toTagMangoError(error);
-  if (status === 401) reply.header('www-authenticate', 'Bearer');
-  const retryAfter = error.details.retryAfterSeconds;
-  if (typeof retryAfter === 'number') reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfter))));
-  return reply.code(status).type('application/json; charset=utf-8').send(body);
+  return sendEnvelope(TAGMANGO_ERRORS, thrown, request, reply);
 }

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../core/errors.ts';
-import { logIfServerError, toAppError } from '../../http/errors.ts';
+import { type DialectErrors, sendEnvelope } from '../envelope.ts';
 import { toThanxField } from './thanx.mapping.ts';
 
 export interface ThanxErrorBody {
@@ -30,17 +30,17 @@ export function toThanxError(error: AppError, requestId: string): ThanxErrorBody
   return body;
 }
 
+/** Thanx's error envelope: Roster's status, the Thanx body. */
+export const THANX_ERRORS: DialectErrors = {
+  name: 'thanx',
+  map: (error, request) => ({ status: error.status, body: toThanxError(error, String(request.id)) }),
+  contentType: 'application/json',
+  challenge: 'Bearer',
+};
+
 /** Error handler of the Thanx plugin: anything thrown, framework errors included, in the Thanx envelope. */
 export function sendThanxError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const mapped = toAppError(error);
-  logIfServerError(request, error, mapped);
-  if (mapped.status === 401) reply.header('www-authenticate', 'Bearer');
-  const retryAfter = mapped.details.retryAfterSeconds;
-  if (typeof retryAfter === 'number') reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfter))));
-  return reply
-    .code(mapped.status)
-    .type('application/json')
-    .send(toThanxError(mapped, String(request.id)));
+  return sendEnvelope(THANX_ERRORS, error, request, reply);
 }
 
 /** The answer for a route Thanx does not have under /users. */

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type FieldError } from '../../core/errors.ts';
-import { logIfServerError, toAppError } from '../../http/errors.ts';
+import { type DialectErrors, sendEnvelope } from '../envelope.ts';
 import { toUserComField } from './usercom.mapping.ts';
 
 /** Django REST framework's envelope, which User.com's public API answers with. */
@@ -84,14 +84,15 @@ export function forSingleAttribute(thrown: unknown, name: string): unknown {
   return new AppError(thrown.code, thrown.message, thrown.details, fields);
 }
 
+/** DRF's error envelope; DRF's TokenAuthentication names its scheme on every 401. */
+export const USERCOM_ERRORS: DialectErrors = {
+  name: 'usercom',
+  map: (error, request) => toUserComError(error, request.method),
+  contentType: 'application/json',
+  challenge: 'Token',
+};
+
 /** Sends anything thrown in the User.com plugin (core AppErrors, framework errors) in DRF's envelope. */
 export function sendUserComError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const mapped = toAppError(error);
-  logIfServerError(request, error, mapped);
-  const { status, body } = toUserComError(mapped, request.method);
-  // DRF's TokenAuthentication names its scheme on every 401.
-  if (status === 401) reply.header('www-authenticate', 'Token');
-  const retryAfter = mapped.details.retryAfterSeconds;
-  if (typeof retryAfter === 'number') reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfter))));
-  return reply.code(status).type('application/json').send(body);
+  return sendEnvelope(USERCOM_ERRORS, error, request, reply);
 }

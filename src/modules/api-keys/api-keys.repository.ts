@@ -7,11 +7,15 @@ export type ApiKeyWithBrand = ApiKeyRow & { brand_slug: string | null };
 /** What authentication needs: the key, its brand and its tenant's rate limit. */
 export type ApiKeyForAuth = ApiKeyWithBrand & { tenant_rate_limit: RateLimitSetting | null };
 
-export async function insertApiKey(db: Kysely<DB>, row: ApiKeyRow): Promise<void> {
-  await db
+/** Inserts a key unless another key holds its public prefix; false then (the caller draws another secret). */
+export async function insertApiKeyIfPrefixFree(db: Kysely<DB>, row: ApiKeyRow): Promise<boolean> {
+  const inserted = await db
     .insertInto('api_keys')
     .values({ ...row, rate_limit: rateLimitJson(row.rate_limit) })
-    .execute();
+    .onConflict((oc) => oc.column('prefix').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return inserted !== undefined;
 }
 
 /** The key with this public prefix, across tenants (the prefix is globally unique). */

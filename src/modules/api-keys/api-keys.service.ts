@@ -1,10 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.ts';
 import { type PlatformActor, platformContext } from '../../core/context.ts';
+import { notFound, validationFailed } from '../../core/error-helpers.ts';
 import { AppError, type FieldError } from '../../core/errors.ts';
 import type { Ids } from '../../core/ids.ts';
 import { secretMatches, sha256 } from '../../core/secrets.ts';
-import { uniqueViolation } from '../../db/errors.ts';
+import { TtlCache } from '../../core/ttl-cache.ts';
 import type { DB } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import type { BrandsService } from '../brands/brands.service.ts';
@@ -12,7 +13,7 @@ import type { EventsService } from '../events/events.service.ts';
 import {
   type ApiKeyForAuth,
   findApiKeyByPrefix,
-  insertApiKey,
+  insertApiKeyIfPrefixFree,
   listApiKeys,
   revokeApiKey,
   touchApiKey,
@@ -54,6 +55,8 @@ export interface ApiKeysService {
 }
 
 const TOUCH_INTERVAL_MS = 60_000;
+/** Keys one process keeps in memory; the least recently used go first. */
+const CACHE_ENTRIES = 10_000;
 
 export function createApiKeysService(deps: {
   db: Kysely<DB>;
@@ -66,8 +69,9 @@ export function createApiKeysService(deps: {
 }): ApiKeysService {
   const { db, clock, ids, events, brands } = deps;
   // Keys are looked up on every request; a short cache keeps that off the database.
-  const cache = new Map<string, { row: ApiKeyForAuth; expires: number }>();
-  const lastTouched = new Map<string, number>();
+  const cache = new TtlCache<string, ApiKeyForAuth>({ clock, ttlMs: deps.cacheSeconds * 1000, maxEntries: CACHE_ENTRIES });
+  // Keys whose last_used_at was written within TOUCH_INTERVAL_MS: present means "do not write again yet".
+  const touched = new TtlCache<string, true>({ clock, ttlMs: TOUCH_INTERVAL_MS, maxEntries: CACHE_ENTRIES });
 
   function view(row: ApiKeyRow, brandSlug: string | null): ApiKeyView {
     return {
@@ -91,8 +95,8 @@ export function createApiKeysService(deps: {
     return view(row, brandSlug);
   }
 
-  function notFound(keyId: string): AppError {
-    return new AppError('API_KEY_NOT_FOUND', 'API key not found', { keyId });
+  function keyNotFound(keyId: string): AppError {
+    return notFound('API_KEY_NOT_FOUND', { keyId });
   }
 
   const KEY_ID = /^[0-9a-f-]{36}$/i;
@@ -102,15 +106,12 @@ export function createApiKeysService(deps: {
 
   async function loadByPrefix(prefix: string): Promise<ApiKeyForAuth | undefined> {
     const hit = cache.get(prefix);
-    if (hit && hit.expires > Date.now()) return hit.row;
+    if (hit) return hit;
     let pending = loading.get(prefix);
     if (!pending) {
       pending = findApiKeyByPrefix(db, prefix)
         .then((row) => {
-          if (row && deps.cacheSeconds > 0) {
-            if (cache.size > 10_000) cache.clear();
-            cache.set(prefix, { row, expires: Date.now() + deps.cacheSeconds * 1000 });
-          }
+          if (row) cache.set(prefix, row);
           return row;
         })
         .finally(() => loading.delete(prefix));
@@ -120,9 +121,8 @@ export function createApiKeysService(deps: {
   }
 
   function touch(row: ApiKeyRow): void {
-    const now = Date.now();
-    if ((lastTouched.get(row.id) ?? 0) + TOUCH_INTERVAL_MS > now) return;
-    lastTouched.set(row.id, now);
+    if (touched.has(row.id)) return;
+    touched.set(row.id, true);
     touchApiKey(db, row.tenant_id, row.id, clock.now()).catch((error) => deps.onBackgroundError?.(error));
   }
 
@@ -136,7 +136,7 @@ export function createApiKeysService(deps: {
           errors.push({ field: `scopes[${i}]`, code: 'unknown_scope', message: `must be one of ${SCOPES.join(', ')}` });
         }
       });
-      if (errors.length > 0) throw new AppError('VALIDATION_FAILED', errors.map((e) => `${e.field}: ${e.message}`).join('; '), {}, errors);
+      if (errors.length > 0) throw validationFailed(errors);
       const brand = input.brand ? await brands.requireBrand(tenantId, input.brand) : null;
       for (let attempt = 0; ; attempt++) {
         const secret = ids.alphanumeric(SECRET_LENGTH);
@@ -153,33 +153,30 @@ export function createApiKeysService(deps: {
           revoked_at: null,
           rate_limit: input.rateLimit ?? null,
         };
-        try {
-          await inTransaction(db, async (trx) => {
-            await insertApiKey(trx, row);
-            await events.record(trx, platformContext(tenantId, actor), {
-              type: 'api_key.created',
-              data: { keyId: row.id, name, prefix: row.prefix, brand: brand?.slug ?? null, scopes: row.scopes, rateLimit: row.rate_limit },
-            });
+        const inserted = await inTransaction(db, async (trx) => {
+          if (!(await insertApiKeyIfPrefixFree(trx, row))) return false;
+          await events.record(trx, platformContext(tenantId, actor), {
+            type: 'api_key.created',
+            data: { keyId: row.id, name, prefix: row.prefix, brand: brand?.slug ?? null, scopes: row.scopes, rateLimit: row.rate_limit },
           });
-          return { ...view(row, brand?.slug ?? null), secret };
-        } catch (error) {
-          // A prefix collision (about 1 in 2^71) just draws another secret.
-          if (uniqueViolation(error) === 'api_keys_prefix_key' && attempt < 3) continue;
-          throw error;
-        }
+          return true;
+        });
+        if (inserted) return { ...view(row, brand?.slug ?? null), secret };
+        // A prefix collision (about 1 in 2^71) just draws another secret.
+        if (attempt >= 3) throw new AppError('INTERNAL', 'Could not draw an unused API key prefix');
       }
     },
 
     async updateKey(tenantId, keyId, input, actor) {
       const before = (await listApiKeys(db, tenantId)).find((k) => k.id === keyId);
-      if (!before) throw notFound(keyId);
+      if (!before) throw keyNotFound(keyId);
       if (input.rateLimit === undefined || sameRateLimit(input.rateLimit, before.rate_limit)) {
         return view(before, before.brand_slug);
       }
       const rateLimit = input.rateLimit;
       const row = await inTransaction(db, async (trx) => {
         const updated = await updateApiKeyRateLimit(trx, tenantId, keyId, rateLimit);
-        if (!updated) throw notFound(keyId);
+        if (!updated) throw keyNotFound(keyId);
         await events.record(trx, platformContext(tenantId, actor), {
           type: 'api_key.updated',
           data: { keyId, prefix: updated.prefix },
@@ -193,7 +190,7 @@ export function createApiKeysService(deps: {
     async revokeKey(tenantId, keyId, actor) {
       const row = await inTransaction(db, async (trx) => {
         const revoked = KEY_ID.test(keyId) ? await revokeApiKey(trx, tenantId, keyId, clock.now()) : undefined;
-        if (!revoked) throw notFound(keyId);
+        if (!revoked) throw keyNotFound(keyId);
         await events.record(trx, platformContext(tenantId, actor), { type: 'api_key.revoked', data: { keyId, prefix: revoked.prefix } });
         return revoked;
       });

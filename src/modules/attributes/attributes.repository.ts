@@ -1,9 +1,19 @@
 import type { Kysely } from 'kysely';
+import { AppError } from '../../core/errors.ts';
+import { withUniqueRules } from '../../db/errors.ts';
 import type { DB } from '../../db/schema.ts';
 import type { AttributeDefinitionRow } from './attributes.table.ts';
 
+/**
+ * Inserts an attribute definition.
+ * @throws AppError ATTRIBUTE_DEFINITION_EXISTS when the tenant already defines the name
+ */
 export async function insertDefinition(db: Kysely<DB>, row: AttributeDefinitionRow): Promise<void> {
-  await db.insertInto('attribute_definitions').values(row).execute();
+  const exists = () =>
+    new AppError('ATTRIBUTE_DEFINITION_EXISTS', `Attribute ${row.name} is already defined`, { name: row.name }, [
+      { field: 'name', code: 'taken', message: 'is already defined' },
+    ]);
+  await withUniqueRules({ attribute_definitions_pkey: exists }, () => db.insertInto('attribute_definitions').values(row).execute());
 }
 
 export async function listDefinitions(db: Kysely<DB>, tenantId: string): Promise<AttributeDefinitionRow[]> {

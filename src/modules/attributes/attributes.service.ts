@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.ts';
 import type { ActorContext } from '../../core/context.ts';
-import { AppError, invalidField } from '../../core/errors.ts';
-import { uniqueViolation } from '../../db/errors.ts';
+import { invalidField } from '../../core/errors.ts';
+import { TtlCache } from '../../core/ttl-cache.ts';
 import type { DB } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import type { EventsService } from '../events/events.service.ts';
@@ -28,7 +28,8 @@ export interface AttributesService {
 
 export function createAttributesService(deps: { db: Kysely<DB>; clock: Clock; events: EventsService }): AttributesService {
   const { db, clock, events } = deps;
-  const cache = new Map<string, { defs: Map<string, AttributeDefinitionRow>; expires: number }>();
+  // Definitions are read on every write that sets attributes; a few seconds of staleness across processes is accepted.
+  const cache = new TtlCache<string, Map<string, AttributeDefinitionRow>>({ clock, ttlMs: 5_000, maxEntries: 10_000 });
   return {
     async defineAttribute(ctx, input) {
       if (!ATTRIBUTE_NAME.test(input.name))
@@ -43,22 +44,13 @@ export function createAttributesService(deps: { db: Kysely<DB>; clock: Clock; ev
         description: input.description ?? null,
         created_at: clock.now(),
       };
-      try {
-        await inTransaction(db, async (trx) => {
-          await insertDefinition(trx, row);
-          await events.record(trx, ctx, {
-            type: 'attribute.defined',
-            data: { name: row.name, type: row.type, searchable: row.searchable, unique: row.is_unique },
-          });
+      await inTransaction(db, async (trx) => {
+        await insertDefinition(trx, row);
+        await events.record(trx, ctx, {
+          type: 'attribute.defined',
+          data: { name: row.name, type: row.type, searchable: row.searchable, unique: row.is_unique },
         });
-      } catch (error) {
-        if (uniqueViolation(error) === 'attribute_definitions_pkey') {
-          throw new AppError('ATTRIBUTE_DEFINITION_EXISTS', `Attribute ${input.name} is already defined`, { name: input.name }, [
-            { field: 'name', code: 'taken', message: 'is already defined' },
-          ]);
-        }
-        throw error;
-      }
+      });
       cache.delete(ctx.tenantId);
       return toDefinitionView(row);
     },
@@ -66,11 +58,10 @@ export function createAttributesService(deps: { db: Kysely<DB>; clock: Clock; ev
       return (await listDefinitions(db, ctx.tenantId)).map(toDefinitionView);
     },
     async definitionsOf(tenantId) {
-      const now = Date.now();
       const hit = cache.get(tenantId);
-      if (hit && hit.expires > now) return hit.defs;
+      if (hit) return hit;
       const defs = new Map((await listDefinitions(db, tenantId)).map((d) => [d.name, d]));
-      cache.set(tenantId, { defs, expires: now + 5_000 });
+      cache.set(tenantId, defs);
       return defs;
     },
   };

@@ -1,25 +1,37 @@
 import type { Kysely } from 'kysely';
+import { invalidField } from '../../core/errors.ts';
+import { type UniqueRules, withUniqueRules } from '../../db/errors.ts';
 import type { DB } from '../../db/schema.ts';
 import type { TenantCodes } from '../tenants/tenants.table.ts';
 import type { BrandRow } from './brands.table.ts';
 
+const BRAND_UNIQUE: UniqueRules = {
+  brands_tenant_slug_key: () => invalidField('slug', 'is taken by another brand', 'taken', 'BRAND_SLUG_TAKEN'),
+};
+
+/**
+ * Inserts a brand.
+ * @throws AppError BRAND_SLUG_TAKEN
+ */
 export async function insertBrand(
   db: Kysely<DB>,
   tenantId: string,
   values: { id: string; slug: string; name: string; codes: TenantCodes; createdAt: Date },
 ): Promise<BrandRow> {
-  return db
-    .insertInto('brands')
-    .values({
-      tenant_id: tenantId,
-      id: values.id,
-      slug: values.slug,
-      name: values.name,
-      codes: JSON.stringify(values.codes),
-      created_at: values.createdAt,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  return withUniqueRules(BRAND_UNIQUE, () =>
+    db
+      .insertInto('brands')
+      .values({
+        tenant_id: tenantId,
+        id: values.id,
+        slug: values.slug,
+        name: values.name,
+        codes: JSON.stringify(values.codes),
+        created_at: values.createdAt,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow(),
+  );
 }
 
 export async function findBrandBySlug(db: Kysely<DB>, tenantId: string, slug: string): Promise<BrandRow | undefined> {

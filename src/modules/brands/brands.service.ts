@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.ts';
 import { type PlatformActor, platformContext } from '../../core/context.ts';
-import { AppError, invalidField } from '../../core/errors.ts';
+import { notFound } from '../../core/error-helpers.ts';
+import { invalidField } from '../../core/errors.ts';
 import type { Ids } from '../../core/ids.ts';
-import { uniqueViolation } from '../../db/errors.ts';
 import type { DB } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import type { EventsService } from '../events/events.service.ts';
@@ -39,34 +39,28 @@ export function createBrandsService(deps: { db: Kysely<DB>; clock: Clock; ids: I
     async createBrand(tenantId, input, actor) {
       if (!isSlug(input.slug)) throw invalidField('slug', 'must be lower-case letters, digits and inner hyphens', 'invalid_slug');
       if (input.name.trim() === '') throw invalidField('name', 'must not be empty', 'required');
-      try {
-        const row = await inTransaction(db, async (trx) => {
-          const brand = await insertBrand(trx, tenantId, {
-            id: ids.uuid(),
-            slug: input.slug,
-            name: input.name.trim(),
-            codes: input.codes ?? {},
-            createdAt: clock.now(),
-          });
-          await events.record(trx, platformContext(tenantId, actor), {
-            type: 'tenant.brand_created',
-            data: { brandId: brand.id, slug: brand.slug },
-          });
-          return brand;
+      const row = await inTransaction(db, async (trx) => {
+        const brand = await insertBrand(trx, tenantId, {
+          id: ids.uuid(),
+          slug: input.slug,
+          name: input.name.trim(),
+          codes: input.codes ?? {},
+          createdAt: clock.now(),
         });
-        return toBrandView(row);
-      } catch (error) {
-        if (uniqueViolation(error) === 'brands_tenant_slug_key')
-          throw invalidField('slug', 'is taken by another brand', 'taken', 'BRAND_SLUG_TAKEN');
-        throw error;
-      }
+        await events.record(trx, platformContext(tenantId, actor), {
+          type: 'tenant.brand_created',
+          data: { brandId: brand.id, slug: brand.slug },
+        });
+        return brand;
+      });
+      return toBrandView(row);
     },
     async listBrands(tenantId) {
       return (await listBrands(db, tenantId)).map(toBrandView);
     },
     async requireBrand(tenantId, slug) {
       const row = await findBrandBySlug(db, tenantId, slug);
-      if (!row) throw new AppError('BRAND_NOT_FOUND', `Brand ${slug} not found`, { brand: slug });
+      if (!row) throw notFound('BRAND_NOT_FOUND', { brand: slug }, { message: `Brand ${slug} not found` });
       return row;
     },
   };

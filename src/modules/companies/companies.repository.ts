@@ -1,6 +1,8 @@
 import { type Kysely, sql } from 'kysely';
 import type { TimeIdPosition } from '../../core/cursor.ts';
+import { AppError } from '../../core/errors.ts';
 import { isUuid } from '../../core/ids.ts';
+import { type UniqueRules, withUniqueRules } from '../../db/errors.ts';
 import { afterTimeId, containsPattern } from '../../db/paging.ts';
 import type { DB } from '../../db/schema.ts';
 import type { CompanyRow } from './companies.table.ts';
@@ -19,9 +21,25 @@ function values(tenantId: string, company: NewCompany) {
   return { ...company, tenant_id: tenantId, attributes: JSON.stringify(company.attributes), updated_at: company.created_at };
 }
 
-/** Inserts a company. Raises the unique violation of a taken external id as it is. */
+/**
+ * What a taken external id means to the caller; the service adds `existingId` (the holder) once the failed
+ * transaction is over.
+ */
+const COMPANY_UNIQUE: UniqueRules = {
+  companies_tenant_external_id_key: () =>
+    new AppError('COMPANY_EXTERNAL_ID_TAKEN', 'externalId belongs to another company', { field: 'externalId', existingId: null }, [
+      { field: 'externalId', code: 'taken', message: 'belongs to another company' },
+    ]),
+};
+
+/**
+ * Inserts a company.
+ * @throws AppError COMPANY_EXTERNAL_ID_TAKEN
+ */
 export async function insertCompany(db: Kysely<DB>, tenantId: string, company: NewCompany): Promise<CompanyRow> {
-  return db.insertInto('companies').values(values(tenantId, company)).returningAll().executeTakeFirstOrThrow();
+  return withUniqueRules(COMPANY_UNIQUE, () =>
+    db.insertInto('companies').values(values(tenantId, company)).returningAll().executeTakeFirstOrThrow(),
+  );
 }
 
 /**
@@ -58,7 +76,10 @@ export async function findCompanyByIdForUpdate(db: Kysely<DB>, tenantId: string,
   return db.selectFrom('companies').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).forUpdate().executeTakeFirst();
 }
 
-/** Writes changed columns and bumps the version; undefined when the company is gone. */
+/**
+ * Writes changed columns and bumps the version; undefined when the company is gone.
+ * @throws AppError COMPANY_EXTERNAL_ID_TAKEN
+ */
 export async function updateCompany(
   db: Kysely<DB>,
   tenantId: string,
@@ -67,18 +88,20 @@ export async function updateCompany(
   now: Date,
 ): Promise<CompanyRow | undefined> {
   const { attributes, ...rest } = columns;
-  return db
-    .updateTable('companies')
-    .set((eb) => ({
-      ...rest,
-      ...(attributes ? { attributes: JSON.stringify(attributes) } : {}),
-      updated_at: now,
-      version: eb('version', '+', 1),
-    }))
-    .where('tenant_id', '=', tenantId)
-    .where('id', '=', id)
-    .returningAll()
-    .executeTakeFirst();
+  return withUniqueRules(COMPANY_UNIQUE, () =>
+    db
+      .updateTable('companies')
+      .set((eb) => ({
+        ...rest,
+        ...(attributes ? { attributes: JSON.stringify(attributes) } : {}),
+        updated_at: now,
+        version: eb('version', '+', 1),
+      }))
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst(),
+  );
 }
 
 /** Deletes a company with its memberships; returns how many members it had, or null when it was gone. */

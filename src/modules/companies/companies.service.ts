@@ -4,7 +4,6 @@ import type { ActorContext } from '../../core/context.ts';
 import { decodeTimeIdCursor, timeIdPage } from '../../core/cursor.ts';
 import { AppError } from '../../core/errors.ts';
 import type { Ids } from '../../core/ids.ts';
-import { uniqueViolation } from '../../db/errors.ts';
 import type { DB } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import type { EventsService } from '../events/events.service.ts';
@@ -49,18 +48,13 @@ export interface CompaniesService {
 }
 
 /**
- * Turns the unique violation of a taken external id into COMPANY_EXTERNAL_ID_TAKEN naming the holder; other
- * errors come back unchanged. Runs outside the failed transaction.
+ * Adds the holder (`existingId`) to the COMPANY_EXTERNAL_ID_TAKEN the repository raised; other errors come back
+ * unchanged. Runs outside the failed transaction.
  */
 export async function toCompanyConflict(db: Kysely<DB>, tenantId: string, externalId: string | null | undefined, error: unknown) {
-  if (uniqueViolation(error) !== 'companies_tenant_external_id_key' || !externalId) return error;
-  const holder = await findCompanyByExternalId(db, tenantId, externalId);
-  return new AppError(
-    'COMPANY_EXTERNAL_ID_TAKEN',
-    'externalId belongs to another company',
-    { field: 'externalId', existingId: holder?.id ?? null },
-    [{ field: 'externalId', code: 'taken', message: 'belongs to another company' }],
-  );
+  if (!(error instanceof AppError) || error.code !== 'COMPANY_EXTERNAL_ID_TAKEN' || !externalId) return error;
+  error.details.existingId = (await findCompanyByExternalId(db, tenantId, externalId))?.id ?? null;
+  return error;
 }
 
 export function createCompaniesService(deps: CompaniesDeps): CompaniesService {

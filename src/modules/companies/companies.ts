@@ -1,35 +1,20 @@
-import { AppError, type FieldError } from '../../core/errors.ts';
+import type { Static } from 'typebox';
+import { notFound, validationFailed } from '../../core/error-helpers.ts';
+import type { AppError, FieldError } from '../../core/errors.ts';
 import { changedValues, trimmedText } from '../../core/fields.ts';
 import { mergeObject } from '../../core/merge-object.ts';
 import { ATTRIBUTE_NAME } from '../attributes/attributes.ts';
 import type { Changes } from '../events/events.service.ts';
-import { validationError } from '../users/users.ts';
+import type { CompanyPatchSchema, CompanySchema, MembershipInputSchema } from './companies.schemas.ts';
 import type { CompanyMemberRow, CompanyRow } from './companies.table.ts';
 
 /** A company as the native API accepts it; on a patch, absent fields are left alone and null clears one. */
-export interface CompanyInput {
-  externalId?: string | null;
-  name?: string;
-  domain?: string | null;
-  attributes?: Record<string, unknown> | null;
-}
+export type CompanyInput = Static<typeof CompanyPatchSchema>;
 
-export interface CompanyView {
-  id: string;
-  externalId: string | null;
-  name: string;
-  domain: string | null;
-  attributes: Record<string, unknown>;
-  createdAt: string;
-  updatedAt: string;
-  version: number;
-}
+export type CompanyView = Static<typeof CompanySchema>;
 
 /** What a membership says about the member. */
-export interface MembershipInput {
-  role?: string | null;
-  title?: string | null;
-}
+export type MembershipInput = Pick<Static<typeof MembershipInputSchema>, 'role' | 'title'>;
 
 export interface MembershipView {
   userId: string;
@@ -98,7 +83,7 @@ export function planCompanyWrite(input: CompanyInput, existing: CompanyRow | nul
     if (!ATTRIBUTE_NAME.test(name))
       errors.push({ field: `attributes.${name}`, code: 'invalid_name', message: 'attribute names are letters, digits and underscores' });
   }
-  if (errors.length > 0) throw validationError(errors);
+  if (errors.length > 0) throw validationFailed(errors);
   if (input.attributes !== undefined || !existing) columns.attributes = mergeObject<unknown>(existing?.attributes ?? {}, input.attributes);
 
   const before: Record<string, unknown> = existing
@@ -129,10 +114,5 @@ export function normalizeMembershipInput(input: MembershipInput): MembershipInpu
 
 /** A COMPANY_NOT_FOUND naming the reference the caller used. */
 export function companyNotFound(ref: string, field?: string): AppError {
-  return new AppError(
-    'COMPANY_NOT_FOUND',
-    `Company ${ref} not found`,
-    { company: ref },
-    field ? [{ field, code: 'not_found', message: `no company ${ref}` }] : [],
-  );
+  return notFound('COMPANY_NOT_FOUND', { company: ref }, { message: `Company ${ref} not found`, field, fieldMessage: `no company ${ref}` });
 }

@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
+import type { Static } from 'typebox';
 import type { ActorContext } from '../../core/context.ts';
 import { decodeTimeIdCursor, timeIdPage } from '../../core/cursor.ts';
+import { notFound } from '../../core/error-helpers.ts';
 import { AppError } from '../../core/errors.ts';
 import { isUuid } from '../../core/ids.ts';
 import type { DB } from '../../db/schema.ts';
@@ -8,9 +10,9 @@ import { inTransaction } from '../../db/transaction.ts';
 import { findUserById, lockLiveUser } from '../users/users.repository.ts';
 import { toUserView, type UserView } from '../users/users.ts';
 import { findCompanyByExternalId, findCompanyByRef, insertCompanyIfAbsent } from './companies.repository.ts';
+import type { MembershipInputSchema } from './companies.schemas.ts';
 import type { CompaniesDeps } from './companies.service.ts';
 import {
-  type CompanyInput,
   companyNotFound,
   type MembershipInput,
   type MembershipView,
@@ -27,12 +29,11 @@ import {
   updateMember,
 } from './company-members.repository.ts';
 
-export interface UpsertMembershipInput extends MembershipInput {
-  /** Create the company (with this reference as its external id) when the tenant has none by that reference. */
-  createCompany?: boolean;
-  /** Name, domain and attributes of a company created by this call; ignored when the company exists. */
-  company?: Omit<CompanyInput, 'externalId'>;
-}
+/**
+ * Role and title, and `createCompany` (create the company, with the path reference as its external id, when the
+ * tenant has none) with `company` (name, domain and attributes of a company this call creates).
+ */
+export type UpsertMembershipInput = Static<typeof MembershipInputSchema>;
 
 export interface MembershipResult {
   /** A new membership (false: an existing one, updated or unchanged). */
@@ -86,7 +87,7 @@ export interface CompanyMembersService {
 }
 
 function userNotFound(id: string): AppError {
-  return new AppError('USER_NOT_FOUND', 'User not found', { id });
+  return notFound('USER_NOT_FOUND', { id });
 }
 
 export function createCompanyMembersService(deps: CompaniesDeps): CompanyMembersService {

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.ts';
 import type { ActorContext } from '../../core/context.ts';
-import { AppError, type FieldError } from '../../core/errors.ts';
+import { validationFailed } from '../../core/error-helpers.ts';
 import type { DB } from '../../db/schema.ts';
 import type { EventsService } from '../events/events.service.ts';
 import { upsertCredential } from './credentials.repository.ts';
@@ -48,10 +48,6 @@ export function hasPassword(input: PasswordInput): boolean {
   return input.password !== undefined || input.passwordHash !== undefined || input.passwordHasher !== undefined;
 }
 
-function invalid(errors: FieldError[]): AppError {
-  return new AppError('VALIDATION_FAILED', errors.map((e) => `${e.field}: ${e.message}`).join('; '), {}, errors);
-}
-
 export function createCredentialsService(deps: {
   db: Kysely<DB>;
   clock: Clock;
@@ -65,22 +61,22 @@ export function createCredentialsService(deps: {
       if (!hasPassword(input)) return null;
       if (input.password !== undefined) {
         if (input.passwordHash !== undefined || input.passwordHasher !== undefined) {
-          throw invalid([{ field: 'passwordHash', code: 'conflict', message: 'send either password or passwordHash, not both' }]);
+          throw validationFailed([{ field: 'passwordHash', code: 'conflict', message: 'send either password or passwordHash, not both' }]);
         }
         const error = passwordPolicyError(input.password, 'password', policy.rejectCommon);
-        if (error) throw invalid([error]);
+        if (error) throw validationFailed([error]);
         return { hash: await hasher.hash(input.password), hasher: 'argon2id', imported: false };
       }
       if (input.passwordHash === undefined) {
-        throw invalid([{ field: 'passwordHash', code: 'required', message: 'is required with passwordHasher' }]);
+        throw validationFailed([{ field: 'passwordHash', code: 'required', message: 'is required with passwordHasher' }]);
       }
       if (input.passwordHasher === undefined) {
-        throw invalid([
+        throw validationFailed([
           { field: 'passwordHasher', code: 'required', message: `is required with passwordHash: one of ${IMPORT_HASHERS.join(', ')}` },
         ]);
       }
       const problem = importedHashError(input.passwordHash, input.passwordHasher);
-      if (problem) throw invalid([{ field: 'passwordHash', code: 'invalid_hash', message: problem }]);
+      if (problem) throw validationFailed([{ field: 'passwordHash', code: 'invalid_hash', message: problem }]);
       return { hash: input.passwordHash, hasher: input.passwordHasher, imported: true };
     },
     async store(trx, ctx, userId, credential) {

@@ -1,24 +1,11 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { errorResponses } from '../../http/common.schemas.ts';
+import { errorResponses } from '../../core/schemas.ts';
 import type { Registry } from '../../registry.ts';
+import { EventSchema } from './events.schemas.ts';
 
 const Nullable = (s: ReturnType<typeof Type.String>) => Type.Union([s, Type.Null()]);
-
-const EventSchema = Type.Object({
-  id: Type.String(),
-  cursor: Type.String(),
-  type: Type.String(),
-  tenantId: Type.String(),
-  userId: Nullable(Type.String()),
-  actor: Nullable(Type.String()),
-  source: Nullable(Type.String()),
-  requestId: Nullable(Type.String()),
-  changes: Type.Union([Type.Record(Type.String(), Type.Object({ before: Type.Unknown(), after: Type.Unknown() })), Type.Null()]),
-  data: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
-  createdAt: Type.String(),
-});
 
 /** What these routes use of the registry. */
 export type EventsRoutesDeps = Pick<Registry, 'events'>;

@@ -1,35 +1,19 @@
 import type { Kysely } from 'kysely';
+import type { Static } from 'typebox';
 import type { Clock } from '../../core/clock.ts';
 import type { ActorContext } from '../../core/context.ts';
 import { decodeSeqCursor, encodeSeqCursor } from '../../core/cursor.ts';
 import type { Ids } from '../../core/ids.ts';
 import type { DB } from '../../db/schema.ts';
+import type { Changes, EventInput } from './event-types.ts';
 import { insertEvents, listEvents, type NewEvent } from './events.repository.ts';
+import type { EventSchema } from './events.schemas.ts';
 import type { EventRow } from './events.table.ts';
 
-export type Changes = Record<string, { before: unknown; after: unknown }>;
+export type { Changes, EventInput } from './event-types.ts';
 
-export interface EventInput {
-  type: string;
-  userId?: string | null;
-  changes?: Changes | null;
-  data?: Record<string, unknown> | null;
-}
-
-export interface EventView {
-  id: string;
-  /** Position in the feed: pass as `after` to resume after this event. */
-  cursor: string;
-  type: string;
-  tenantId: string;
-  userId: string | null;
-  actor: string | null;
-  source: string | null;
-  requestId: string | null;
-  changes: Changes | null;
-  data: Record<string, unknown> | null;
-  createdAt: string;
-}
+/** An event as the feed shows it; `cursor` is its position (pass it as `after` to resume after it). */
+export type EventView = Static<typeof EventSchema>;
 
 /** Field names whose values never enter an event. */
 const SECRET_FIELDS = /pass(word)?|secret|token|hash/i;
@@ -44,7 +28,10 @@ export function redactChanges(changes: Changes): Changes {
 }
 
 export interface EventsService {
-  /** Writes events in the caller's transaction. */
+  /**
+   * Writes events in the caller's transaction. Each type must be a key of EVENT_TYPES and its `data` that type's
+   * payload, checked by the compiler.
+   */
   record(trx: Kysely<DB>, ctx: ActorContext, ...events: EventInput[]): Promise<void>;
   /** The rows record() would write, for a repository that writes them in the same statement as the change. */
   rows(ctx: ActorContext, ...events: EventInput[]): NewEvent[];
@@ -59,7 +46,7 @@ export interface EventsService {
 }
 
 export function createEventsService(deps: { db: Kysely<DB>; clock: Clock; ids: Ids }): EventsService {
-  function rows(ctx: ActorContext, events: EventInput[]): NewEvent[] {
+  function rows(ctx: ActorContext, events: readonly EventInput[]): NewEvent[] {
     const now = deps.clock.now();
     return events.map((e) => ({
       id: deps.ids.uuid(),
@@ -69,7 +56,7 @@ export function createEventsService(deps: { db: Kysely<DB>; clock: Clock; ids: I
       source: ctx.source,
       requestId: ctx.requestId,
       changes: e.changes ? redactChanges(e.changes) : null,
-      data: e.data ?? null,
+      data: (e.data as Record<string, unknown> | null | undefined) ?? null,
       createdAt: now,
     }));
   }

@@ -1,6 +1,8 @@
 import { type Kysely, sql } from 'kysely';
 import type { TimeIdPosition } from '../../core/cursor.ts';
+import { AppError } from '../../core/errors.ts';
 import { isUuid } from '../../core/ids.ts';
+import { type UniqueRules, withUniqueRules } from '../../db/errors.ts';
 import { afterTimeId, containsPattern } from '../../db/paging.ts';
 import type { DB } from '../../db/schema.ts';
 import type { PlanRow } from './plans.table.ts';
@@ -34,13 +36,29 @@ export interface NewPlan {
   created_at: Date;
 }
 
-/** Inserts a plan. Raises the unique violation of a taken external id as it is. */
+/**
+ * What a taken external id means to the caller; the service adds `existingId` (the holder) once the failed
+ * transaction is over.
+ */
+const PLAN_UNIQUE: UniqueRules = {
+  plans_tenant_external_id_key: () =>
+    new AppError('PLAN_EXTERNAL_ID_TAKEN', 'externalId belongs to another plan', { field: 'externalId', existingId: null }, [
+      { field: 'externalId', code: 'taken', message: 'belongs to another plan' },
+    ]),
+};
+
+/**
+ * Inserts a plan.
+ * @throws AppError PLAN_EXTERNAL_ID_TAKEN
+ */
 export async function insertPlan(db: Kysely<DB>, tenantId: string, plan: NewPlan): Promise<PlanRow> {
-  return db
-    .insertInto('plans')
-    .values({ ...plan, tenant_id: tenantId, updated_at: plan.created_at })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  return withUniqueRules(PLAN_UNIQUE, () =>
+    db
+      .insertInto('plans')
+      .values({ ...plan, tenant_id: tenantId, updated_at: plan.created_at })
+      .returningAll()
+      .executeTakeFirstOrThrow(),
+  );
 }
 
 /** The plan a reference names (see PlanRef), preferring an id over an external id over a number. */
@@ -75,7 +93,10 @@ export async function findPlanByIdForUpdate(db: Kysely<DB>, tenantId: string, id
   return db.selectFrom('plans').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).forUpdate().executeTakeFirst();
 }
 
-/** Writes changed columns and bumps the version; undefined when the plan is gone. */
+/**
+ * Writes changed columns and bumps the version; undefined when the plan is gone.
+ * @throws AppError PLAN_EXTERNAL_ID_TAKEN
+ */
 export async function updatePlan(
   db: Kysely<DB>,
   tenantId: string,
@@ -83,13 +104,15 @@ export async function updatePlan(
   columns: PlanColumns,
   now: Date,
 ): Promise<PlanRow | undefined> {
-  return db
-    .updateTable('plans')
-    .set((eb) => ({ ...columns, updated_at: now, version: eb('version', '+', 1) }))
-    .where('tenant_id', '=', tenantId)
-    .where('id', '=', id)
-    .returningAll()
-    .executeTakeFirst();
+  return withUniqueRules(PLAN_UNIQUE, () =>
+    db
+      .updateTable('plans')
+      .set((eb) => ({ ...columns, updated_at: now, version: eb('version', '+', 1) }))
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst(),
+  );
 }
 
 /** Plans by id, for joining assignments to their plans. */

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { PaginationQuery } from '../../http/common.schemas.ts';
+import { PaginationQuery } from '../../core/schemas.ts';
 
 const NullableString = (options: Record<string, unknown> = {}) => Type.Union([Type.String(options), Type.Null()]);
 

@@ -4,7 +4,6 @@ import type { ActorContext } from '../../core/context.ts';
 import { decodeTimeIdCursor, timeIdPage } from '../../core/cursor.ts';
 import { AppError } from '../../core/errors.ts';
 import type { Ids } from '../../core/ids.ts';
-import { uniqueViolation } from '../../db/errors.ts';
 import type { DB } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import type { EventsService } from '../events/events.service.ts';
@@ -51,14 +50,9 @@ export function createPlansService(deps: PlansDeps): PlansService {
   const { db, clock, ids, events } = deps;
 
   async function toPlanConflict(tenantId: string, externalId: string | null | undefined, error: unknown): Promise<unknown> {
-    if (uniqueViolation(error) !== 'plans_tenant_external_id_key' || !externalId) return error;
-    const holder = await findPlanByExternalId(db, tenantId, externalId);
-    return new AppError(
-      'PLAN_EXTERNAL_ID_TAKEN',
-      'externalId belongs to another plan',
-      { field: 'externalId', existingId: holder?.id ?? null },
-      [{ field: 'externalId', code: 'taken', message: 'belongs to another plan' }],
-    );
+    if (!(error instanceof AppError) || error.code !== 'PLAN_EXTERNAL_ID_TAKEN' || !externalId) return error;
+    error.details.existingId = (await findPlanByExternalId(db, tenantId, externalId))?.id ?? null;
+    return error;
   }
 
   async function requirePlan(ctx: ActorContext, ref: PlanRef, field?: string): Promise<PlanRow> {

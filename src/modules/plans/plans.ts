@@ -1,26 +1,16 @@
+import type { Static } from 'typebox';
 import { isCalendarDate } from '../../core/calendar-date.ts';
-import { AppError, type FieldError } from '../../core/errors.ts';
+import { notFound, validationFailed } from '../../core/error-helpers.ts';
+import type { AppError, FieldError } from '../../core/errors.ts';
 import { changedValues, trimmedText } from '../../core/fields.ts';
 import type { Changes } from '../events/events.service.ts';
-import { validationError } from '../users/users.ts';
+import type { PlanPatchSchema, PlanSchema } from './plans.schemas.ts';
 import type { PlanRow, UserPlanRow } from './plans.table.ts';
 
-export interface PlanInput {
-  externalId?: string | null;
-  name?: string;
-  defaultDuration?: string | null;
-}
+/** A plan as the native API accepts it (the patch body: on a create `name` is required by the schema too). */
+export type PlanInput = Static<typeof PlanPatchSchema>;
 
-export interface PlanView {
-  id: string;
-  number: number;
-  externalId: string | null;
-  name: string;
-  defaultDuration: string | null;
-  createdAt: string;
-  updatedAt: string;
-  version: number;
-}
+export type PlanView = Static<typeof PlanSchema>;
 
 export interface PlanColumns {
   external_id?: string | null;
@@ -142,7 +132,7 @@ export function planPlanWrite(input: PlanInput, existing: PlanRow | null): { col
     }
     columns.default_duration = duration;
   }
-  if (errors.length > 0) throw validationError(errors);
+  if (errors.length > 0) throw validationFailed(errors);
   const before = existing ? { externalId: existing.external_id, name: existing.name, defaultDuration: existing.default_duration } : {};
   const changes = changedValues(before, {
     ...('external_id' in columns ? { externalId: columns.external_id } : {}),
@@ -154,10 +144,5 @@ export function planPlanWrite(input: PlanInput, existing: PlanRow | null): { col
 
 /** A PLAN_NOT_FOUND naming the reference the caller used (and the body field, when it came from one). */
 export function planNotFound(ref: string | number, field?: string): AppError {
-  return new AppError(
-    'PLAN_NOT_FOUND',
-    `Plan ${ref} not found`,
-    { plan: ref },
-    field ? [{ field, code: 'not_found', message: `no plan ${ref}` }] : [],
-  );
+  return notFound('PLAN_NOT_FOUND', { plan: ref }, { message: `Plan ${ref} not found`, field, fieldMessage: `no plan ${ref}` });
 }

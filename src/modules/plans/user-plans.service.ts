@@ -1,24 +1,21 @@
 import type { Kysely } from 'kysely';
+import type { Static } from 'typebox';
 import type { ActorContext } from '../../core/context.ts';
-import { AppError, type FieldError } from '../../core/errors.ts';
+import { notFound, validationFailed } from '../../core/error-helpers.ts';
+import type { AppError, FieldError } from '../../core/errors.ts';
 import { isUuid } from '../../core/ids.ts';
 import type { DB } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import { findUserById, lockLiveUser } from '../users/users.repository.ts';
-import { validationError } from '../users/users.ts';
-import { findPlansByIds, type PlanRef } from './plans.repository.ts';
+import { findPlansByIds } from './plans.repository.ts';
+import type { AssignPlanSchema } from './plans.schemas.ts';
 import type { PlansDeps, PlansService } from './plans.service.ts';
 import type { PlanRow, UserPlanRow } from './plans.table.ts';
 import { type AssignmentView, addDuration, isAssignmentActive, LATEST_BOUND, parseValidityBound, toAssignmentView } from './plans.ts';
 import { endAssignment, findAssignmentForUpdate, insertAssignment, listUserAssignments } from './user-plans.repository.ts';
 
-export interface AssignPlanInput {
-  plan: PlanRef;
-  /** RFC 3339 date-time or YYYY-MM-DD (start of that day, UTC); default now. */
-  validFrom?: string;
-  /** RFC 3339 date-time or YYYY-MM-DD (end of that day, UTC); default validFrom + the plan's default duration, else open-ended; null: open-ended. */
-  validTo?: string | null;
-}
+/** `plan` by id, external id or number; `validFrom` / `validTo` as RFC 3339 date-times or YYYY-MM-DD (see the schema). */
+export type AssignPlanInput = Static<typeof AssignPlanSchema>;
 
 /** An assignment checked against its plan, ready to write inside a user change's transaction. */
 export interface PreparedAssignment {
@@ -52,7 +49,7 @@ export interface UserPlansService {
 }
 
 function userNotFound(id: string): AppError {
-  return new AppError('USER_NOT_FOUND', 'User not found', { id });
+  return notFound('USER_NOT_FOUND', { id });
 }
 
 export function createUserPlansService(deps: PlansDeps, plans: PlansService): UserPlansService {
@@ -73,7 +70,7 @@ export function createUserPlansService(deps: PlansDeps, plans: PlansService): Us
     const errors: FieldError[] = [];
     const validFrom = input.validFrom === undefined ? clock.now() : parseValidityBound(input.validFrom, 'validFrom', errors);
     const explicitTo = input.validTo == null ? null : parseValidityBound(input.validTo, 'validTo', errors);
-    if (errors.length > 0) throw validationError(errors);
+    if (errors.length > 0) throw validationFailed(errors);
     return { from: validFrom as Date, explicitTo };
   }
 
@@ -82,11 +79,11 @@ export function createUserPlansService(deps: PlansDeps, plans: PlansService): Us
     const plan = await plans.requirePlan(ctx, input.plan, 'plan');
     const validTo = input.validTo === undefined ? (plan.default_duration ? addDuration(from, plan.default_duration) : null) : explicitTo;
     if (validTo && validTo <= from) {
-      throw validationError([{ field: 'validTo', code: 'invalid_range', message: 'must be later than validFrom' }]);
+      throw validationFailed([{ field: 'validTo', code: 'invalid_range', message: 'must be later than validFrom' }]);
     }
     if (validTo && validTo.getTime() > LATEST_BOUND) {
       // Only a default duration can get here: explicit bounds are checked when read.
-      throw validationError([
+      throw validationFailed([
         { field: 'validFrom', code: 'out_of_range', message: "with the plan's default duration, ends after 9999-12-30" },
       ]);
     }
@@ -126,7 +123,7 @@ export function createUserPlansService(deps: PlansDeps, plans: PlansService): Us
   async function writeEndAssignment(trx: Kysely<DB>, ctx: ActorContext, userId: string, assignmentId: string): Promise<AssignmentView> {
     const existing = isUuid(assignmentId) ? await findAssignmentForUpdate(trx, ctx.tenantId, userId, assignmentId) : undefined;
     if (!existing) {
-      throw new AppError('PLAN_ASSIGNMENT_NOT_FOUND', `Plan assignment ${assignmentId} not found`, { assignmentId });
+      throw notFound('PLAN_ASSIGNMENT_NOT_FOUND', { assignmentId }, { message: `Plan assignment ${assignmentId} not found` });
     }
     const now = clock.now();
     // An ended or expired assignment is returned as it is: ending is idempotent.

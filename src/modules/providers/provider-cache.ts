@@ -1,7 +1,8 @@
 import type { Clock } from '../../core/clock.ts';
+import { TtlCache } from '../../core/ttl-cache.ts';
 import type { ProviderUser } from './connectors/connector.ts';
 
-/** The most answers kept per process; the oldest go first. */
+/** The most answers kept per process; the least recently used go first. */
 const MAX_ENTRIES = 10_000;
 
 /**
@@ -9,26 +10,18 @@ const MAX_ENTRIES = 10_000;
  * updated_at, so a configuration change starts afresh.
  */
 export class ProviderAnswerCache {
-  private readonly entries = new Map<string, { user: ProviderUser | null; expires: number }>();
+  // The TTL is the provider's, given on each set().
+  private readonly entries: TtlCache<string, { user: ProviderUser | null }>;
 
-  constructor(private readonly clock: Clock) {}
+  constructor(clock: Clock) {
+    this.entries = new TtlCache({ clock, ttlMs: 0, maxEntries: MAX_ENTRIES });
+  }
 
   get(key: string): { user: ProviderUser | null } | undefined {
-    const entry = this.entries.get(key);
-    if (!entry) return undefined;
-    if (entry.expires <= this.clock.now().getTime()) {
-      this.entries.delete(key);
-      return undefined;
-    }
-    return { user: entry.user };
+    return this.entries.get(key);
   }
 
   set(key: string, user: ProviderUser | null, ttlSeconds: number): void {
-    if (ttlSeconds <= 0) return;
-    if (this.entries.size >= MAX_ENTRIES) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
-    this.entries.set(key, { user, expires: this.clock.now().getTime() + ttlSeconds * 1000 });
+    this.entries.set(key, { user }, ttlSeconds * 1000);
   }
 }

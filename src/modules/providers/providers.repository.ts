@@ -1,4 +1,6 @@
 import type { Kysely } from 'kysely';
+import { invalidField } from '../../core/errors.ts';
+import { type UniqueRules, withUniqueRules } from '../../db/errors.ts';
 import type { DB } from '../../db/schema.ts';
 import type { IdentityRow, ProviderRow } from './providers.table.ts';
 import type { FieldMapping, ProviderSettings, ProviderType } from './providers.ts';
@@ -20,7 +22,17 @@ function columns(values: ProviderValues) {
   return { ...values, settings: JSON.stringify(values.settings), field_mapping: JSON.stringify(values.field_mapping) };
 }
 
-/** Inserts a provider. Raises the unique violation of a taken name or scope as it is. */
+/** What a taken provider name or scope (one provider per tenant or brand) means to the caller. */
+const PROVIDER_UNIQUE: UniqueRules = {
+  identity_providers_tenant_name_key: () => invalidField('name', 'is taken by another provider of the tenant', 'taken', 'PROVIDER_EXISTS'),
+  identity_providers_tenant_scope_key: () =>
+    invalidField('brand', 'this tenant (or brand) already has a provider', 'taken', 'PROVIDER_EXISTS'),
+};
+
+/**
+ * Inserts a provider.
+ * @throws AppError PROVIDER_EXISTS for a taken name or scope
+ */
 export async function insertProvider(
   db: Kysely<DB>,
   tenantId: string,
@@ -28,14 +40,19 @@ export async function insertProvider(
   values: ProviderValues,
   now: Date,
 ): Promise<ProviderRow> {
-  return db
-    .insertInto('identity_providers')
-    .values({ tenant_id: tenantId, id, ...columns(values), created_at: now, updated_at: now })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  return withUniqueRules(PROVIDER_UNIQUE, () =>
+    db
+      .insertInto('identity_providers')
+      .values({ tenant_id: tenantId, id, ...columns(values), created_at: now, updated_at: now })
+      .returningAll()
+      .executeTakeFirstOrThrow(),
+  );
 }
 
-/** Replaces a provider's configuration. Undefined when it does not exist. */
+/**
+ * Replaces a provider's configuration. Undefined when it does not exist.
+ * @throws AppError PROVIDER_EXISTS for a taken name or scope
+ */
 export async function updateProvider(
   db: Kysely<DB>,
   tenantId: string,
@@ -43,13 +60,15 @@ export async function updateProvider(
   values: ProviderValues,
   now: Date,
 ): Promise<ProviderRow | undefined> {
-  return db
-    .updateTable('identity_providers')
-    .set({ ...columns(values), updated_at: now })
-    .where('tenant_id', '=', tenantId)
-    .where('id', '=', id)
-    .returningAll()
-    .executeTakeFirst();
+  return withUniqueRules(PROVIDER_UNIQUE, () =>
+    db
+      .updateTable('identity_providers')
+      .set({ ...columns(values), updated_at: now })
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst(),
+  );
 }
 
 export async function findProviderById(db: Kysely<DB>, tenantId: string, id: string): Promise<ProviderRow | undefined> {

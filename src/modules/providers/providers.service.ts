@@ -1,10 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.ts';
 import { type PlatformActor, platformContext } from '../../core/context.ts';
+import { notFound } from '../../core/error-helpers.ts';
 import { AppError, invalidField } from '../../core/errors.ts';
 import type { Ids } from '../../core/ids.ts';
 import { createSecretBox, type SecretBox } from '../../core/secret-box.ts';
-import { uniqueViolation } from '../../db/errors.ts';
 import type { DB } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import type { BrandsService } from '../brands/brands.service.ts';
@@ -99,7 +99,7 @@ export function createProvidersService(deps: ProvidersDeps): ProvidersService {
     const row = UUID.test(ref)
       ? await findProviderById(db, tenantId, ref)
       : (await listProviders(db, tenantId)).find((p) => p.name === ref);
-    if (!row) throw new AppError('PROVIDER_NOT_FOUND', 'Identity provider not found', { provider: ref });
+    if (!row) throw notFound('PROVIDER_NOT_FOUND', { provider: ref });
     return row;
   }
 
@@ -139,15 +139,6 @@ export function createProvidersService(deps: ProvidersDeps): ProvidersService {
     };
   }
 
-  function translate(error: unknown): never {
-    const constraint = uniqueViolation(error);
-    if (constraint === 'identity_providers_tenant_name_key')
-      throw invalidField('name', 'is taken by another provider of the tenant', 'taken', 'PROVIDER_EXISTS');
-    if (constraint === 'identity_providers_tenant_scope_key')
-      throw invalidField('brand', 'this tenant (or brand) already has a provider', 'taken', 'PROVIDER_EXISTS');
-    throw error;
-  }
-
   const eventData = (row: ProviderRow) => ({ providerId: row.id, name: row.name, type: row.type, brandId: row.brand_id });
 
   return {
@@ -156,16 +147,12 @@ export function createProvidersService(deps: ProvidersDeps): ProvidersService {
     async createProvider(tenantId, input, actor) {
       const id = ids.uuid();
       const values = await resolveValues(tenantId, id, input, null);
-      try {
-        const row = await inTransaction(db, async (trx) => {
-          const created = await insertProvider(trx, tenantId, id, values, clock.now());
-          await events.record(trx, platformContext(tenantId, actor), { type: 'provider.created', data: eventData(created) });
-          return created;
-        });
-        return toView(row, await brandSlugs(tenantId));
-      } catch (error) {
-        translate(error);
-      }
+      const row = await inTransaction(db, async (trx) => {
+        const created = await insertProvider(trx, tenantId, id, values, clock.now());
+        await events.record(trx, platformContext(tenantId, actor), { type: 'provider.created', data: eventData(created) });
+        return created;
+      });
+      return toView(row, await brandSlugs(tenantId));
     },
 
     async listProviders(tenantId) {
@@ -189,23 +176,19 @@ export function createProvidersService(deps: ProvidersDeps): ProvidersService {
         }
       }
       const values = await resolveValues(tenantId, row.id, input, { row, credentials });
-      try {
-        const updated = await inTransaction(db, async (trx) => {
-          const result = await updateProvider(trx, tenantId, row.id, values, clock.now());
-          if (!result) throw new AppError('PROVIDER_NOT_FOUND', 'Identity provider not found', { provider: ref });
-          await events.record(trx, platformContext(tenantId, actor), { type: 'provider.updated', data: eventData(result) });
-          return result;
-        });
-        return toView(updated, await brandSlugs(tenantId));
-      } catch (error) {
-        translate(error);
-      }
+      const updated = await inTransaction(db, async (trx) => {
+        const result = await updateProvider(trx, tenantId, row.id, values, clock.now());
+        if (!result) throw notFound('PROVIDER_NOT_FOUND', { provider: ref });
+        await events.record(trx, platformContext(tenantId, actor), { type: 'provider.updated', data: eventData(result) });
+        return result;
+      });
+      return toView(updated, await brandSlugs(tenantId));
     },
 
     async deleteProvider(tenantId, ref, actor) {
       const row = await requireProvider(tenantId, ref);
       await inTransaction(db, async (trx) => {
-        if (!(await deleteProvider(trx, tenantId, row.id))) throw new AppError('PROVIDER_NOT_FOUND', 'Identity provider not found');
+        if (!(await deleteProvider(trx, tenantId, row.id))) throw notFound('PROVIDER_NOT_FOUND');
         await events.record(trx, platformContext(tenantId, actor), { type: 'provider.deleted', data: eventData(row) });
       });
     },

@@ -1,10 +1,22 @@
 import { type Kysely, sql } from 'kysely';
+import { AppError } from '../../core/errors.ts';
+import { withUniqueRules } from '../../db/errors.ts';
 import type { DB } from '../../db/schema.ts';
 import type { RoleRow } from './roles.table.ts';
 
-/** Inserts a role definition. Raises the primary key's unique violation when the name is taken. */
+/** The conflict of a role name that is already defined (a built-in name is refused the same way by the service). */
+export function roleExists(name: string): AppError {
+  return new AppError('ROLE_EXISTS', `Role ${name} is already defined`, { name }, [
+    { field: 'name', code: 'taken', message: 'is already defined' },
+  ]);
+}
+
+/**
+ * Inserts a role definition.
+ * @throws AppError ROLE_EXISTS when the name is taken
+ */
 export async function insertRole(db: Kysely<DB>, row: RoleRow): Promise<void> {
-  await db.insertInto('roles').values(row).execute();
+  await withUniqueRules({ roles_pkey: () => roleExists(row.name) }, () => db.insertInto('roles').values(row).execute());
 }
 
 export async function listRoles(db: Kysely<DB>, tenantId: string): Promise<RoleRow[]> {

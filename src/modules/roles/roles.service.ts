@@ -1,20 +1,21 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.ts';
 import type { ActorContext } from '../../core/context.ts';
+import { notFound } from '../../core/error-helpers.ts';
 import { AppError, invalidField } from '../../core/errors.ts';
-import { uniqueViolation } from '../../db/errors.ts';
+import { TtlCache } from '../../core/ttl-cache.ts';
 import type { DB } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
-import type { EventsService } from '../events/events.service.ts';
-import { deleteRole, insertRole, listRoles, removeRoleFromUsers } from './roles.repository.ts';
+import type { EventInput, EventsService } from '../events/events.service.ts';
+import { deleteRole, insertRole, listRoles, removeRoleFromUsers, roleExists } from './roles.repository.ts';
 import type { RoleRow } from './roles.table.ts';
-import { BUILT_IN_ROLES, builtInRoleView, ROLE_NAME, type RoleView, toRoleView } from './roles.ts';
+import { BUILT_IN_ROLES, builtInRoleView, ROLE_NAME, type RoleInput, type RoleView, toRoleView } from './roles.ts';
 
 export interface RolesService {
   /** Built-in roles first, then the tenant's, by name. */
   listRoles(ctx: ActorContext): Promise<RoleView[]>;
   /** @throws AppError VALIDATION_FAILED, ROLE_EXISTS (also for a built-in name) */
-  defineRole(ctx: ActorContext, input: { name: string; description?: string | null }): Promise<RoleView>;
+  defineRole(ctx: ActorContext, input: RoleInput): Promise<RoleView>;
   /**
    * Deletes a tenant-defined role and takes it away from every user holding it (each gets a user.roles_changed event).
    * @throws AppError ROLE_BUILT_IN, ROLE_NOT_FOUND
@@ -25,10 +26,12 @@ export interface RolesService {
 }
 
 const CACHE_MS = 5_000;
+/** Tenants whose roles one process keeps. */
+const CACHE_ENTRIES = 10_000;
 
 export function createRolesService(deps: { db: Kysely<DB>; clock: Clock; events: EventsService }): RolesService {
   const { db, clock, events } = deps;
-  const cache = new Map<string, { roles: ReadonlySet<string>; expires: number }>();
+  const cache = new TtlCache<string, ReadonlySet<string>>({ clock, ttlMs: CACHE_MS, maxEntries: CACHE_ENTRIES });
 
   return {
     async listRoles(ctx) {
@@ -40,21 +43,12 @@ export function createRolesService(deps: { db: Kysely<DB>; clock: Clock; events:
       if (!ROLE_NAME.test(name)) {
         throw invalidField('name', 'must be letters, digits and _ . : - (at most 64), starting with a letter', 'invalid_name');
       }
-      const exists = () =>
-        new AppError('ROLE_EXISTS', `Role ${name} is already defined`, { name }, [
-          { field: 'name', code: 'taken', message: 'is already defined' },
-        ]);
-      if (BUILT_IN_ROLES.includes(name)) throw exists();
+      if (BUILT_IN_ROLES.includes(name)) throw roleExists(name);
       const row: RoleRow = { tenant_id: ctx.tenantId, name, description: input.description?.trim() || null, created_at: clock.now() };
-      try {
-        await inTransaction(db, async (trx) => {
-          await insertRole(trx, row);
-          await events.record(trx, ctx, { type: 'role.defined', data: { name, description: row.description } });
-        });
-      } catch (error) {
-        if (uniqueViolation(error) === 'roles_pkey') throw exists();
-        throw error;
-      }
+      await inTransaction(db, async (trx) => {
+        await insertRole(trx, row);
+        await events.record(trx, ctx, { type: 'role.defined', data: { name, description: row.description } });
+      });
       cache.delete(ctx.tenantId);
       return toRoleView(row);
     },
@@ -62,28 +56,29 @@ export function createRolesService(deps: { db: Kysely<DB>; clock: Clock; events:
     async deleteRole(ctx, name) {
       if (BUILT_IN_ROLES.includes(name)) throw new AppError('ROLE_BUILT_IN', `${name} is a built-in role`, { name });
       await inTransaction(db, async (trx) => {
-        if (!(await deleteRole(trx, ctx.tenantId, name))) throw new AppError('ROLE_NOT_FOUND', `Role ${name} not found`, { name });
+        if (!(await deleteRole(trx, ctx.tenantId, name))) throw notFound('ROLE_NOT_FOUND', { name }, { message: `Role ${name} not found` });
         const changed = await removeRoleFromUsers(trx, ctx.tenantId, name, clock.now());
         await events.record(
           trx,
           ctx,
           { type: 'role.deleted', data: { name, usersChanged: changed.length } },
-          ...changed.map((user) => ({
-            type: 'user.roles_changed',
-            userId: user.id,
-            changes: { roles: { before: [...user.roles, name].sort(), after: user.roles } },
-          })),
+          ...changed.map(
+            (user): EventInput => ({
+              type: 'user.roles_changed',
+              userId: user.id,
+              changes: { roles: { before: [...user.roles, name].sort(), after: user.roles } },
+            }),
+          ),
         );
       });
       cache.delete(ctx.tenantId);
     },
 
     async rolesOf(tenantId) {
-      const now = Date.now();
       const hit = cache.get(tenantId);
-      if (hit && hit.expires > now) return hit.roles;
+      if (hit) return hit;
       const roles = new Set([...BUILT_IN_ROLES, ...(await listRoles(db, tenantId)).map((r) => r.name)]);
-      cache.set(tenantId, { roles, expires: now + CACHE_MS });
+      cache.set(tenantId, roles);
       return roles;
     },
   };

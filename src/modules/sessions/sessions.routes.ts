@@ -2,8 +2,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { AppError } from '../../core/errors.ts';
+import { errorResponses } from '../../core/schemas.ts';
 import { presentedCredential } from '../../http/auth.ts';
-import { errorResponses } from '../../http/common.schemas.ts';
 import type { Registry } from '../../registry.ts';
 import {
   IntrospectionSchema,

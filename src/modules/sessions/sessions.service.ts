@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import type { Static } from 'typebox';
 import type { Clock } from '../../core/clock.ts';
 import type { ActorContext } from '../../core/context.ts';
 import { normalizeEmail } from '../../core/email.ts';
-import { AppError } from '../../core/errors.ts';
+import { notFound } from '../../core/error-helpers.ts';
+import { AppError, invalidField } from '../../core/errors.ts';
 import type { Ids } from '../../core/ids.ts';
 import { parsePhone } from '../../core/phone.ts';
 import { sha256 } from '../../core/secrets.ts';
@@ -11,7 +13,7 @@ import type { DB } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import { findCredential, replaceCredentialIfUnchanged } from '../credentials/credentials.repository.ts';
 import type { PasswordHasher } from '../credentials/password-hasher.ts';
-import type { EventsService } from '../events/events.service.ts';
+import type { EventInput, EventsService } from '../events/events.service.ts';
 import type { SigninThrottle } from '../signin-throttle/signin-throttle.service.ts';
 import type { TenantsService } from '../tenants/tenants.service.ts';
 import { findUserByEmail, findUserByExternalId, findUserById, findUserByPhone, type UserWithBrands } from '../users/users.repository.ts';
@@ -31,6 +33,7 @@ import {
   revokeSessions,
   touchSession,
 } from './sessions.repository.ts';
+import type { SignInSchema } from './sessions.schemas.ts';
 import type { SessionMethod, SessionRow } from './sessions.table.ts';
 import {
   type ClientInfo,
@@ -50,12 +53,8 @@ export interface SessionSettings {
   refreshIdleSeconds: number;
 }
 
-export interface SignInInput {
-  email?: string;
-  phone?: string;
-  externalId?: string;
-  password: string;
-}
+/** Exactly one identifier and the password, as the sign-in body carries them. */
+export type SignInInput = Pick<Static<typeof SignInSchema>, 'email' | 'phone' | 'externalId' | 'password'>;
 
 export interface SessionsService extends SessionReader {
   /**
@@ -107,16 +106,12 @@ function invalidCredentials(): AppError {
   return new AppError('INVALID_CREDENTIALS', 'The identifier or the password is wrong');
 }
 
-function validation(field: string, code: string, message: string): AppError {
-  return new AppError('VALIDATION_FAILED', `${field}: ${message}`, {}, [{ field, code, message }]);
-}
-
 export function createSessionsService(deps: SessionsDeps): SessionsService {
   const { db, clock, ids, events, tenants, hasher, tokens, throttle, settings } = deps;
 
   async function tenantRow(ctx: ActorContext) {
     const tenant = await tenants.getTenantRow(ctx.tenantId);
-    if (!tenant) throw new AppError('TENANT_NOT_FOUND');
+    if (!tenant) throw notFound('TENANT_NOT_FOUND');
     return tenant;
   }
 
@@ -124,22 +119,22 @@ export function createSessionsService(deps: SessionsDeps): SessionsService {
   async function identifierOf(ctx: ActorContext, input: SignInInput): Promise<{ kind: 'email' | 'phone' | 'externalId'; value: string }> {
     const given = (['email', 'phone', 'externalId'] as const).filter((kind) => input[kind] !== undefined);
     if (given.length !== 1) {
-      throw validation(given[1] ?? 'email', given.length === 0 ? 'required' : 'conflict', 'send exactly one of email, phone, externalId');
+      throw invalidField(given[1] ?? 'email', 'send exactly one of email, phone, externalId', given.length === 0 ? 'required' : 'conflict');
     }
     const kind = given[0] as 'email' | 'phone' | 'externalId';
     const raw = input[kind] as string;
     if (kind === 'email') {
       const email = normalizeEmail(raw);
-      if (!email) throw validation('email', 'invalid_email', 'must be an email address');
+      if (!email) throw invalidField('email', 'must be an email address', 'invalid_email');
       return { kind, value: email };
     }
     if (kind === 'phone') {
       const phone = parsePhone(raw, (await tenantRow(ctx)).default_country);
-      if (!phone) throw validation('phone', 'invalid_phone', 'must be a phone number (E.164, or national with the tenant country)');
+      if (!phone) throw invalidField('phone', 'must be a phone number (E.164, or national with the tenant country)', 'invalid_phone');
       return { kind, value: phone.e164 };
     }
     const externalId = raw.trim();
-    if (!externalId) throw validation('externalId', 'required', 'must not be empty');
+    if (!externalId) throw invalidField('externalId', 'must not be empty', 'required');
     return { kind, value: externalId };
   }
 
@@ -156,8 +151,7 @@ export function createSessionsService(deps: SessionsDeps): SessionsService {
           ? await findUserById(db, ctx.tenantId, ref.id)
           : undefined
         : await findUserByExternalId(db, ctx.tenantId, ref.externalId.trim());
-    if (!user || user.erased_at)
-      throw new AppError('USER_NOT_FOUND', 'User not found', 'id' in ref ? { id: ref.id } : { externalId: ref.externalId });
+    if (!user || user.erased_at) throw notFound('USER_NOT_FOUND', 'id' in ref ? { id: ref.id } : { externalId: ref.externalId });
     return user;
   }
 
@@ -217,7 +211,7 @@ export function createSessionsService(deps: SessionsDeps): SessionsService {
         await events.record(
           trx,
           ctx,
-          ...evicted.map((id) => ({ type: 'session.revoked', userId, data: { sessionId: id, reason: 'evicted' } })),
+          ...evicted.map((id): EventInput => ({ type: 'session.revoked', userId, data: { sessionId: id, reason: 'evicted' } })),
         );
       }
     }
@@ -278,7 +272,11 @@ export function createSessionsService(deps: SessionsDeps): SessionsService {
               : null;
       if (reason || !user || !credential) {
         await throttle.recordFailure(ctx.tenantId, identifier, ip);
-        await events.record(db, ctx, { type: 'signin.failed', userId: user?.id ?? null, data: { identifier: kind, reason } });
+        await events.record(db, ctx, {
+          type: 'signin.failed',
+          userId: user?.id ?? null,
+          data: { identifier: kind, reason: reason ?? 'unknown_user' },
+        });
         throw invalidCredentials();
       }
       await throttle.recordSuccess(ctx.tenantId, identifier, ip);
@@ -320,11 +318,13 @@ export function createSessionsService(deps: SessionsDeps): SessionsService {
             trx,
             ctx,
             { type: 'session.reuse_detected', userId: session.user_id, data: { sessionId: session.id } },
-            ...revoked.map((id) => ({
-              type: 'session.revoked',
-              userId: session.user_id,
-              data: { sessionId: id, reason: 'refresh_token_reuse' },
-            })),
+            ...revoked.map(
+              (id): EventInput => ({
+                type: 'session.revoked',
+                userId: session.user_id,
+                data: { sessionId: id, reason: 'refresh_token_reuse' },
+              }),
+            ),
           );
           return null;
         }
@@ -345,10 +345,10 @@ export function createSessionsService(deps: SessionsDeps): SessionsService {
     },
 
     async revokeSession(ctx, sessionId) {
-      if (!isUserId(sessionId)) throw new AppError('SESSION_NOT_FOUND', 'Session not found', { id: sessionId });
+      if (!isUserId(sessionId)) throw notFound('SESSION_NOT_FOUND', { id: sessionId });
       await inTransaction(db, async (trx) => {
         const session = await findSessionForUpdate(trx, ctx.tenantId, sessionId);
-        if (!session) throw new AppError('SESSION_NOT_FOUND', 'Session not found', { id: sessionId });
+        if (!session) throw notFound('SESSION_NOT_FOUND', { id: sessionId });
         const revoked = await revokeSessions(trx, ctx.tenantId, { ids: [sessionId] }, 'logout', clock.now());
         if (revoked.length > 0) {
           await events.record(trx, ctx, { type: 'session.revoked', userId: session.user_id, data: { sessionId, reason: 'logout' } });

@@ -50,7 +50,7 @@ export function createSigningKeys(deps: { db: Kysely<DB>; clock: Clock; ids: Ids
       .orderBy('kid', 'desc')
       .execute()
       .then((rows) => {
-        loaded = { rows, at: Date.now() };
+        loaded = { rows, at: clock.now().getTime() };
         return loaded;
       })
       .finally(() => {
@@ -60,7 +60,7 @@ export function createSigningKeys(deps: { db: Kysely<DB>; clock: Clock; ids: Ids
   }
 
   async function current(): Promise<Loaded> {
-    if (loaded && Date.now() - loaded.at < RELOAD_MS) return loaded;
+    if (loaded && clock.now().getTime() - loaded.at < RELOAD_MS) return loaded;
     return load();
   }
 

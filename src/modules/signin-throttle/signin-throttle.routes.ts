@@ -1,8 +1,8 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import { errorResponses } from '../../core/schemas.ts';
 import { adminActor } from '../../http/auth.ts';
-import { errorResponses } from '../../http/common.schemas.ts';
 import type { Registry } from '../../registry.ts';
 
 /** What these routes use of the registry. */

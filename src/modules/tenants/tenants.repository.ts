@@ -1,5 +1,7 @@
 import { type Kysely, sql } from 'kysely';
+import { invalidField } from '../../core/errors.ts';
 import { type RateLimitSetting, rateLimitJson } from '../../core/rate-limit-setting.ts';
+import { type UniqueRules, withUniqueRules } from '../../db/errors.ts';
 import type { DB } from '../../db/schema.ts';
 import type { SessionsPolicy, TenantCodes, TenantRow } from './tenants.table.ts';
 
@@ -22,64 +24,83 @@ export function userNumberSequence(tenantId: string): string {
   return `user_number_${tenantId.replaceAll('-', '')}`;
 }
 
-/** Inserts a tenant, its host index and its number sequence. Raises unique violations as is. */
+/** What a taken tenant slug or host means to the caller. */
+const TENANT_UNIQUE: UniqueRules = {
+  tenants_slug_key: () => invalidField('slug', 'is taken by another tenant', 'taken', 'TENANT_SLUG_TAKEN'),
+  tenant_hosts_pkey: () => invalidField('hosts', 'a host is used by another tenant', 'taken', 'TENANT_HOST_TAKEN'),
+};
+
+/**
+ * Inserts a tenant, its host index and its number sequence.
+ * @throws AppError TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN
+ */
 export async function insertTenant(db: Kysely<DB>, id: string, values: TenantValues, now: Date): Promise<TenantRow> {
-  const row = await db
-    .insertInto('tenants')
-    .values({
-      id,
-      slug: values.slug,
-      name: values.name,
-      hosts: values.hosts,
-      codes: JSON.stringify(values.codes),
-      default_country: values.defaultCountry,
-      currency: values.currency,
-      allow_freeform_attributes: values.allowFreeformAttributes,
-      sessions_limit: values.sessionsLimit,
-      sessions_policy: values.sessionsPolicy,
-      reject_common_passwords: values.rejectCommonPasswords,
-      rate_limit: rateLimitJson(values.rateLimit),
-      created_at: now,
-      updated_at: now,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  const row = await withUniqueRules(TENANT_UNIQUE, () =>
+    db
+      .insertInto('tenants')
+      .values({
+        id,
+        slug: values.slug,
+        name: values.name,
+        hosts: values.hosts,
+        codes: JSON.stringify(values.codes),
+        default_country: values.defaultCountry,
+        currency: values.currency,
+        allow_freeform_attributes: values.allowFreeformAttributes,
+        sessions_limit: values.sessionsLimit,
+        sessions_policy: values.sessionsPolicy,
+        reject_common_passwords: values.rejectCommonPasswords,
+        rate_limit: rateLimitJson(values.rateLimit),
+        created_at: now,
+        updated_at: now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow(),
+  );
   await replaceTenantHosts(db, id, values.hosts);
   await sql.raw(`CREATE SEQUENCE IF NOT EXISTS ${userNumberSequence(id)}`).execute(db);
   return row;
 }
 
-/** Rewrites a tenant's host index (hosts are unique across tenants). */
+/**
+ * Rewrites a tenant's host index (hosts are unique across tenants).
+ * @throws AppError TENANT_HOST_TAKEN
+ */
 export async function replaceTenantHosts(db: Kysely<DB>, tenantId: string, hosts: string[]): Promise<void> {
   await db.deleteFrom('tenant_hosts').where('tenant_id', '=', tenantId).execute();
   if (hosts.length > 0) {
-    await db
-      .insertInto('tenant_hosts')
-      .values(hosts.map((host) => ({ host, tenant_id: tenantId })))
-      .execute();
+    await withUniqueRules(TENANT_UNIQUE, () =>
+      db
+        .insertInto('tenant_hosts')
+        .values(hosts.map((host) => ({ host, tenant_id: tenantId })))
+        .execute(),
+    );
   }
 }
 
+/** @throws AppError TENANT_SLUG_TAKEN */
 export async function updateTenant(db: Kysely<DB>, id: string, values: Partial<TenantValues>, now: Date): Promise<TenantRow | undefined> {
-  return db
-    .updateTable('tenants')
-    .set({
-      ...(values.name !== undefined ? { name: values.name } : {}),
-      ...(values.slug !== undefined ? { slug: values.slug } : {}),
-      ...(values.hosts !== undefined ? { hosts: values.hosts } : {}),
-      ...(values.codes !== undefined ? { codes: JSON.stringify(values.codes) } : {}),
-      ...(values.defaultCountry !== undefined ? { default_country: values.defaultCountry } : {}),
-      ...(values.currency !== undefined ? { currency: values.currency } : {}),
-      ...(values.allowFreeformAttributes !== undefined ? { allow_freeform_attributes: values.allowFreeformAttributes } : {}),
-      ...(values.sessionsLimit !== undefined ? { sessions_limit: values.sessionsLimit } : {}),
-      ...(values.sessionsPolicy !== undefined ? { sessions_policy: values.sessionsPolicy } : {}),
-      ...(values.rejectCommonPasswords !== undefined ? { reject_common_passwords: values.rejectCommonPasswords } : {}),
-      ...(values.rateLimit !== undefined ? { rate_limit: rateLimitJson(values.rateLimit) } : {}),
-      updated_at: now,
-    })
-    .where('id', '=', id)
-    .returningAll()
-    .executeTakeFirst();
+  return withUniqueRules(TENANT_UNIQUE, () =>
+    db
+      .updateTable('tenants')
+      .set({
+        ...(values.name !== undefined ? { name: values.name } : {}),
+        ...(values.slug !== undefined ? { slug: values.slug } : {}),
+        ...(values.hosts !== undefined ? { hosts: values.hosts } : {}),
+        ...(values.codes !== undefined ? { codes: JSON.stringify(values.codes) } : {}),
+        ...(values.defaultCountry !== undefined ? { default_country: values.defaultCountry } : {}),
+        ...(values.currency !== undefined ? { currency: values.currency } : {}),
+        ...(values.allowFreeformAttributes !== undefined ? { allow_freeform_attributes: values.allowFreeformAttributes } : {}),
+        ...(values.sessionsLimit !== undefined ? { sessions_limit: values.sessionsLimit } : {}),
+        ...(values.sessionsPolicy !== undefined ? { sessions_policy: values.sessionsPolicy } : {}),
+        ...(values.rejectCommonPasswords !== undefined ? { reject_common_passwords: values.rejectCommonPasswords } : {}),
+        ...(values.rateLimit !== undefined ? { rate_limit: rateLimitJson(values.rateLimit) } : {}),
+        updated_at: now,
+      })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst(),
+  );
 }
 
 export async function findTenantById(db: Kysely<DB>, id: string): Promise<TenantRow | undefined> {

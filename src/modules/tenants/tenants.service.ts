@@ -2,9 +2,10 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.ts';
 import { type PlatformActor, platformContext } from '../../core/context.ts';
 import { decodeTimeIdCursor, encodeCursor } from '../../core/cursor.ts';
+import { invalidParameter, notFound } from '../../core/error-helpers.ts';
 import { AppError, invalidField } from '../../core/errors.ts';
 import type { Ids } from '../../core/ids.ts';
-import { uniqueViolation } from '../../db/errors.ts';
+import { TtlCache } from '../../core/ttl-cache.ts';
 import type { DB } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import type { EventsService } from '../events/events.service.ts';
@@ -42,22 +43,20 @@ export interface TenantsService {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** How long a tenant row is served from memory, and how many are kept. */
+const CACHE_MS = 5_000;
+const CACHE_ENTRIES = 10_000;
+
 export function createTenantsService(deps: { db: Kysely<DB>; clock: Clock; ids: Ids; events: EventsService }): TenantsService {
   const { db, clock, ids, events } = deps;
-  const cache = new Map<string, { row: TenantRow; expires: number }>();
+  // Tenant rows are read on most requests; changes made by this process drop them at once, others' within 5 s.
+  const cache = new TtlCache<string, TenantRow>({ clock, ttlMs: CACHE_MS, maxEntries: CACHE_ENTRIES });
   // Only hits are cached, so unknown hosts sent by anyone cannot grow it.
-  const hostCache = new Map<string, { row: TenantRow; expires: number }>();
-
-  function translate(error: unknown): never {
-    const constraint = uniqueViolation(error);
-    if (constraint === 'tenants_slug_key') throw invalidField('slug', 'is taken by another tenant', 'taken', 'TENANT_SLUG_TAKEN');
-    if (constraint === 'tenant_hosts_pkey') throw invalidField('hosts', 'a host is used by another tenant', 'taken', 'TENANT_HOST_TAKEN');
-    throw error;
-  }
+  const hostCache = new TtlCache<string, TenantRow>({ clock, ttlMs: CACHE_MS, maxEntries: CACHE_ENTRIES });
 
   async function requireTenant(idOrSlug: string): Promise<TenantRow> {
     const row = UUID.test(idOrSlug) ? await findTenantById(db, idOrSlug) : await findTenantBySlug(db, idOrSlug);
-    if (!row) throw new AppError('TENANT_NOT_FOUND', 'Tenant not found', { tenant: idOrSlug });
+    if (!row) throw notFound('TENANT_NOT_FOUND', { tenant: idOrSlug });
     return row;
   }
 
@@ -66,33 +65,29 @@ export function createTenantsService(deps: { db: Kysely<DB>; clock: Clock; ids: 
       const values = normalizeTenantInput(input);
       const id = ids.uuid();
       const now = clock.now();
-      try {
-        const row = await inTransaction(db, async (trx) => {
-          const created = await insertTenant(
-            trx,
-            id,
-            {
-              slug: input.slug,
-              name: values.name ?? input.name,
-              hosts: values.hosts ?? [],
-              codes: values.codes ?? {},
-              defaultCountry: values.defaultCountry ?? null,
-              currency: values.currency ?? null,
-              allowFreeformAttributes: values.allowFreeformAttributes ?? false,
-              sessionsLimit: values.sessionsLimit ?? null,
-              sessionsPolicy: values.sessionsPolicy ?? 'evict_oldest',
-              rejectCommonPasswords: values.rejectCommonPasswords ?? true,
-              rateLimit: values.rateLimit ?? null,
-            },
-            now,
-          );
-          await events.record(trx, platformContext(id, actor), { type: 'tenant.created', data: { slug: created.slug } });
-          return created;
-        });
-        return toTenantView(row);
-      } catch (error) {
-        translate(error);
-      }
+      const row = await inTransaction(db, async (trx) => {
+        const created = await insertTenant(
+          trx,
+          id,
+          {
+            slug: input.slug,
+            name: values.name ?? input.name,
+            hosts: values.hosts ?? [],
+            codes: values.codes ?? {},
+            defaultCountry: values.defaultCountry ?? null,
+            currency: values.currency ?? null,
+            allowFreeformAttributes: values.allowFreeformAttributes ?? false,
+            sessionsLimit: values.sessionsLimit ?? null,
+            sessionsPolicy: values.sessionsPolicy ?? 'evict_oldest',
+            rejectCommonPasswords: values.rejectCommonPasswords ?? true,
+            rateLimit: values.rateLimit ?? null,
+          },
+          now,
+        );
+        await events.record(trx, platformContext(id, actor), { type: 'tenant.created', data: { slug: created.slug } });
+        return created;
+      });
+      return toTenantView(row);
     },
 
     async getTenant(id) {
@@ -105,28 +100,24 @@ export function createTenantsService(deps: { db: Kysely<DB>; clock: Clock; ids: 
       const before = await requireTenant(idOrSlug);
       const id = before.id;
       const values = normalizeTenantInput(input);
-      try {
-        const row = await inTransaction(db, async (trx) => {
-          const updated = await updateTenant(trx, id, values, clock.now());
-          if (!updated) throw new AppError('TENANT_NOT_FOUND');
-          if (values.hosts !== undefined) await replaceTenantHosts(trx, id, values.hosts);
-          const changes: Record<string, { before: unknown; after: unknown }> = {};
-          const beforeView = toTenantView(before) as unknown as Record<string, unknown>;
-          const afterView = toTenantView(updated) as unknown as Record<string, unknown>;
-          for (const key of Object.keys(input)) {
-            if (JSON.stringify(beforeView[key]) !== JSON.stringify(afterView[key])) {
-              changes[key] = { before: beforeView[key], after: afterView[key] };
-            }
+      const row = await inTransaction(db, async (trx) => {
+        const updated = await updateTenant(trx, id, values, clock.now());
+        if (!updated) throw notFound('TENANT_NOT_FOUND');
+        if (values.hosts !== undefined) await replaceTenantHosts(trx, id, values.hosts);
+        const changes: Record<string, { before: unknown; after: unknown }> = {};
+        const beforeView = toTenantView(before) as unknown as Record<string, unknown>;
+        const afterView = toTenantView(updated) as unknown as Record<string, unknown>;
+        for (const key of Object.keys(input)) {
+          if (JSON.stringify(beforeView[key]) !== JSON.stringify(afterView[key])) {
+            changes[key] = { before: beforeView[key], after: afterView[key] };
           }
-          await events.record(trx, platformContext(id, actor), { type: 'tenant.updated', changes });
-          return updated;
-        });
-        cache.delete(id);
-        hostCache.clear();
-        return toTenantView(row);
-      } catch (error) {
-        translate(error);
-      }
+        }
+        await events.record(trx, platformContext(id, actor), { type: 'tenant.updated', changes });
+        return updated;
+      });
+      cache.delete(id);
+      hostCache.clear();
+      return toTenantView(row);
     },
 
     async listTenants(query) {
@@ -145,10 +136,9 @@ export function createTenantsService(deps: { db: Kysely<DB>; clock: Clock; ids: 
 
     async getTenantRow(id) {
       const hit = cache.get(id);
-      const nowMs = Date.now();
-      if (hit && hit.expires > nowMs) return hit.row;
+      if (hit) return hit;
       const row = await findTenantById(db, id);
-      if (row) cache.set(id, { row, expires: nowMs + 5_000 });
+      if (row) cache.set(id, row);
       return row;
     },
 
@@ -157,10 +147,9 @@ export function createTenantsService(deps: { db: Kysely<DB>; clock: Clock; ids: 
       // Hosts are stored as checked ASCII names; anything else (a NUL would fail the query) matches none.
       if (!/^[\x21-\x7e]{1,260}$/.test(host)) return undefined;
       const hit = hostCache.get(host);
-      const nowMs = Date.now();
-      if (hit && hit.expires > nowMs) return hit.row;
+      if (hit) return hit;
       const row = await findTenantByHost(db, host);
-      if (row) hostCache.set(host, { row, expires: nowMs + 5_000 });
+      if (row) hostCache.set(host, row);
       else hostCache.delete(host);
       return row;
     },

@@ -1,5 +1,6 @@
 import { isCountryCode } from '../../core/country.ts';
-import { AppError, type FieldError } from '../../core/errors.ts';
+import { validationFailed } from '../../core/error-helpers.ts';
+import type { FieldError } from '../../core/errors.ts';
 import type { RateLimitSetting } from '../../core/rate-limit-setting.ts';
 import type { SessionsPolicy, TenantCodes, TenantRow } from './tenants.table.ts';
 
@@ -83,7 +84,7 @@ export function normalizeTenantInput(input: TenantInput): TenantInput {
       out.currency = input.currency.toUpperCase();
     }
   }
-  if (errors.length > 0) throw new AppError('VALIDATION_FAILED', errors.map((e) => `${e.field}: ${e.message}`).join('; '), {}, errors);
+  if (errors.length > 0) throw validationFailed(errors);
   return out;
 }
 

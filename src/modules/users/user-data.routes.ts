@@ -1,6 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { errorResponses } from '../../http/common.schemas.ts';
+import { errorResponses } from '../../core/schemas.ts';
 import type { Registry } from '../../registry.ts';
 import { UserExportSchema } from './user-data.schemas.ts';
 import { UserIdParams } from './users.schemas.ts';

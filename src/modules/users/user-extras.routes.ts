@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { errorResponses } from '../../http/common.schemas.ts';
+import { errorResponses } from '../../core/schemas.ts';
 import { expectedVersion, setEtag } from '../../http/etag.ts';
 import type { Registry } from '../../registry.ts';
 

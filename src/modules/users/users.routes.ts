@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { AppError, invalidField } from '../../core/errors.ts';
-import { errorResponses } from '../../http/common.schemas.ts';
+import { errorResponses } from '../../core/schemas.ts';
 import { expectedVersion, setEtag } from '../../http/etag.ts';
 import type { Registry } from '../../registry.ts';
 import type { UserChange } from '../../use-cases/user-change.ts';

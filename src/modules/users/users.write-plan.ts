@@ -128,7 +128,7 @@ export function planUserWrite(
 }
 
 /** The events of a planned user write: its own, and user.roles_changed when the roles change. */
-export function writeEvents(type: string, userId: string, plan: WritePlan): EventInput[] {
+export function writeEvents(type: 'user.created' | 'user.updated' | 'attribute.set', userId: string, plan: WritePlan): EventInput[] {
   const out: EventInput[] = [{ type, userId, changes: plan.changes }];
   const roles = plan.changes.roles;
   if (roles) out.push({ type: 'user.roles_changed', userId, changes: { roles: { before: roles.before ?? [], after: roles.after } } });

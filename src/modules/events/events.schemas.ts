@@ -1,0 +1,18 @@
+import { Type } from 'typebox';
+
+const Nullable = (s: ReturnType<typeof Type.String>) => Type.Union([s, Type.Null()]);
+
+/** One event of the feed; `type` is a key of EVENT_TYPES (docs/events.md) and `data` that type's payload. */
+export const EventSchema = Type.Object({
+  id: Type.String(),
+  cursor: Type.String(),
+  type: Type.String(),
+  tenantId: Type.String(),
+  userId: Nullable(Type.String()),
+  actor: Nullable(Type.String()),
+  source: Nullable(Type.String()),
+  requestId: Nullable(Type.String()),
+  changes: Type.Union([Type.Record(Type.String(), Type.Object({ before: Type.Unknown(), after: Type.Unknown() })), Type.Null()]),
+  data: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+  createdAt: Type.String(),
+});
