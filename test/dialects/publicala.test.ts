@@ -334,7 +334,7 @@ describe('Publica.la: create', () => {
     const listed = (await call(tenant, 'GET', `${USERS}/${user.id}`)).json().data;
     expect(listed.user_plans_count).toBe(2);
     expect(listed.user_plans.map((p: any) => p.plan_id)).toEqual([gold.number, silver.number]);
-    expect(listed.user_plans[0]).toMatchObject({ plan_name: 'Gold', active: true, valid_to: '2100-01-01T00:00:00.000000Z' });
+    expect(listed.user_plans[0]).toMatchObject({ plan_name: 'Gold', active: true, valid_to: '2099-12-31T23:59:59.000000Z' });
 
     expect(errorsOf(await create(tenant, { external_id: 'p-3', email: 'plan3@example.com', assign_new_plan: 999 }))).toEqual({
       assign_new_plan: ['The selected assign new plan is invalid.'],
