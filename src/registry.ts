@@ -4,6 +4,7 @@ import { type Clock, systemClock } from './core/clock.ts';
 import { type Ids, randomIds } from './core/ids.ts';
 import { type Backend, type Database, type DB, migrateToLatest, openDatabase } from './db/database.ts';
 import { type AdminAuth, createAdminAuth } from './modules/admin/admin-auth.ts';
+import { type ResolvedSecretKey, resolveSecretKey } from './modules/admin/secret-key.ts';
 import { type ApiKeysService, createApiKeysService } from './modules/api-keys/api-keys.service.ts';
 import { type AttributesService, createAttributesService } from './modules/attributes/attributes.service.ts';
 import { type BrandsService, createBrandsService } from './modules/brands/brands.service.ts';
@@ -56,6 +57,8 @@ export interface Registry {
   signinUnlock: SigninUnlockService;
   /** Upstream identity providers: admin CRUD and the merged lookup. */
   providers: ProvidersService;
+  /** Where the sealing key came from (config.secretKey holds it): ROSTER_SECRET_KEY, or generated and kept in the database. */
+  secretKeyOrigin: ResolvedSecretKey['origin'];
   close(): Promise<void>;
 }
 
@@ -86,6 +89,8 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
     }));
   const { db } = database;
   if (options.migrate !== false) await migrateToLatest(db);
+  const secret = await resolveSecretKey(db, config.secretKey);
+  config = { ...config, secretKey: secret.key };
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? randomIds;
   const events = createEventsService({ db, clock, ids });
@@ -145,9 +150,11 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
       brands,
       users,
       secretKey: config.secretKey,
+      previousSecretKeys: secret.previous,
       allowPrivateUpstreams: config.allowPrivateUpstreams,
     }),
     adminAuth: createAdminAuth({ db, ids, configuredToken: config.adminToken }),
+    secretKeyOrigin: secret.origin,
     close: () => (options.database ? Promise.resolve() : database.close()),
   };
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import type { Config } from './config.ts';
+import { GENERATED_SECRET_KEY_SETTING } from './modules/admin/secret-key.ts';
 import { createRegistry, type Registry } from './registry.ts';
 
 export interface RunningServer {
@@ -22,6 +23,17 @@ export async function startServer(config: Config): Promise<RunningServer> {
     // Printed once, to the terminal only: it is stored hashed and cannot be shown again.
     process.stdout.write(
       `\nRoster generated a platform admin token (shown only now; store it, or set ROSTER_ADMIN_TOKEN):\n\n  ${generated}\n\n`,
+    );
+  }
+  if (registry.secretKeyOrigin !== 'environment') {
+    // Every start, not only the first: it stays a setting production must change.
+    app.log.warn(
+      {
+        setting: 'ROSTER_SECRET_KEY',
+        keptIn: `roster_settings.${GENERATED_SECRET_KEY_SETTING}`,
+        generatedNow: registry.secretKeyOrigin === 'generated',
+      },
+      'ROSTER_SECRET_KEY is not set: provider credentials and Naviga ids are sealed with a key Roster generated and keeps in its database (table roster_settings); production should set its own ROSTER_SECRET_KEY',
     );
   }
   await app.listen({ port: config.port, host: config.host });

@@ -39,6 +39,8 @@ export interface ProvidersDeps {
   brands: BrandsService;
   users: UsersService;
   secretKey: Buffer | null;
+  /** Keys that sealed credentials before `secretKey` replaced them; they only open. */
+  previousSecretKeys?: readonly Buffer[];
   allowPrivateUpstreams: boolean;
 }
 
@@ -61,7 +63,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function createProvidersService(deps: ProvidersDeps): ProvidersService {
   const { db, clock, ids, events, brands } = deps;
-  const box: SecretBox | null = deps.secretKey ? createSecretBox(deps.secretKey) : null;
+  const box: SecretBox | null = deps.secretKey ? createSecretBox(deps.secretKey, deps.previousSecretKeys) : null;
   const policy = { allowPrivate: deps.allowPrivateUpstreams };
 
   function requireBox(): SecretBox {
