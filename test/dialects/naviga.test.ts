@@ -24,7 +24,6 @@ const OPAQUE: Record<string, (v: unknown) => boolean> = {
   'data[0].customerRegistrationId': isUuid,
   'data[0].encryptedCustomerRegistrationId': (v) => typeof v === 'string' && /^v1\.[A-Za-z0-9_-]+$/.test(v),
   'data[0].metadata.age': (v) => typeof v === 'string' && /^\d+$/.test(v),
-  'data[0].metadata.photo': (v) => typeof v === 'string' && v.startsWith('https://'),
   'message.text': (v) => typeof v === 'string' && v.length > 0,
 };
 

@@ -49,9 +49,12 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-/** A tenant that accepts the seed's example password (`Abcd1234` is one of the 10,000 most common). */
+/**
+ * A tenant that accepts the seed's example password (`Abcd1234` is one of the 10,000 most common) and, like
+ * Publica.la, gives users without a picture their Gravatar URL.
+ */
 function laxTenant(body: Record<string, unknown> = {}): Promise<TestTenant> {
-  return createTenant(t, { rejectCommonPasswords: false, ...body });
+  return createTenant(t, { rejectCommonPasswords: false, gravatarPictures: true, ...body });
 }
 
 function call(tenant: TestTenant | null, method: Golden['request']['method'], url: string, payload?: unknown): Promise<Res> {

@@ -82,6 +82,7 @@ export function createTenantsService(deps: { db: Kysely<DB>; clock: Clock; ids: 
               sessionsLimit: values.sessionsLimit ?? null,
               sessionsPolicy: values.sessionsPolicy ?? 'evict_oldest',
               rejectCommonPasswords: values.rejectCommonPasswords ?? true,
+              gravatarPictures: values.gravatarPictures ?? false,
               rateLimit: values.rateLimit ?? null,
             },
             now,
