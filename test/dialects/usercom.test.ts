@@ -410,7 +410,7 @@ describe('User.com: set attribute and set multiple attributes', () => {
       twitter_url: null,
       linkedin_url: null,
       google_url: null,
-      gravatar_url: '<string>',
+      gravatar_url: null,
       unsubscribed: false,
       notifications: true,
       status: null,

@@ -4,6 +4,7 @@ import { Type } from 'typebox';
 import { AppError } from '../../core/errors.ts';
 import { presentedCredential } from '../../http/auth.ts';
 import { errorResponses } from '../../http/common.schemas.ts';
+import { credentialKindOf, wrongCredentialMessage } from '../../http/credential-hint.ts';
 import type { Registry } from '../../registry.ts';
 import {
   IntrospectionSchema,
@@ -122,7 +123,12 @@ export async function sessionsRoutes(fastify: FastifyInstance, { registry }: { r
     async (request) => {
       const token = presentedCredential(request);
       if (!token) throw new AppError('AUTH_REQUIRED', 'Send an access token as Authorization: Bearer <token>');
-      return sessions.me(token);
+      try {
+        return await sessions.me(token);
+      } catch (error) {
+        if (!(error instanceof AppError) || error.code !== 'ACCESS_TOKEN_INVALID') throw error;
+        throw new AppError('ACCESS_TOKEN_INVALID', wrongCredentialMessage('access token', await credentialKindOf(registry, token)));
+      }
     },
   );
 
