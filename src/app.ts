@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { AppError } from './core/errors.ts';
+import { rosterVersion } from './core/version.ts';
 import { isDatabaseReachable } from './db/database.ts';
 import { registerDialects } from './dialects/index.ts';
 import { authenticateAdmin, authenticateKey } from './http/auth.ts';
@@ -9,6 +10,7 @@ import { registerDocs } from './http/docs.ts';
 import { logIfServerError, toAppError } from './http/errors.ts';
 import { registerIdempotency } from './http/idempotency.ts';
 import { loggerOptions } from './http/logger.ts';
+import { methodNotAllowed, recordRoutes } from './http/method-not-allowed.ts';
 import { sendProblem } from './http/problem.ts';
 import { registerRateLimit } from './http/rate-limit.ts';
 import { validatorCompiler } from './http/validation.ts';
@@ -33,6 +35,8 @@ export interface AppOptions {
   docs?: boolean;
   /** Pino destination stream, for tests that inspect logs. */
   logStream?: NodeJS.WritableStream;
+  /** Path of the admin web console, once one is served: GET / then points to it too. */
+  consolePath?: string;
 }
 
 /** 1 MiB: larger bodies are refused with 413. */
@@ -57,6 +61,8 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
       sendProblem(reply, request, toAppError(error));
     },
   });
+  // Before any route: a wrong method on a known path is told apart from an unknown path (405 with Allow, not 404).
+  recordRoutes(app);
   app.setValidatorCompiler(validatorCompiler);
   app.addSchema(ProblemSchema);
   app.addSchema(UserSchema);
@@ -95,6 +101,13 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
     await registerDocs(app);
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   }
+
+  app.get('/', { schema: { hide: true } }, async (request, reply) => {
+    const links = rootLinks({ docs: options.docs !== false, consolePath: options.consolePath });
+    // A browser gets a page it can click through; anything else gets JSON.
+    if (prefersHtml(request.headers.accept)) return reply.type('text/html; charset=utf-8').send(rootPage(links));
+    return { name: 'Roster', version: rosterVersion(), links };
+  });
 
   app.get('/health', { schema: { tags: ['system'], summary: 'Liveness' } }, async () => ({ status: 'ok' }));
   app.get('/ready', { schema: { tags: ['system'], summary: 'Readiness: the database answers' } }, async (_request, reply) => {
@@ -143,9 +156,35 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
 
   app.setErrorHandler((error, request, reply) => nativeError(error, request, reply));
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, request, new AppError('NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`)),
+    sendProblem(
+      reply,
+      request,
+      methodNotAllowed(request, reply) ?? new AppError('NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`),
+    ),
   );
   return app;
+}
+
+/** Where GET / points: the API reference when served, the console when there is one, the probes. */
+function rootLinks(options: { docs: boolean; consolePath?: string }): Record<string, string> {
+  return {
+    ...(options.docs ? { docs: '/docs', openapi: '/openapi.json' } : {}),
+    ...(options.consolePath ? { console: options.consolePath } : {}),
+    health: '/health',
+    ready: '/ready',
+  };
+}
+
+// Browsers send text/html first; API clients send JSON, */* or nothing.
+function prefersHtml(accept: string | undefined): boolean {
+  return typeof accept === 'string' && accept.trimStart().startsWith('text/html');
+}
+
+function rootPage(links: Record<string, string>): string {
+  const items = Object.entries(links)
+    .map(([name, href]) => `<li><a href="${href}">${name}</a> <code>${href}</code></li>`)
+    .join('');
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Roster</title></head><body><h1>Roster ${rosterVersion()}</h1><p>A multi-tenant user directory. Start with the API reference.</p><ul>${items}</ul></body></html>`;
 }
 
 function nativeError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ActorContext } from '../../core/context.ts';
 import { createSecretBox } from '../../core/secret-box.ts';
 import { authenticateKey } from '../../http/auth.ts';
+import { methodNotAllowed } from '../../http/method-not-allowed.ts';
 import type { EventInput } from '../../modules/events/events.service.ts';
 import type { MergedLookup } from '../../modules/providers/provider-lookup.ts';
 import type { Registry } from '../../registry.ts';
@@ -69,7 +70,9 @@ export async function navigaDialect(fastify: FastifyInstance, { registry }: { re
     async (scope) => {
       const app = scope.withTypeProvider<TypeBoxTypeProvider>();
       app.setErrorHandler(sendNavigaError);
-      app.setNotFoundHandler((request, reply) => sendNavigaError(navigaNotFound(request), request, reply));
+      app.setNotFoundHandler((request, reply) =>
+        sendNavigaError(methodNotAllowed(request, reply) ?? navigaNotFound(request), request, reply),
+      );
       // ASP.NET routes ignore case: both spellings a client may send are served.
       for (const url of ['/Users', '/users']) {
         app.get(

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ActorContext } from '../../core/context.ts';
 import { AppError, invalidField } from '../../core/errors.ts';
 import { authenticateKey, presentedCredential } from '../../http/auth.ts';
+import { methodNotAllowed } from '../../http/method-not-allowed.ts';
 import { hasScope, type Scope } from '../../modules/api-keys/api-keys.ts';
 import type { UserRef } from '../../modules/sessions/sessions.ts';
 import type { UserView } from '../../modules/users/users.ts';
@@ -86,7 +87,9 @@ export async function publicalaDialect(fastify: FastifyInstance, { registry }: {
       const app = scope.withTypeProvider<TypeBoxTypeProvider>();
       app.decorateRequest('ctx', null as never);
       app.setErrorHandler(sendPublicaLaError);
-      app.setNotFoundHandler((request, reply) => sendPublicaLaError(publicaLaNotFound(request), request, reply));
+      app.setNotFoundHandler((request, reply) =>
+        sendPublicaLaError(methodNotAllowed(request, reply) ?? publicaLaNotFound(request), request, reply),
+      );
       // Laravel reads JSON and form bodies alike; an empty body (a DELETE sent with a JSON content type) is no input.
       app.removeContentTypeParser(['application/json', 'text/plain']);
       const json = app.getDefaultJsonParser('error', 'error');

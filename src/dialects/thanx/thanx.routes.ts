@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ActorContext } from '../../core/context.ts';
 import { AppError } from '../../core/errors.ts';
 import { authenticateKey } from '../../http/auth.ts';
+import { methodNotAllowed } from '../../http/method-not-allowed.ts';
 import { hasScope } from '../../modules/api-keys/api-keys.ts';
 import type { ClientInfo } from '../../modules/sessions/sessions.ts';
 import type { Registry } from '../../registry.ts';
@@ -65,9 +66,10 @@ export async function thanxDialect(fastify: FastifyInstance, { registry }: { reg
       method: ['GET', 'PUT', 'PATCH', 'DELETE'],
       url,
       schema: { hide: true },
-      // Before the body is parsed: a DELETE with a JSON content type and no body is still a 404.
-      onRequest: async (request) => {
-        throw thanxNotFound(request);
+      config: { methodCatchAll: true },
+      // Before the body is parsed: a DELETE with a JSON content type and no body is still answered (405, not 400).
+      onRequest: async (request, reply) => {
+        throw methodNotAllowed(request, reply) ?? thanxNotFound(request);
       },
       handler: async () => undefined,
     });
