@@ -2,6 +2,26 @@ import swagger from '@fastify/swagger';
 import scalar from '@scalar/fastify-api-reference';
 import type { FastifyInstance } from 'fastify';
 
+/**
+ * The /docs page, set up for a self-hosted product: nothing it shows or loads leaves this server. No SaaS toolbar
+ * (Share, Deploy, Generate MCP), no "Ask AI" agent, no developer tools, no fonts from fonts.scalar.com (the browser's
+ * own), no telemetry, and curl as the first example.
+ */
+export const DOCS_PAGE = {
+  url: '/openapi.json',
+  pageTitle: 'Roster API reference',
+  withDefaultFonts: false,
+  telemetry: false,
+  showToolbar: 'never',
+  showDeveloperTools: 'never',
+  agent: { disabled: true },
+  hideDownloadButton: false,
+  documentDownloadType: 'json',
+  defaultHttpClient: { targetKey: 'shell', clientKey: 'curl' },
+  // The system font stack instead of Scalar's Inter and JetBrains Mono, which it would fetch from its CDN.
+  customCss: ':root { --scalar-font: system-ui, sans-serif; --scalar-font-code: ui-monospace, monospace; }',
+} as const;
+
 /** OpenAPI 3.1 document generation and the /docs reference page. */
 export async function registerDocs(app: FastifyInstance): Promise<void> {
   await app.register(swagger, {
@@ -38,5 +58,5 @@ export async function registerDocs(app: FastifyInstance): Promise<void> {
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
-  await app.register(scalar, { routePrefix: '/docs', configuration: { url: '/openapi.json' } });
+  await app.register(scalar, { routePrefix: '/docs', configuration: DOCS_PAGE });
 }
