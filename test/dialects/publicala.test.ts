@@ -603,6 +603,8 @@ describe('Publica.la: keys and errors', () => {
     expect((await t.call({ method: 'DELETE', url: `${USERS}/${user.id}`, headers })).statusCode).toBe(200);
     const unknown = expectLaravelError(await call(tenant, 'GET', '/integration-api/v1/dashboard/nothing'), 404);
     expect(unknown.message).toBe('The route integration-api/v1/dashboard/nothing could not be found.');
-    expectLaravelError(await call(tenant, 'PATCH', `${USERS}/${user.id}`, {}), 404);
+    const wrongMethod = await call(tenant, 'PATCH', `${USERS}/${user.id}`, {});
+    expectLaravelError(wrongMethod, 405);
+    expect(wrongMethod.headers.allow).toBe('DELETE, GET, HEAD, PUT');
   });
 });

@@ -72,7 +72,7 @@ describe('gravatarPictures tenant setting', () => {
     expect((await post(tenant, { email: 'later@example.com' })).picture).toBe(gravatarOf('later@example.com'));
     expectProblem(
       await t.call({ method: 'PATCH', url, headers: adminAuth(), payload: { gravatarPictures: 'yes' } }),
-      400,
+      422,
       'VALIDATION_FAILED',
     );
   });
