@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, 
 import type { Logger } from 'pino';
 import { AppError } from './core/errors.ts';
 import { ProblemSchema } from './core/schemas.ts';
+import { rosterVersion } from './core/version.ts';
 import { isDatabaseReachable } from './db/database.ts';
 import { databaseUnavailable } from './db/errors.ts';
 import { dialectErrorSenderFor, registerDialects } from './dialects/index.ts';
@@ -10,6 +11,7 @@ import { registerDocs } from './http/docs.ts';
 import { logIfServerError, toAppError } from './http/errors.ts';
 import { registerIdempotency } from './http/idempotency.ts';
 import { loggerOptions } from './http/logger.ts';
+import { methodNotAllowed, recordRoutes } from './http/method-not-allowed.ts';
 import { sendProblem } from './http/problem.ts';
 import { registerRateLimit } from './http/rate-limit.ts';
 import { capConnections, serverTimeoutOptions } from './http/server-limits.ts';
@@ -41,6 +43,8 @@ export interface AppOptions {
    * running): until `ready`, /health answers 200, /ready 503, and every other route 503 DATABASE_UNAVAILABLE.
    */
   startup?: { readonly ready: boolean };
+  /** Path of the admin web console, once one is served: GET / then points to it too. */
+  consolePath?: string;
 }
 
 /** 1 MiB: larger bodies are refused with 413. */
@@ -70,6 +74,8 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
     },
   });
   capConnections(app.server, registry.config.http.maxConnections, app.log);
+  // Before any route: a wrong method on a known path is told apart from an unknown path (405 with Allow, not 404).
+  recordRoutes(app);
   app.setValidatorCompiler(validatorCompiler);
   guardUnvalidatedBodies(app);
   app.addSchema(ProblemSchema);
@@ -121,6 +127,13 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   }
 
+  app.get('/', { schema: { hide: true } }, async (request, reply) => {
+    const links = rootLinks({ docs: options.docs !== false, consolePath: options.consolePath });
+    // A browser gets a page it can click through; anything else gets JSON.
+    if (prefersHtml(request.headers.accept)) return reply.type('text/html; charset=utf-8').send(rootPage(links));
+    return { name: 'Roster', version: rosterVersion(), links };
+  });
+
   app.get('/health', { schema: { tags: ['system'], summary: 'Liveness' } }, async () => ({ status: 'ok' }));
   app.get('/ready', { schema: { tags: ['system'], summary: 'Readiness: the database answers' } }, async (_request, reply) => {
     const ok = (startup?.ready ?? true) && (await isDatabaseReachable(registry.db));
@@ -159,7 +172,7 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
       await api.register(userExtrasRoutes, { registry: pickServices(registry, 'usersLifecycle') });
       await api.register(attributesRoutes, { registry: pickServices(registry, 'attributes') });
       await api.register(eventsRoutes, { registry: pickServices(registry, 'events') });
-      await api.register(sessionsRoutes, { registry: pickServices(registry, 'sessions') });
+      await api.register(sessionsRoutes, { registry: pickServices(registry, 'sessions', 'adminAuth') });
       await api.register(companiesRoutes, { registry: pickServices(registry, 'companies', 'companyMembers') });
       await api.register(plansRoutes, { registry: pickServices(registry, 'plans', 'userPlans') });
       await api.register(rolesRoutes, { registry: pickServices(registry, 'roles') });
@@ -171,9 +184,35 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
 
   app.setErrorHandler((error, request, reply) => nativeError(error, request, reply));
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, request, new AppError('NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`)),
+    sendProblem(
+      reply,
+      request,
+      methodNotAllowed(request, reply) ?? new AppError('NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`),
+    ),
   );
   return app;
+}
+
+/** Where GET / points: the API reference when served, the console when there is one, the probes. */
+function rootLinks(options: { docs: boolean; consolePath?: string }): Record<string, string> {
+  return {
+    ...(options.docs ? { docs: '/docs', openapi: '/openapi.json' } : {}),
+    ...(options.consolePath ? { console: options.consolePath } : {}),
+    health: '/health',
+    ready: '/ready',
+  };
+}
+
+// Browsers send text/html first; API clients send JSON, */* or nothing.
+function prefersHtml(accept: string | undefined): boolean {
+  return typeof accept === 'string' && accept.trimStart().startsWith('text/html');
+}
+
+function rootPage(links: Record<string, string>): string {
+  const items = Object.entries(links)
+    .map(([name, href]) => `<li><a href="${href}">${name}</a> <code>${href}</code></li>`)
+    .join('');
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Roster</title></head><body><h1>Roster ${rosterVersion()}</h1><p>A multi-tenant user directory. Start with the API reference.</p><ul>${items}</ul></body></html>`;
 }
 
 function nativeError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {

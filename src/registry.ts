@@ -4,6 +4,7 @@ import { type Clock, systemClock } from './core/clock.ts';
 import { type Ids, randomIds } from './core/ids.ts';
 import { type Backend, type Database, type DB, databaseOptionsOf, openDatabase, prepareDatabase } from './db/database.ts';
 import { type AdminAuth, createAdminAuth } from './modules/admin/admin-auth.ts';
+import { createSecretKeys, type SecretKeys } from './modules/admin/secret-key.ts';
 import { type ApiKeysService, createApiKeysService } from './modules/api-keys/api-keys.service.ts';
 import { type AttributesService, createAttributesService } from './modules/attributes/attributes.service.ts';
 import { type BrandsService, createBrandsService } from './modules/brands/brands.service.ts';
@@ -66,6 +67,8 @@ export interface Registry {
   signinUnlock: SigninUnlockService;
   /** Upstream identity providers: admin CRUD and the merged lookup. */
   providers: ProvidersService;
+  /** The sealing key (provider credentials, Naviga ids): ROSTER_SECRET_KEY, or generated and kept in the database. */
+  secretKeys: SecretKeys;
   close(): Promise<void>;
 }
 
@@ -99,6 +102,8 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
   const database = options.database ?? (await openDatabase(databaseOptionsOf(config)));
   const { db } = database;
   if (options.migrate !== false) await prepareDatabase(database);
+  const secretKeys = createSecretKeys(config.secretKey);
+  if (options.migrate !== false) await secretKeys.resolve(db);
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? randomIds;
   const events = wrapped(options, 'events', createEventsService({ db, clock, ids }));
@@ -181,10 +186,11 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
       events,
       brands,
       users,
-      secretKey: config.secretKey,
+      secretBox: secretKeys.box,
       allowPrivateUpstreams: config.allowPrivateUpstreams,
     }),
     adminAuth: createAdminAuth({ db, ids, configuredToken: config.adminToken }),
+    secretKeys,
     close: () => (options.database ? Promise.resolve() : database.close()),
   };
 }

@@ -5,6 +5,7 @@ import { safeError } from './core/safe-error.ts';
 import { advertiseDataDirUrl } from './db/data-dir-lock.ts';
 import { type Database, databaseOptionsOf, openDatabase, prepareDatabase } from './db/database.ts';
 import { retryUntilReachable } from './db/startup.ts';
+import { GENERATED_SECRET_KEY_SETTING } from './modules/admin/secret-key.ts';
 import { createRegistry, type Registry } from './registry.ts';
 
 export interface RunningServer {
@@ -43,7 +44,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     throw error;
   }
   const ready = (async () => {
-    await retryUntilReachable(() => prepare(config, database, registry), {
+    await retryUntilReachable(() => prepare(config, database, registry, listening), {
       timeoutMs: config.dbStartupTimeoutSeconds * 1000,
       onRetry: ({ attempt, retryInMs, elapsedMs, err }) =>
         listening.log.warn({ attempt, retryInMs, elapsedMs, err }, 'database not reachable; retrying'),
@@ -69,7 +70,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
 }
 
 /** Migrates (over a connection of its own, without the statement timeout), then makes sure an admin token exists. */
-async function prepare(config: Config, database: Database, registry: Registry): Promise<void> {
+async function prepare(config: Config, database: Database, registry: Registry, app: FastifyInstance): Promise<void> {
   if (database.backend === 'postgres') {
     const migrating = await openDatabase({ ...databaseOptionsOf(config), poolSize: 1, statementTimeoutMs: 0 });
     try {
@@ -79,6 +80,18 @@ async function prepare(config: Config, database: Database, registry: Registry): 
     }
   } else {
     await prepareDatabase(database);
+  }
+  const secret = await registry.secretKeys.resolve(database.db);
+  if (secret.origin !== 'environment') {
+    // Every start, not only the first: it stays a setting production must change.
+    app.log.warn(
+      {
+        setting: 'ROSTER_SECRET_KEY',
+        keptIn: `roster_settings.${GENERATED_SECRET_KEY_SETTING}`,
+        generatedNow: secret.origin === 'generated',
+      },
+      'ROSTER_SECRET_KEY is not set: provider credentials and Naviga ids are sealed with a key Roster generated and keeps in its database (table roster_settings); production should set its own ROSTER_SECRET_KEY',
+    );
   }
   const generated = await registry.adminAuth.ensureToken();
   if (generated) {

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { loadConfig } from '../config.ts';
 import { CLI_ACTOR } from '../core/context.ts';
 import { safeError } from '../core/safe-error.ts';
+import { rosterVersion } from '../core/version.ts';
 import { databaseOptionsOf, openDatabase, prepareDatabase } from '../db/database.ts';
 import type { ProviderType } from '../modules/providers/providers.ts';
 import { createRegistry, type Registry } from '../registry.ts';
@@ -21,7 +22,10 @@ async function withRegistry<T>(work: (registry: Registry) => Promise<T>): Promis
   }
 }
 
-const program = new Command('roster').description('Roster: a multi-tenant user directory').showHelpAfterError();
+const program = new Command('roster')
+  .description('Roster: a multi-tenant user directory')
+  .version(rosterVersion(), '-V, --version', 'print the version')
+  .showHelpAfterError();
 
 // A server holding the embedded data directory: run the command through its API instead (see remote.ts).
 program.option('--admin-token <token>', 'admin token for a running server (prefer ROSTER_ADMIN_TOKEN: argv is visible to others)');
@@ -65,8 +69,9 @@ program
 const tenants = program.command('tenants').description('manage tenants');
 tenants
   .command('create')
-  .requiredOption('--slug <slug>')
-  .requiredOption('--name <name>')
+  .description('create a tenant (an isolated user pool)')
+  .requiredOption('--slug <slug>', 'lower-case letters, digits and inner hyphens')
+  .requiredOption('--name <name>', 'display name')
   .option('--host <host>', 'a host that selects this tenant (repeatable)', collect, [])
   .option('--default-country <code>', 'ISO 3166-1 alpha-2')
   .action((opts: { slug: string; name: string; host: string[]; defaultCountry?: string }) =>
@@ -77,14 +82,18 @@ tenants
       ),
     ),
   );
-tenants.command('list').action(() => withRegistry(async (r) => (await r.tenants.listTenants({ limit: 200 })).data));
+tenants
+  .command('list')
+  .description('list tenants (the first 200)')
+  .action(() => withRegistry(async (r) => (await r.tenants.listTenants({ limit: 200 })).data));
 
 const brands = program.command('brands').description('manage brands');
 brands
   .command('create')
-  .requiredOption('--tenant <slug>')
-  .requiredOption('--slug <slug>')
-  .requiredOption('--name <name>')
+  .description('create a brand inside a tenant (it shares the tenant’s users)')
+  .requiredOption('--tenant <slug>', 'tenant slug or id')
+  .requiredOption('--slug <slug>', 'lower-case letters, digits and inner hyphens')
+  .requiredOption('--name <name>', 'display name')
   .action((opts: { tenant: string; slug: string; name: string }) =>
     withRegistry(async (r) =>
       r.brands.createBrand((await r.tenants.resolveTenant(opts.tenant)).id, { slug: opts.slug, name: opts.name }, CLI_ACTOR),
@@ -94,6 +103,7 @@ brands
 const keys = program.command('keys').description('manage API keys');
 keys
   .command('create')
+  .description('create an API key; its secret is printed once')
   .requiredOption('--tenant <slug>', 'tenant slug or id')
   .option('--name <name>', 'what the key is for', 'cli')
   .option('--brand <slug>', 'bind the key to a brand')
@@ -110,19 +120,22 @@ keys
   );
 keys
   .command('revoke')
+  .description('revoke an API key at once')
   .requiredOption('--tenant <slug>', 'tenant slug or id')
-  .argument('<keyId>')
+  .argument('<keyId>', 'the key’s id (from keys list)')
   .action((keyId: string, opts: { tenant: string }) =>
     withRegistry(async (r) => r.apiKeys.revokeKey((await r.tenants.resolveTenant(opts.tenant)).id, keyId, CLI_ACTOR)),
   );
 keys
   .command('list')
+  .description('list a tenant’s API keys (never their secrets)')
   .requiredOption('--tenant <slug>', 'tenant slug or id')
   .action((opts: { tenant: string }) => withRegistry(async (r) => r.apiKeys.listKeys((await r.tenants.resolveTenant(opts.tenant)).id)));
 
 const providers = program.command('providers').description('manage upstream identity providers');
 providers
   .command('create')
+  .description('connect a tenant (or brand) to an upstream identity provider')
   .requiredOption('--tenant <slug>', 'tenant slug or id')
   .requiredOption('--name <name>', 'a name for the provider (lower-case, digits, hyphens)')
   .requiredOption('--type <type>', 'auth0, scim or http')
@@ -174,12 +187,14 @@ providers
   );
 providers
   .command('list')
+  .description('list a tenant’s identity providers (never their credentials)')
   .requiredOption('--tenant <slug>', 'tenant slug or id')
   .action((opts: { tenant: string }) =>
     withRegistry(async (r) => r.providers.listProviders((await r.tenants.resolveTenant(opts.tenant)).id)),
   );
 providers
   .command('delete')
+  .description('delete an identity provider and its users’ links')
   .requiredOption('--tenant <slug>', 'tenant slug or id')
   .argument('<provider>', 'provider id or name')
   .action((provider: string, opts: { tenant: string }) =>

@@ -34,8 +34,13 @@ export function parseSecretKey(raw: string): Buffer {
   throw new Error('ROSTER_SECRET_KEY must be 32 bytes as base64 or hex, or a passphrase of at least 32 characters');
 }
 
-export function createSecretBox(key: Buffer): SecretBox {
-  if (key.length !== 32) throw new Error('The secret key must be 32 bytes');
+/**
+ * A box sealing under `key`. `previousKeys` only open: what they sealed before a key change stays readable.
+ * @throws Error when a key is not 32 bytes.
+ */
+export function createSecretBox(key: Buffer, previousKeys: readonly Buffer[] = []): SecretBox {
+  if (key.length !== 32 || previousKeys.some((k) => k.length !== 32)) throw new Error('The secret key must be 32 bytes');
+  const openers = [key, ...previousKeys];
   return {
     seal(plaintext, context) {
       const iv = randomBytes(IV_BYTES);
@@ -49,10 +54,22 @@ export function createSecretBox(key: Buffer): SecretBox {
       if (version !== VERSION || !payload) throw new Error('Unknown sealed secret format');
       const bytes = Buffer.from(payload, 'base64url');
       if (bytes.length < IV_BYTES + TAG_BYTES) throw new Error('Sealed secret is truncated');
-      const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, IV_BYTES));
-      decipher.setAAD(Buffer.from(context, 'utf8'));
-      decipher.setAuthTag(bytes.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
-      return Buffer.concat([decipher.update(bytes.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
+      let failure: unknown;
+      for (const candidate of openers) {
+        try {
+          return openWith(candidate, bytes, context);
+        } catch (error) {
+          failure = error;
+        }
+      }
+      throw failure;
     },
   };
+}
+
+function openWith(key: Buffer, bytes: Buffer, context: string): string {
+  const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, IV_BYTES));
+  decipher.setAAD(Buffer.from(context, 'utf8'));
+  decipher.setAuthTag(bytes.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
+  return Buffer.concat([decipher.update(bytes.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
 }

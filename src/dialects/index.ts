@@ -15,21 +15,25 @@ import { USERCOM_PREFIX, usercomDialect } from './usercom/usercom.routes.ts';
 const DIALECTS: Record<DialectName, (app: FastifyInstance, registry: Registry) => Promise<void>> = {
   tagmango: async (app, registry) => {
     await app.register(tagmangoDialect, {
-      registry: pickServices(registry, 'apiKeys', 'tenants', 'userChanges', 'usersQuery', 'sessions'),
+      registry: pickServices(registry, 'apiKeys', 'adminAuth', 'tenants', 'userChanges', 'usersQuery', 'sessions'),
     });
   },
   thanx: async (app, registry) => {
-    await app.register(thanxDialect, { registry: pickServices(registry, 'apiKeys', 'signUps', 'clock') });
+    await app.register(thanxDialect, { registry: pickServices(registry, 'apiKeys', 'adminAuth', 'signUps', 'clock') });
   },
   publicala: async (app, registry) => {
-    const keys = ['apiKeys', 'clock', 'userChanges', 'usersQuery', 'usersLifecycle', 'userPlans', 'sessions'] as const;
+    const keys = ['apiKeys', 'adminAuth', 'clock', 'userChanges', 'usersQuery', 'usersLifecycle', 'userPlans', 'sessions'] as const;
     await app.register(publicalaDialect, { registry: pickServices(registry, ...keys) });
   },
   usercom: async (app, registry) => {
-    await app.register(usercomDialect, { registry: pickServices(registry, 'apiKeys', 'attributes', 'userChanges', 'usersQuery') });
+    await app.register(usercomDialect, {
+      registry: pickServices(registry, 'apiKeys', 'adminAuth', 'attributes', 'userChanges', 'usersQuery'),
+    });
   },
   naviga: async (app, registry) => {
-    await app.register(navigaDialect, { registry: pickServices(registry, 'apiKeys', 'tenants', 'brands', 'providers', 'clock', 'config') });
+    await app.register(navigaDialect, {
+      registry: pickServices(registry, 'apiKeys', 'adminAuth', 'tenants', 'brands', 'providers', 'clock', 'secretKeys'),
+    });
   },
 };
 

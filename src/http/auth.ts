@@ -3,6 +3,7 @@ import type { ActorContext, PlatformActor } from '../core/context.ts';
 import { AppError } from '../core/errors.ts';
 import { hasScope, type RateLimitSetting, type Scope } from '../modules/api-keys/api-keys.ts';
 import type { Registry } from '../registry.ts';
+import { credentialKindOf, wrongCredentialMessage } from './credential-hint.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -41,14 +42,14 @@ function sourceOf(request: FastifyRequest): string | null {
  * @throws AppError AUTH_REQUIRED, API_KEY_INVALID, SCOPE_MISSING
  */
 export async function authenticateKey(
-  registry: Pick<Registry, 'apiKeys'>,
+  registry: Pick<Registry, 'apiKeys' | 'adminAuth'>,
   request: FastifyRequest,
   scope?: Scope,
   secret: string | null = presentedCredential(request),
 ): Promise<ActorContext> {
   if (!secret) throw new AppError('AUTH_REQUIRED', 'Send an API key as Authorization: Bearer <key>');
   const key = await registry.apiKeys.authenticate(secret);
-  if (!key) throw new AppError('API_KEY_INVALID');
+  if (!key) throw new AppError('API_KEY_INVALID', wrongCredentialMessage('api key', await credentialKindOf(registry, secret)));
   if (scope && !hasScope(key.scopes, scope)) throw new AppError('SCOPE_MISSING', `This key lacks the ${scope} scope`, { scope });
   request.keyRateLimit = key.rateLimit;
   return {
@@ -68,7 +69,9 @@ export async function authenticateKey(
 export async function authenticateAdmin(registry: Registry, request: FastifyRequest): Promise<void> {
   const token = presentedCredential(request);
   if (!token) throw new AppError('AUTH_REQUIRED', 'Send the admin token as Authorization: Bearer <token>');
-  if (!(await registry.adminAuth.verify(token))) throw new AppError('ADMIN_TOKEN_INVALID');
+  if (!(await registry.adminAuth.verify(token))) {
+    throw new AppError('ADMIN_TOKEN_INVALID', wrongCredentialMessage('admin token', await credentialKindOf(registry, token)));
+  }
 }
 
 /** The platform actor of an admin API request, for events it causes. */

@@ -2,6 +2,63 @@ import swagger from '@fastify/swagger';
 import scalar from '@scalar/fastify-api-reference';
 import type { FastifyInstance } from 'fastify';
 
+/**
+ * The /docs page, set up for a self-hosted product: nothing it shows or loads leaves this server. No SaaS toolbar
+ * (Share, Deploy, Generate MCP), no "Ask AI" agent, no developer tools, no fonts from fonts.scalar.com (the browser's
+ * own), no telemetry, and curl as the first example.
+ */
+export const DOCS_PAGE = {
+  url: '/openapi.json',
+  pageTitle: 'Roster API reference',
+  withDefaultFonts: false,
+  telemetry: false,
+  showToolbar: 'never',
+  showDeveloperTools: 'never',
+  agent: { disabled: true },
+  hideDownloadButton: false,
+  documentDownloadType: 'json',
+  defaultHttpClient: { targetKey: 'shell', clientKey: 'curl' },
+  // The system font stack instead of Scalar's Inter and JetBrains Mono, which it would fetch from its CDN.
+  customCss: ':root { --scalar-font: system-ui, sans-serif; --scalar-font-code: ui-monospace, monospace; }',
+} as const;
+
+interface OpenApiDocument {
+  paths?: Record<string, Record<string, { requestBody?: { content?: Record<string, { example?: unknown }> } }>>;
+}
+
+/**
+ * Request bodies a newcomer can send as they are: the reference page's curl examples show these instead of a body of
+ * empty strings generated from the schema. Keyed by method and path as the OpenAPI document spells them.
+ */
+export const REQUEST_EXAMPLES: Record<string, unknown> = {
+  'post /v1/users': {
+    email: 'ada@example.com',
+    firstName: 'Ada',
+    lastName: 'Lovelace',
+    country: 'GB',
+    password: 'correct horse battery staple',
+  },
+  'post /v1/users/find-or-create': { email: 'ada@example.com', firstName: 'Ada' },
+  'put /v1/users/by-external-id/{externalId}': { email: 'ada@example.com', firstName: 'Ada', lastName: 'Lovelace' },
+  'patch /v1/users/{id}': { city: 'London', attributes: { plan: 'gold' } },
+  'post /v1/sessions': { email: 'ada@example.com', password: 'correct horse battery staple' },
+  'post /v1/sessions/refresh': { refreshToken: '<refresh token from POST /v1/sessions>' },
+  'post /v1/admin/tenants': { slug: 'acme', name: 'Acme', hosts: ['acme.example.com'], defaultCountry: 'GB' },
+  'post /v1/admin/tenants/{id}/keys': { name: 'backend' },
+  'post /v1/plans': { name: 'Gold', defaultDuration: 'P1M' },
+  'post /v1/companies': { externalId: 'acme-ltd', name: 'Acme Ltd', domain: 'acme.example.com' },
+};
+
+/** Adds REQUEST_EXAMPLES to the JSON request bodies of the document; an operation that is not there is skipped. */
+function withExamples(document: OpenApiDocument): OpenApiDocument {
+  for (const [key, example] of Object.entries(REQUEST_EXAMPLES)) {
+    const [method, path] = key.split(' ') as [string, string];
+    const content = document.paths?.[path]?.[method]?.requestBody?.content;
+    for (const [type, media] of Object.entries(content ?? {})) if (type.includes('json')) media.example ??= example;
+  }
+  return document;
+}
+
 /** OpenAPI 3.1 document generation and the /docs reference page. */
 export async function registerDocs(app: FastifyInstance): Promise<void> {
   await app.register(swagger, {
@@ -37,6 +94,8 @@ export async function registerDocs(app: FastifyInstance): Promise<void> {
       ],
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    transformObject: (input) =>
+      withExamples(('openapiObject' in input ? input.openapiObject : input.swaggerObject) as OpenApiDocument) as never,
   });
-  await app.register(scalar, { routePrefix: '/docs', configuration: { url: '/openapi.json' } });
+  await app.register(scalar, { routePrefix: '/docs', configuration: DOCS_PAGE });
 }

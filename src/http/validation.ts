@@ -10,6 +10,8 @@ function makeAjv(coerce: boolean): Ajv {
     removeAdditional: false,
     useDefaults: true,
     allErrors: true,
+    // Errors carry their schema, so an unknown field can be matched against the accepted ones for a hint.
+    verbose: true,
     strict: false,
   });
   addFormats.default(ajv);
@@ -89,7 +91,7 @@ function checkUnvalidatedBody(request: FastifyRequest, _reply: FastifyReply, don
   done(new AppError('VALIDATION_FAILED', fields.map((f) => `${f.field}: ${f.message}`).join('; '), { in: 'body' }, fields));
 }
 
-/** Turns ajv errors into field errors with dotted field names. */
+/** Turns ajv errors into field errors with dotted field names, in Roster's words (never the validator's). */
 export function toFieldErrors(errors: ErrorObject[], prefix = ''): FieldError[] {
   const seen = new Set<string>();
   const out: FieldError[] = [];
@@ -101,19 +103,12 @@ export function toFieldErrors(errors: ErrorObject[], prefix = ''): FieldError[] 
       .replace(/^\//, '')
       .replace(/\/(\d+)(?=\/|$)/g, '[$1]')
       .replaceAll('/', '.');
-    let code = e.keyword;
-    let message = e.message ?? 'is not valid';
-    if (e.keyword === 'required') {
-      const missing = (e.params as { missingProperty: string }).missingProperty;
-      field = field ? `${field}.${missing}` : missing;
-      code = 'required';
-      message = 'is required';
-    } else if (e.keyword === 'additionalProperties') {
-      const extra = (e.params as { additionalProperty: string }).additionalProperty;
-      field = field ? `${field}.${extra}` : extra;
-      code = 'unknown_field';
-      message = 'is not an accepted field';
+    if (e.keyword === 'required' || e.keyword === 'additionalProperties') {
+      const params = e.params as { missingProperty?: string; additionalProperty?: string };
+      const name = params.missingProperty ?? params.additionalProperty ?? '';
+      field = field ? `${field}.${name}` : name;
     }
+    const { code, message } = describeError(e);
     field = prefix && field ? `${prefix}.${field}` : field || prefix || '(root)';
     const key = `${field}|${code}`;
     if (seen.has(key)) continue;
@@ -121,6 +116,153 @@ export function toFieldErrors(errors: ErrorObject[], prefix = ''): FieldError[] 
     out.push({ field, code, message });
   }
   return out;
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  integer: 'an integer',
+  boolean: 'true or false',
+  object: 'an object',
+  array: 'an array',
+  null: 'null',
+};
+
+const FORMAT_WORDS: Record<string, string> = {
+  email: 'an email address',
+  uri: 'a URL',
+  url: 'a URL',
+  'uri-reference': 'a URL or a path',
+  uuid: 'a UUID',
+  date: 'a date (yyyy-mm-dd)',
+  'date-time': 'a date and time (RFC 3339, e.g. 2030-12-31T23:59:59Z)',
+  time: 'a time (hh:mm:ss)',
+  ipv4: 'an IPv4 address',
+  ipv6: 'an IPv6 address',
+  hostname: 'a host name',
+};
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/** Words for a list of JSON types: "a string or null". */
+export function typeWords(types: readonly string[]): string {
+  return types.map((type) => TYPE_WORDS[type] ?? type).join(' or ');
+}
+
+/** Roster's code and message for one validator error. */
+function describeError(e: ErrorObject): { code: string; message: string } {
+  const p = e.params as Record<string, unknown>;
+  const limit = Number(p.limit);
+  switch (e.keyword) {
+    case 'required':
+      return { code: 'required', message: 'is required' };
+    case 'additionalProperties': {
+      const hint = suggestField(String(p.additionalProperty), Object.keys(propertiesOf(e.parentSchema)));
+      return { code: 'unknown_field', message: hint ? `is not an accepted field; did you mean \`${hint}\`?` : 'is not an accepted field' };
+    }
+    case 'type': {
+      const types = Array.isArray(p.type) ? (p.type as string[]) : String(p.type).split(',');
+      return { code: 'invalid_type', message: `must be ${typeWords(types)}${quotedHint(e.data, types)}` };
+    }
+    case 'enum':
+    case 'const': {
+      // collapseBranches words a union of constants and types itself.
+      if (typeof p.words === 'string') return { code: 'invalid_enum', message: p.words };
+      const values = e.keyword === 'const' ? [p.allowedValue] : ((p.allowedValues as unknown[]) ?? []);
+      return {
+        code: 'invalid_enum',
+        message:
+          values.length === 1
+            ? `must be ${JSON.stringify(values[0])}`
+            : `must be one of ${values.map((v) => JSON.stringify(v)).join(', ')}`,
+      };
+    }
+    case 'maxLength':
+      return { code: 'too_long', message: `must be at most ${plural(limit, 'character', 'characters')}` };
+    case 'minLength':
+      return limit === 1
+        ? { code: 'too_short', message: 'must not be empty' }
+        : { code: 'too_short', message: `must be at least ${plural(limit, 'character', 'characters')}` };
+    case 'maximum':
+      return { code: 'too_large', message: `must be at most ${limit}` };
+    case 'exclusiveMaximum':
+      return { code: 'too_large', message: `must be less than ${limit}` };
+    case 'minimum':
+      return { code: 'too_small', message: `must be at least ${limit}` };
+    case 'exclusiveMinimum':
+      return { code: 'too_small', message: `must be more than ${limit}` };
+    case 'multipleOf':
+      return { code: 'invalid_number', message: `must be a multiple of ${Number(p.multipleOf)}` };
+    case 'maxItems':
+      return { code: 'too_many_items', message: `must hold at most ${plural(limit, 'item', 'items')}` };
+    case 'minItems':
+      return { code: 'too_few_items', message: `must hold at least ${plural(limit, 'item', 'items')}` };
+    case 'uniqueItems':
+      return { code: 'duplicate_items', message: `must not repeat an item (items ${Number(p.j)} and ${Number(p.i)} are the same)` };
+    case 'maxProperties':
+      return { code: 'too_many_entries', message: `must hold at most ${plural(limit, 'entry', 'entries')}` };
+    case 'minProperties':
+      return { code: 'too_few_entries', message: `must hold at least ${plural(limit, 'entry', 'entries')}` };
+    case 'format': {
+      const format = String(p.format);
+      return { code: 'invalid_format', message: `must be ${FORMAT_WORDS[format] ?? `in ${format} format`}` };
+    }
+    case 'pattern':
+      return { code: 'invalid_format', message: `must match the pattern ${String(p.pattern)}` };
+    case 'propertyNames':
+      return { code: 'invalid_name', message: 'holds a name that is not accepted' };
+  }
+  // Our own checks (unstorable text, depth) already speak Roster's words; anything else gets a plain one.
+  if (e.keyword === 'invalid_text' || e.keyword === 'too_deep') return { code: e.keyword, message: e.message ?? 'is not valid' };
+  return { code: 'invalid', message: 'is not valid' };
+}
+
+// A number or boolean sent as text is the commonest type slip: say how to send it.
+function quotedHint(data: unknown, types: readonly string[]): string {
+  if (typeof data !== 'string') return '';
+  const text = data.trim();
+  if ((types.includes('integer') || types.includes('number')) && text !== '' && Number.isFinite(Number(text))) {
+    return `; send ${Number(text)} without quotes`;
+  }
+  if (types.includes('boolean') && (text === 'true' || text === 'false')) return `; send ${text} without quotes`;
+  return '';
+}
+
+function propertiesOf(schema: unknown): Record<string, unknown> {
+  const properties = (schema as { properties?: unknown } | undefined)?.properties;
+  return properties && typeof properties === 'object' ? (properties as Record<string, unknown>) : {};
+}
+
+const squash = (name: string) => name.toLowerCase().replace(/[-_\s]/g, '');
+
+/**
+ * The accepted field a mistyped one most likely meant: the same name in another case or spelling convention
+ * (`first_name` → `firstName`), else one within two edits of it. Null when nothing is that close.
+ */
+export function suggestField(unknown: string, accepted: readonly string[]): string | null {
+  const squashed = squash(unknown);
+  const sameWord = accepted.find((name) => squash(name) === squashed);
+  if (sameWord) return sameWord;
+  if (unknown.length < 3) return null;
+  let best: { name: string; distance: number } | null = null;
+  for (const name of accepted) {
+    const distance = editDistance(squashed, squash(name));
+    if (distance <= 2 && (!best || distance < best.distance)) best = { name, distance };
+  }
+  return best?.name ?? null;
+}
+
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2) return 3;
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
 }
 
 /**
@@ -149,12 +291,19 @@ function collapseBranches(errors: ErrorObject[]): ErrorObject[] {
       const params = e.params as { allowedValue?: unknown; allowedValues?: unknown[] };
       return e.keyword === 'const' ? [params.allowedValue] : e.keyword === 'enum' ? (params.allowedValues ?? []) : [];
     });
-    const types = shallow.filter((e) => e.keyword === 'type').map((e) => String((e.params as { type: unknown }).type));
-    const message =
+    const types = [...new Set(shallow.filter((e) => e.keyword === 'type').map((e) => String((e.params as { type: unknown }).type)))];
+    merged.set(
+      shallow[0],
       values.length > 0
-        ? `must be one of ${[...values.map((v) => JSON.stringify(v)), ...types].join(', ')}`
-        : `must be ${[...new Set(types)].join(' or ')}`;
-    merged.set(shallow[0], { ...shallow[0], keyword: values.length > 0 ? 'enum' : 'type', message });
+        ? {
+            ...shallow[0],
+            keyword: 'enum',
+            params: {
+              words: `must be one of ${[...values.map((v) => JSON.stringify(v)), ...types.map((t) => TYPE_WORDS[t] ?? t)].join(', ')}`,
+            },
+          }
+        : { ...shallow[0], keyword: 'type', params: { type: types } },
+    );
   }
   return errors.flatMap((e) => (merged.has(e) ? [merged.get(e) as ErrorObject] : drop.has(e) ? [] : [e]));
 }

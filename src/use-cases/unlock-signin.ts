@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import type { Kysely } from 'kysely';
 import { type PlatformActor, platformContext } from '../core/context.ts';
 import { invalidParameter } from '../core/error-helpers.ts';
-import { AppError, invalidField } from '../core/errors.ts';
+import { AppError } from '../core/errors.ts';
 import type { DB } from '../db/schema.ts';
 import { inTransaction } from '../db/transaction.ts';
 import type { EventsService } from '../modules/events/events.service.ts';

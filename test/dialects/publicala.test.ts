@@ -49,9 +49,12 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-/** A tenant that accepts the seed's example password (`Abcd1234` is one of the 10,000 most common). */
+/**
+ * A tenant that accepts the seed's example password (`Abcd1234` is one of the 10,000 most common) and, like
+ * Publica.la, gives users without a picture their Gravatar URL.
+ */
 function laxTenant(body: Record<string, unknown> = {}): Promise<TestTenant> {
-  return createTenant(t, { rejectCommonPasswords: false, ...body });
+  return createTenant(t, { rejectCommonPasswords: false, gravatarPictures: true, ...body });
 }
 
 function call(tenant: TestTenant | null, method: Golden['request']['method'], url: string, payload?: unknown): Promise<Res> {
@@ -334,7 +337,7 @@ describe('Publica.la: create', () => {
     const listed = (await call(tenant, 'GET', `${USERS}/${user.id}`)).json().data;
     expect(listed.user_plans_count).toBe(2);
     expect(listed.user_plans.map((p: any) => p.plan_id)).toEqual([gold.number, silver.number]);
-    expect(listed.user_plans[0]).toMatchObject({ plan_name: 'Gold', active: true, valid_to: '2100-01-01T00:00:00.000000Z' });
+    expect(listed.user_plans[0]).toMatchObject({ plan_name: 'Gold', active: true, valid_to: '2099-12-31T23:59:59.000000Z' });
 
     expect(errorsOf(await create(tenant, { external_id: 'p-3', email: 'plan3@example.com', assign_new_plan: 999 }))).toEqual({
       assign_new_plan: ['The selected assign new plan is invalid.'],
@@ -600,6 +603,8 @@ describe('Publica.la: keys and errors', () => {
     expect((await t.call({ method: 'DELETE', url: `${USERS}/${user.id}`, headers })).statusCode).toBe(200);
     const unknown = expectLaravelError(await call(tenant, 'GET', '/integration-api/v1/dashboard/nothing'), 404);
     expect(unknown.message).toBe('The route integration-api/v1/dashboard/nothing could not be found.');
-    expectLaravelError(await call(tenant, 'PATCH', `${USERS}/${user.id}`, {}), 404);
+    const wrongMethod = await call(tenant, 'PATCH', `${USERS}/${user.id}`, {});
+    expectLaravelError(wrongMethod, 405);
+    expect(wrongMethod.headers.allow).toBe('DELETE, GET, HEAD, PUT');
   });
 });

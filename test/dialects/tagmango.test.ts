@@ -447,10 +447,12 @@ describe('TagMango: get authenticated user by token', () => {
 });
 
 describe('TagMango: the envelope everywhere under /api/v1/external', () => {
-  it('unknown paths and methods → 404; malformed JSON, other media types → 400', async () => {
+  it('unknown paths → 404; other methods → 405 with Allow; malformed JSON, other media types → 400', async () => {
     const tenant = await mangoTenant(t);
     expectMangoError(await t.call({ method: 'GET', url: '/api/v1/external/nothing', headers: headersOf(tenant) }), 404, 'NOT_FOUND');
-    expectMangoError(await t.call({ method: 'DELETE', url: USERS, headers: headersOf(tenant) }), 404, 'NOT_FOUND');
+    const wrongMethod = await t.call({ method: 'DELETE', url: USERS, headers: headersOf(tenant) });
+    expectMangoError(wrongMethod, 405, 'METHOD_NOT_ALLOWED');
+    expect(wrongMethod.headers.allow).toBe('GET, HEAD, POST');
     const json = { ...headersOf(tenant), 'content-type': 'application/json' };
     expectMangoError(await t.call({ method: 'POST', url: USERS, headers: json, payload: '{"email":' }), 400, 'BAD_REQUEST');
     expectMangoError(await t.call({ method: 'POST', url: USERS, headers: json, payload: '' }), 400, 'BAD_REQUEST');

@@ -344,10 +344,12 @@ describe('auth and routing', () => {
     expect(list.json().data).toEqual([]);
   });
 
-  it('other methods on /users → 404 in the Thanx envelope', async () => {
+  it('other methods on /users → 405 with Allow: POST in the Thanx envelope', async () => {
     for (const method of ['GET', 'PUT', 'PATCH', 'DELETE'] as const) {
       for (const url of ['/users', '/users/']) {
-        expectThanxError(await t.call({ method, url, headers: standardHeaders(tenant.key) }), 404, 'not_found');
+        const res = await t.call({ method, url, headers: standardHeaders(tenant.key) });
+        expectThanxError(res, 405, 'method_not_allowed');
+        expect(res.headers.allow).toBe('POST');
       }
     }
   });

@@ -410,7 +410,7 @@ describe('User.com: set attribute and set multiple attributes', () => {
       twitter_url: null,
       linkedin_url: null,
       google_url: null,
-      gravatar_url: '<string>',
+      gravatar_url: null,
       unsubscribed: false,
       notifications: true,
       status: null,
@@ -544,8 +544,12 @@ describe('User.com: envelope, auth and routing', () => {
   it('answers other methods with 405 and unknown paths under /api/public with 404, in the envelope', async () => {
     const tenant = await createTenant(t);
     for (const method of ['GET', 'PUT', 'PATCH', 'DELETE'] as const) {
-      expectDetail(await t.call({ method, url: UPSERT, headers: tokenOf(tenant) }), 405, `Method "${method}" not allowed.`);
-      expectDetail(await t.call({ method, url: `${BASE}/users/1/set_attribute`, headers: tokenOf(tenant) }), 405);
+      const upsert = await t.call({ method, url: UPSERT, headers: tokenOf(tenant) });
+      expectDetail(upsert, 405, `Method "${method}" not allowed.`);
+      expect(upsert.headers.allow).toBe('POST');
+      const attribute = await t.call({ method, url: `${BASE}/users/1/set_attribute`, headers: tokenOf(tenant) });
+      expectDetail(attribute, 405);
+      expect(attribute.headers.allow).toBe('POST');
     }
     expectDetail(await t.call({ method: 'GET', url: UPSERT }), 401);
     expectDetail(await t.call({ method: 'POST', url: `${BASE}/users/elsewhere/`, headers: tokenOf(tenant) }), 404, 'Not found.');

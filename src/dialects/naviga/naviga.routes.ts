@@ -1,11 +1,8 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ActorContext } from '../../core/context.ts';
-import { createSecretBox } from '../../core/secret-box.ts';
 import { authenticateKey } from '../../http/auth.ts';
-import type { EventInput } from '../../modules/events/events.service.ts';
-import { navigaEvent } from '../../modules/events/naviga-events.ts';
-import type { MergedLookup } from '../../modules/providers/provider-lookup.ts';
+import { methodNotAllowed } from '../../http/method-not-allowed.ts';
 import type { Registry } from '../../registry.ts';
 import { type NavigaEnvelope, navigaNotFound, sendNavigaError } from './naviga.errors.ts';
 import { navigaCallEvents } from './naviga.events.ts';
@@ -14,7 +11,7 @@ import { brandOfCodes, type NavigaUser, readNavigaHeaders, readNavigaQuery, toNa
 import { NavigaErrorSchema, NavigaUsersResponseSchema } from './naviga.schemas.ts';
 
 /** What the Naviga dialect uses of the registry. */
-export type NavigaDeps = Pick<Registry, 'apiKeys' | 'tenants' | 'brands' | 'providers' | 'clock' | 'config'>;
+export type NavigaDeps = Pick<Registry, 'apiKeys' | 'adminAuth' | 'tenants' | 'brands' | 'providers' | 'clock' | 'secretKeys'>;
 
 const tags = ['naviga'];
 const errors = Object.fromEntries([400, 401, 403, 404, 429, 503].map((status) => [status, NavigaErrorSchema]));
@@ -34,13 +31,15 @@ async function selectBrand(registry: NavigaDeps, request: FastifyRequest): Promi
 
 /** Naviga's Users Orchestrator `GET /v4/Users` (seed 004), with its own auth, envelope and 404s under /v4. */
 export async function navigaDialect(fastify: FastifyInstance, { registry }: { registry: NavigaDeps }): Promise<void> {
-  const box = registry.config.secretKey ? createSecretBox(registry.config.secretKey) : null;
+  const box = registry.secretKeys.box;
 
   await fastify.register(
     async (scope) => {
       const app = scope.withTypeProvider<TypeBoxTypeProvider>();
       app.setErrorHandler(sendNavigaError);
-      app.setNotFoundHandler((request, reply) => sendNavigaError(navigaNotFound(request), request, reply));
+      app.setNotFoundHandler((request, reply) =>
+        sendNavigaError(methodNotAllowed(request, reply) ?? navigaNotFound(request), request, reply),
+      );
       // ASP.NET routes ignore case: both spellings a client may send are served.
       for (const url of ['/Users', '/users']) {
         app.get(

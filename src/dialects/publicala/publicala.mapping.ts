@@ -171,6 +171,16 @@ export function toLaravelTime(iso: string | null): string | null {
   return iso === null ? null : `${new Date(iso).toISOString().slice(0, 23)}000Z`;
 }
 
+/**
+ * A plan's end as Publica.la shows it: the last second the plan holds (`2030-12-31T23:59:59.000000Z` for a plan
+ * set with `new_plan_custom_valid_to: "2030-12-31"`), where Roster keeps the exclusive instant (`2031-01-01T00:00Z`).
+ */
+export function toPublicalaPlanEnd(exclusiveEnd: string | null): string | null {
+  if (exclusiveEnd === null) return null;
+  const lastSecond = Math.floor((Date.parse(exclusiveEnd) - 1) / 1000) * 1000;
+  return `${new Date(lastSecond).toISOString().slice(0, 19)}.000000Z`;
+}
+
 function hasRole(user: UserView, flag: Flag): boolean {
   return user.roles.includes(FLAG_ROLES[flag]);
 }
@@ -198,7 +208,7 @@ function toUserPlan(assignment: AssignmentView) {
     plan_id: assignment.plan.number,
     plan_name: assignment.plan.name,
     valid_from: toLaravelTime(assignment.validFrom),
-    valid_to: toLaravelTime(assignment.validTo),
+    valid_to: toPublicalaPlanEnd(assignment.validTo),
     ended_at: toLaravelTime(assignment.endedAt),
     active: assignment.active,
     created_at: toLaravelTime(assignment.createdAt),

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ActorContext } from '../../core/context.ts';
 import { AppError, invalidField } from '../../core/errors.ts';
 import { authenticateKey, presentedCredential } from '../../http/auth.ts';
+import { methodNotAllowed } from '../../http/method-not-allowed.ts';
 import type { Scope } from '../../modules/api-keys/api-keys.ts';
 import type { UserRef } from '../../modules/sessions/sessions.ts';
 import type { UserView } from '../../modules/users/users.ts';
@@ -69,7 +70,7 @@ async function orNull(lookup: Promise<UserView>): Promise<UserView | null> {
 /** What the Publica.la dialect uses of the registry. */
 export type PublicaLaDeps = Pick<
   Registry,
-  'apiKeys' | 'clock' | 'userChanges' | 'usersQuery' | 'usersLifecycle' | 'userPlans' | 'sessions'
+  'apiKeys' | 'adminAuth' | 'clock' | 'userChanges' | 'usersQuery' | 'usersLifecycle' | 'userPlans' | 'sessions'
 >;
 
 /** yyyy-mm-dd of the registry's clock, in UTC. */
@@ -87,7 +88,9 @@ export async function publicalaDialect(fastify: FastifyInstance, { registry }: {
       const app = scope.withTypeProvider<TypeBoxTypeProvider>();
       app.decorateRequest('ctx', null as never);
       app.setErrorHandler(sendPublicaLaError);
-      app.setNotFoundHandler((request, reply) => sendPublicaLaError(publicaLaNotFound(request), request, reply));
+      app.setNotFoundHandler((request, reply) =>
+        sendPublicaLaError(methodNotAllowed(request, reply) ?? publicaLaNotFound(request), request, reply),
+      );
       // Laravel reads JSON and form bodies alike; an empty body (a DELETE sent with a JSON content type) is no input.
       app.removeContentTypeParser(['application/json', 'text/plain']);
       const json = app.getDefaultJsonParser('error', 'error');

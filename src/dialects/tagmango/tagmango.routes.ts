@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError, invalidField } from '../../core/errors.ts';
 import { authenticateKey } from '../../http/auth.ts';
+import { methodNotAllowed } from '../../http/method-not-allowed.ts';
 import type { Scope } from '../../modules/api-keys/api-keys.ts';
 import type { TenantRow } from '../../modules/tenants/tenants.table.ts';
 import type { Registry } from '../../registry.ts';
@@ -33,7 +34,7 @@ function headerText(request: FastifyRequest, name: string): string | undefined {
 }
 
 /** What the TagMango dialect uses of the registry. */
-export type TagMangoDeps = Pick<Registry, 'apiKeys' | 'tenants' | 'userChanges' | 'usersQuery' | 'sessions'>;
+export type TagMangoDeps = Pick<Registry, 'apiKeys' | 'adminAuth' | 'tenants' | 'userChanges' | 'usersQuery' | 'sessions'>;
 
 /**
  * TagMango's external users API (seed 000): create-or-find, lookup by email and/or phone, and the user behind
@@ -48,7 +49,11 @@ export async function tagmangoDialect(fastify: FastifyInstance, { registry }: { 
       app.removeContentTypeParser('text/plain');
       app.setErrorHandler((error, request, reply) => sendTagMangoError(reply, request, error));
       app.setNotFoundHandler((request, reply) =>
-        sendTagMangoError(reply, request, new AppError('NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`)),
+        sendTagMangoError(
+          reply,
+          request,
+          methodNotAllowed(request, reply) ?? new AppError('NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`),
+        ),
       );
 
       /**

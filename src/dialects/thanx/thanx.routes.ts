@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ActorContext } from '../../core/context.ts';
 import { AppError } from '../../core/errors.ts';
 import { authenticateKey } from '../../http/auth.ts';
+import { methodNotAllowed } from '../../http/method-not-allowed.ts';
 import { hasScope } from '../../modules/api-keys/api-keys.ts';
 import type { ClientInfo } from '../../modules/sessions/sessions.ts';
 import type { Registry } from '../../registry.ts';
@@ -11,7 +12,7 @@ import { requireNewUserNames, toThanxCreated, toUserInput, validateUserInput } f
 import { ThanxCreatedSchema, ThanxCreateUserBodySchema, ThanxErrorSchema } from './thanx.schemas.ts';
 
 /** What the Thanx dialect uses of the registry. */
-export type ThanxDeps = Pick<Registry, 'apiKeys' | 'signUps' | 'clock'>;
+export type ThanxDeps = Pick<Registry, 'apiKeys' | 'adminAuth' | 'signUps' | 'clock'>;
 
 const tags = ['thanx'];
 const errors = Object.fromEntries([400, 401, 403, 404, 409, 413, 415, 422, 503].map((status) => [status, ThanxErrorSchema]));
@@ -77,9 +78,10 @@ export async function thanxDialect(fastify: FastifyInstance, { registry }: { reg
       method: ['GET', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
       url,
       schema: { hide: true },
-      // Before the body is parsed: a DELETE with a JSON content type and no body is still a 404.
-      onRequest: async (request) => {
-        throw thanxNotFound(request);
+      config: { methodCatchAll: true },
+      // Before the body is parsed: a DELETE with a JSON content type and no body is still answered (405, not 400).
+      onRequest: async (request, reply) => {
+        throw methodNotAllowed(request, reply) ?? thanxNotFound(request);
       },
       handler: async () => undefined,
     });

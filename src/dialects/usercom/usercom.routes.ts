@@ -1,7 +1,8 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../core/errors.ts';
 import { authenticateKey } from '../../http/auth.ts';
+import { methodNotAllowed } from '../../http/method-not-allowed.ts';
 import { validatorCompiler } from '../../http/validation.ts';
 import type { UserView } from '../../modules/users/users.ts';
 import type { Registry } from '../../registry.ts';
@@ -27,7 +28,7 @@ import {
 } from './usercom.schemas.ts';
 
 /** What the User.com dialect uses of the registry. */
-export type UserComDeps = Pick<Registry, 'apiKeys' | 'attributes' | 'userChanges' | 'usersQuery'>;
+export type UserComDeps = Pick<Registry, 'apiKeys' | 'adminAuth' | 'attributes' | 'userChanges' | 'usersQuery'>;
 
 export const USERCOM_PREFIX = '/api/public';
 
@@ -54,7 +55,7 @@ export async function usercomDialect(fastify: FastifyInstance, { registry }: { r
       app.setErrorHandler(sendUserComError);
       const notFound = (request: FastifyRequest) =>
         new AppError('NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`);
-      app.setNotFoundHandler((request, reply) => sendUserComError(notFound(request), request, reply));
+      app.setNotFoundHandler((request, reply) => sendUserComError(methodNotAllowed(request, reply) ?? notFound(request), request, reply));
 
       /**
        * The tenant key from `Authorization: Token <key>` (Bearer works too). Runs before the body is read.
@@ -79,14 +80,16 @@ export async function usercomDialect(fastify: FastifyInstance, { registry }: { r
       };
 
       // DRF authenticates before it dispatches on the method: an anonymous GET is a 401, a keyed one a 405.
-      const methodNotAllowed = (url: string) =>
+      const refuseOtherMethods = (url: string) =>
         app.route({
           method: ['GET', 'PUT', 'PATCH', 'DELETE'],
           url,
           schema: { hide: true },
+          config: { methodCatchAll: true },
           onRequest: [
             authenticate,
-            async (request: FastifyRequest) => {
+            async (request: FastifyRequest, reply: FastifyReply) => {
+              reply.header('allow', 'POST');
               throw new AppError('METHOD_NOT_ALLOWED', `Method ${request.method} not allowed`);
             },
           ],
@@ -120,7 +123,7 @@ export async function usercomDialect(fastify: FastifyInstance, { registry }: { r
             return { created, id: user.number };
           },
         );
-        methodNotAllowed(url);
+        refuseOtherMethods(url);
       }
 
       /** Custom attribute values as one change of the user, written as `attribute.set`. */
@@ -186,7 +189,7 @@ export async function usercomDialect(fastify: FastifyInstance, { registry }: { r
                 return toUserComUser(await action.apply(request, user));
               },
             );
-            methodNotAllowed(url);
+            refuseOtherMethods(url);
           }
         }
       }
@@ -210,8 +213,11 @@ export async function usercomDialect(fastify: FastifyInstance, { registry }: { r
             if (!LONG_TARGET.test((request.params as Record<string, string>)['*'])) throw notFound(request);
           },
           authenticate,
-          async (request) => {
-            if (request.method !== 'POST') throw new AppError('METHOD_NOT_ALLOWED');
+          async (request, reply) => {
+            if (request.method !== 'POST') {
+              reply.header('allow', 'POST');
+              throw new AppError('METHOD_NOT_ALLOWED');
+            }
           },
         ],
         handler: async (request) => {
@@ -228,8 +234,8 @@ export async function usercomDialect(fastify: FastifyInstance, { registry }: { r
         method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
         url: '/users/*',
         schema: { hide: true },
-        onRequest: async (request) => {
-          throw notFound(request);
+        onRequest: async (request, reply) => {
+          throw methodNotAllowed(request, reply) ?? notFound(request);
         },
         handler: async () => undefined,
       });

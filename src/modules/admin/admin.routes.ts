@@ -37,6 +37,7 @@ const TenantSchema = Type.Object({
   sessionsLimit: Nullable(Type.Integer()),
   sessionsPolicy: Type.String(),
   rejectCommonPasswords: Type.Boolean(),
+  gravatarPictures: Type.Boolean(),
   rateLimit: RateLimit,
   createdAt: Type.String(),
   updatedAt: Type.String(),
@@ -55,6 +56,12 @@ const tenantFields = {
   ),
   rejectCommonPasswords: Type.Optional(
     Type.Boolean({ description: 'Refuse new passwords that are among the 10,000 most common (default true)' }),
+  ),
+  gravatarPictures: Type.Optional(
+    Type.Boolean({
+      description:
+        'A user written without a picture gets the Gravatar URL of their email (default false: that URL sends a hash of the email to Gravatar whenever the picture is shown)',
+    }),
   ),
   sessionsPolicy: Type.Optional(
     Type.Union([Type.Literal('evict_oldest'), Type.Literal('reject_new')], {

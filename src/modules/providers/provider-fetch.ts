@@ -46,7 +46,7 @@ export function createProviderFetcher(deps: {
     } catch {
       throw new ProviderError(
         'credentials_unreadable',
-        'The provider credentials cannot be decrypted: ROSTER_SECRET_KEY is unset or not the key they were stored with',
+        'The provider credentials cannot be decrypted: ROSTER_SECRET_KEY is not the key they were stored with',
       );
     }
     const connector = createConnector({ type: row.type, endpoint: row.endpoint, settings: row.settings, credentials }, deps);

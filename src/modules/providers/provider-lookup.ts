@@ -2,7 +2,6 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.ts';
 import type { ActorContext } from '../../core/context.ts';
 import { normalizeEmail } from '../../core/email.ts';
-import { invalidParameter } from '../../core/error-helpers.ts';
 import { invalidField } from '../../core/errors.ts';
 import type { SecretBox } from '../../core/secret-box.ts';
 import type { DB } from '../../db/schema.ts';

@@ -4,7 +4,7 @@ import { type PlatformActor, platformContext } from '../../core/context.ts';
 import { notFound } from '../../core/error-helpers.ts';
 import { AppError, invalidField } from '../../core/errors.ts';
 import type { Ids } from '../../core/ids.ts';
-import { createSecretBox, type SecretBox } from '../../core/secret-box.ts';
+import type { SecretBox } from '../../core/secret-box.ts';
 import type { DB } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import type { BrandsService } from '../brands/brands.service.ts';
@@ -38,7 +38,8 @@ export interface ProvidersDeps {
   events: EventsService;
   brands: BrandsService;
   users: UsersService;
-  secretKey: Buffer | null;
+  /** Seals provider credentials; null when no key is configured. */
+  secretBox: SecretBox | null;
   allowPrivateUpstreams: boolean;
 }
 
@@ -61,7 +62,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function createProvidersService(deps: ProvidersDeps): ProvidersService {
   const { db, clock, ids, events, brands } = deps;
-  const box: SecretBox | null = deps.secretKey ? createSecretBox(deps.secretKey) : null;
+  const box = deps.secretBox;
   const policy = { allowPrivate: deps.allowPrivateUpstreams };
 
   function requireBox(): SecretBox {

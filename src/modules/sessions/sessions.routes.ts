@@ -4,6 +4,7 @@ import { Type } from 'typebox';
 import { AppError } from '../../core/errors.ts';
 import { errorResponses } from '../../core/schemas.ts';
 import { presentedCredential } from '../../http/auth.ts';
+import { credentialKindOf, wrongCredentialMessage } from '../../http/credential-hint.ts';
 import type { Registry } from '../../registry.ts';
 import {
   IntrospectionSchema,
@@ -41,7 +42,7 @@ function byUser(
 }
 
 /** What these routes use of the registry. */
-export type SessionsRoutesDeps = Pick<Registry, 'sessions'>;
+export type SessionsRoutesDeps = Pick<Registry, 'sessions' | 'adminAuth'>;
 
 /** Sign-in, tokens, and the sessions of users. */
 export async function sessionsRoutes(fastify: FastifyInstance, { registry }: { registry: SessionsRoutesDeps }): Promise<void> {
@@ -125,7 +126,12 @@ export async function sessionsRoutes(fastify: FastifyInstance, { registry }: { r
     async (request) => {
       const token = presentedCredential(request);
       if (!token) throw new AppError('AUTH_REQUIRED', 'Send an access token as Authorization: Bearer <token>');
-      return sessions.me(token);
+      try {
+        return await sessions.me(token);
+      } catch (error) {
+        if (!(error instanceof AppError) || error.code !== 'ACCESS_TOKEN_INVALID') throw error;
+        throw new AppError('ACCESS_TOKEN_INVALID', wrongCredentialMessage('access token', await credentialKindOf(registry, token)));
+      }
     },
   );
 

@@ -16,6 +16,7 @@ export interface TenantValues {
   sessionsLimit: number | null;
   sessionsPolicy: SessionsPolicy;
   rejectCommonPasswords: boolean;
+  gravatarPictures: boolean;
   rateLimit: RateLimitSetting | null;
 }
 
@@ -50,6 +51,7 @@ export async function insertTenant(db: Kysely<DB>, id: string, values: TenantVal
         sessions_limit: values.sessionsLimit,
         sessions_policy: values.sessionsPolicy,
         reject_common_passwords: values.rejectCommonPasswords,
+        gravatar_pictures: values.gravatarPictures,
         rate_limit: rateLimitJson(values.rateLimit),
         created_at: now,
         updated_at: now,
@@ -94,6 +96,7 @@ export async function updateTenant(db: Kysely<DB>, id: string, values: Partial<T
         ...(values.sessionsLimit !== undefined ? { sessions_limit: values.sessionsLimit } : {}),
         ...(values.sessionsPolicy !== undefined ? { sessions_policy: values.sessionsPolicy } : {}),
         ...(values.rejectCommonPasswords !== undefined ? { reject_common_passwords: values.rejectCommonPasswords } : {}),
+        ...(values.gravatarPictures !== undefined ? { gravatar_pictures: values.gravatarPictures } : {}),
         ...(values.rateLimit !== undefined ? { rate_limit: rateLimitJson(values.rateLimit) } : {}),
         updated_at: now,
       })

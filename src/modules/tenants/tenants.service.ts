@@ -2,8 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../../core/clock.ts';
 import { type PlatformActor, platformContext } from '../../core/context.ts';
 import { decodeTimeIdCursor, encodeCursor } from '../../core/cursor.ts';
-import { invalidParameter, notFound } from '../../core/error-helpers.ts';
-import { AppError, invalidField } from '../../core/errors.ts';
+import { notFound } from '../../core/error-helpers.ts';
 import type { Ids } from '../../core/ids.ts';
 import { TtlCache } from '../../core/ttl-cache.ts';
 import type { DB } from '../../db/schema.ts';
@@ -80,6 +79,7 @@ export function createTenantsService(deps: { db: Kysely<DB>; clock: Clock; ids: 
             sessionsLimit: values.sessionsLimit ?? null,
             sessionsPolicy: values.sessionsPolicy ?? 'evict_oldest',
             rejectCommonPasswords: values.rejectCommonPasswords ?? true,
+            gravatarPictures: values.gravatarPictures ?? false,
             rateLimit: values.rateLimit ?? null,
           },
           now,

@@ -24,6 +24,8 @@ export interface TenantsTable {
   sessions_policy: Generated<SessionsPolicy>;
   /** Refuse new passwords found in the shipped list of the most common ones. */
   reject_common_passwords: Generated<boolean>;
+  /** A user written without a picture gets the Gravatar URL of their email (off by default). */
+  gravatar_pictures: Generated<boolean>;
   /** The API rate limit of the tenant's keys that set none (jsonb, written as JSON text); null is unlimited. */
   rate_limit: ColumnType<RateLimitSetting | null, string | null | undefined, string | null>;
   created_at: Date;

@@ -16,6 +16,7 @@ export interface TenantView {
   sessionsLimit: number | null;
   sessionsPolicy: SessionsPolicy;
   rejectCommonPasswords: boolean;
+  gravatarPictures: boolean;
   /** API rate limit of each of the tenant's keys that sets none; null is unlimited. */
   rateLimit: RateLimitSetting | null;
   createdAt: string;
@@ -33,6 +34,7 @@ export interface TenantInput {
   sessionsLimit?: number | null;
   sessionsPolicy?: SessionsPolicy;
   rejectCommonPasswords?: boolean;
+  gravatarPictures?: boolean;
   rateLimit?: RateLimitSetting | null;
 }
 
@@ -101,6 +103,7 @@ export function toTenantView(row: TenantRow): TenantView {
     sessionsLimit: row.sessions_limit,
     sessionsPolicy: row.sessions_policy,
     rejectCommonPasswords: row.reject_common_passwords,
+    gravatarPictures: row.gravatar_pictures,
     rateLimit: row.rate_limit,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),

@@ -260,7 +260,8 @@ export function searchText(row: Pick<UserRow, 'name' | 'first_name' | 'last_name
   return [row.name, row.first_name, row.last_name, row.email, row.phone, row.external_id].filter(Boolean).join(' ').toLowerCase();
 }
 
-function gravatar(email: string): string {
+/** The Gravatar URL of an email, for tenants that turn `gravatarPictures` on (it sends a hash of the email to Gravatar). */
+export function gravatarUrl(email: string): string {
   return `https://www.gravatar.com/avatar/${sha256Hex(email)}?d=identicon`;
 }
 
@@ -287,7 +288,7 @@ export function toUserView(row: UserRow, brands: BrandMembership[]): UserView {
     currency: country?.currency ?? null,
     timezone: row.timezone,
     locale: row.locale,
-    picture: row.picture ?? (row.email ? gravatar(row.email) : null),
+    picture: row.picture,
     links: row.links,
     consents: row.consents,
     score: row.score,

@@ -7,7 +7,7 @@ import type { Changes, EventInput } from '../events/events.service.ts';
 import type { TenantRow } from '../tenants/tenants.table.ts';
 import type { UserUpdate } from './users.repository.ts';
 import type { UserRow } from './users.table.ts';
-import { mergeObject, normalizeUserInput, searchText, type UserColumns, type UserInput, validationError } from './users.ts';
+import { gravatarUrl, mergeObject, normalizeUserInput, searchText, type UserColumns, type UserInput, validationError } from './users.ts';
 
 /** What a write will change: columns to set, the change log for the event, unique attribute index updates. */
 export interface WritePlan {
@@ -77,6 +77,8 @@ export function planUserWrite(
   if (input.attributes) errors.push(...checkAttributeValues(input.attributes, definitions, tenant.allow_freeform_attributes));
   if (errors.length > 0) throw validationError(errors);
 
+  if (tenant.gravatar_pictures) fillGravatarPicture(columns, existing);
+
   if (!existing && columns.name === undefined && (columns.first_name || columns.last_name)) {
     columns.name = [columns.first_name, columns.last_name].filter(Boolean).join(' ');
   }
@@ -125,6 +127,17 @@ export function planUserWrite(
     update.search_text = searchText(merged);
   }
   return { update, changes, uniqueValues };
+}
+
+/**
+ * For a tenant with `gravatarPictures` on: a user left without a picture (or with the Gravatar picture of a former
+ * email) gets the Gravatar URL of the email the write leaves. A picture the client set is kept.
+ */
+function fillGravatarPicture(columns: UserColumns, existing: UserRow | null): void {
+  const email = columns.email !== undefined ? columns.email : (existing?.email ?? null);
+  const picture = columns.picture !== undefined ? columns.picture : (existing?.picture ?? null);
+  const automatic = picture === null || (existing?.email != null && picture === gravatarUrl(existing.email));
+  if (automatic) columns.picture = email ? gravatarUrl(email) : null;
 }
 
 /** The events of a planned user write: its own, and user.roles_changed when the roles change. */

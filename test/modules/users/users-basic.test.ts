@@ -32,7 +32,8 @@ describe('users: create and read', () => {
     expect(user.status).toBe('active');
     expect(user.version).toBe(1);
     expect(res.headers.etag).toBe('"1"');
-    expect(user.picture).toMatch(/^https:\/\/www\.gravatar\.com\/avatar\/[0-9a-f]{64}/);
+    // No Gravatar fallback unless the tenant turns gravatarPictures on.
+    expect(user.picture).toBeNull();
 
     const got = await t.call({ method: 'GET', url: `/v1/users/${user.id}`, headers: tenant.auth });
     expect(got.statusCode).toBe(200);
