@@ -79,6 +79,11 @@ export interface RegistryOptions {
   database?: Database;
   /** Run migrations while building (default true). */
   migrate?: boolean;
+  /**
+   * Read (or generate) the sealing key while building (default true). A server that listens before its database
+   * is reachable passes false and resolves `secretKeys` once the database is ready.
+   */
+  resolveSecrets?: boolean;
   /** Called with errors of background work (key last-used updates). */
   onBackgroundError?: (error: unknown) => void;
   /** Replaces domain services the use cases compose, before they are composed (tests inject a failing step). */
@@ -103,7 +108,7 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
   const { db } = database;
   if (options.migrate !== false) await prepareDatabase(database);
   const secretKeys = createSecretKeys(config.secretKey);
-  if (options.migrate !== false) await secretKeys.resolve(db);
+  if (options.resolveSecrets !== false) await secretKeys.resolve(db);
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? randomIds;
   const events = wrapped(options, 'events', createEventsService({ db, clock, ids }));

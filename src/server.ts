@@ -32,7 +32,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     ...databaseOptionsOf(config),
     onConnectionError: (error) => app?.log.warn({ err: safeError(error) }, 'database connection lost; the pool replaces it'),
   });
-  const registry = await createRegistry(config, { database, migrate: false });
+  const registry = await createRegistry(config, { database, migrate: false, resolveSecrets: false });
   const startup = { ready: false };
   app = await buildApp(registry, { startup });
   const listening = app;

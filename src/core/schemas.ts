@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { type TObjectOptions, type TSchema, Type } from 'typebox';
 
 /** RFC 9457 problem document (every native error). */
 export const ProblemSchema = Type.Object(
@@ -41,4 +41,15 @@ export const PageQuery = Type.Object(PaginationQuery, { additionalProperties: fa
 /** A preValidation hook for PUTs whose body is optional: no body reads as `{}`. */
 export async function bodyOptional(request: { body: unknown }): Promise<void> {
   request.body ??= {};
+}
+
+/**
+ * Any property name. `Type.Record(Type.String(), …)` compiles to the pattern `^.*$`, which a name holding a line
+ * break escapes: on input its value went unchecked, on output the serializer dropped it or failed with a 500.
+ */
+const ANY_KEY = Type.String({ pattern: '^[\\s\\S]*$' });
+
+/** An object whose every property value matches `value`, whatever the property names. */
+export function Dictionary<T extends TSchema>(value: T, options: TObjectOptions = {}) {
+  return Type.Record(ANY_KEY, value, options);
 }

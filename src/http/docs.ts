@@ -8,7 +8,9 @@ import type { FastifyInstance } from 'fastify';
  * own), no telemetry, and curl as the first example.
  */
 export const DOCS_PAGE = {
-  url: '/openapi.json',
+  // No `url`: the plugin then serves the document itself at /docs/openapi.json (from @fastify/swagger, the same
+  // document as /openapi.json) and points the page there. With a `url`, that route tried to parse the URL as a
+  // document and answered 500.
   pageTitle: 'Roster API reference',
   withDefaultFonts: false,
   telemetry: false,

@@ -87,32 +87,11 @@ async function personalNeedles(scope: UserDataScope): Promise<string[]> {
 }
 
 /**
- * Every part, in erasure order: the parts that read the user's identifiers or write events run before the
- * user's row is tombstoned and before its events are scrubbed, so `user.logged_out` is scrubbed like the rest.
+ * Every part, in erasure order: the parts that read the user's identifiers run before the user's row is
+ * tombstoned and its events are scrubbed; sessions end last, so the `user.logged_out` the erasure writes keeps
+ * its reason and session ids (no personal data) after the earlier events lost theirs.
  */
 export const USER_DATA_PARTS: readonly UserDataPart[] = [
-  {
-    name: 'sessions',
-    tables: ['sessions', 'refresh_tokens'],
-    erasure: 'ended (user.logged_out), then deleted with their refresh tokens: they hold the IP address and user agent',
-    async erase({ trx, ctx, user, now, events }) {
-      await endUserSessions(trx, events, ctx, user.id, 'erased', now);
-      await deleteUserSessions(trx, ctx.tenantId, user.id);
-    },
-    async export({ trx, ctx, user }) {
-      return (await listUserSessions(trx, ctx.tenantId, user.id)).map((s) => ({
-        id: s.id,
-        method: s.method,
-        ip: s.ip,
-        userAgent: s.user_agent,
-        createdAt: s.created_at.toISOString(),
-        refreshedAt: s.refreshed_at.toISOString(),
-        expiresAt: s.expires_at.toISOString(),
-        revokedAt: s.revoked_at?.toISOString() ?? null,
-        revokedReason: s.revoked_reason,
-      }));
-    },
-  },
   {
     name: 'credential',
     tables: ['credentials'],
@@ -241,6 +220,28 @@ export const USER_DATA_PARTS: readonly UserDataPart[] = [
         changes: e.changes,
         data: e.data,
         createdAt: new Date(e.created_at).toISOString(),
+      }));
+    },
+  },
+  {
+    name: 'sessions',
+    tables: ['sessions', 'refresh_tokens'],
+    erasure: 'ended (user.logged_out), then deleted with their refresh tokens: they hold the IP address and user agent',
+    async erase({ trx, ctx, user, now, events }) {
+      await endUserSessions(trx, events, ctx, user.id, 'erased', now);
+      await deleteUserSessions(trx, ctx.tenantId, user.id);
+    },
+    async export({ trx, ctx, user }) {
+      return (await listUserSessions(trx, ctx.tenantId, user.id)).map((s) => ({
+        id: s.id,
+        method: s.method,
+        ip: s.ip,
+        userAgent: s.user_agent,
+        createdAt: s.created_at.toISOString(),
+        refreshedAt: s.refreshed_at.toISOString(),
+        expiresAt: s.expires_at.toISOString(),
+        revokedAt: s.revoked_at?.toISOString() ?? null,
+        revokedReason: s.revoked_reason,
       }));
     },
   },

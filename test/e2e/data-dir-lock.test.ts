@@ -130,12 +130,12 @@ describe('data directory lock with a running server', { timeout: SLOW }, () => {
     expect(keys.map((k: { id: string }) => k.id)).toContain(key.id);
     for (const k of keys) expect(k).not.toHaveProperty('secret');
 
-    // The server has no ROSTER_SECRET_KEY: its own error comes back as one line.
+    // The server's own error (here: a provider without its settings) comes back as one line.
     const provider = await roster(
       ['providers', 'create', '--tenant', 'acme', '--name', 'up', '--type', 'http', '--endpoint', 'https://idp.example.com/u/{email}'],
       withToken,
     );
-    expectRefused(provider, /^roster: SECRET_KEY_MISSING: /);
+    expectRefused(provider, /^roster: VALIDATION_FAILED: settings\.pointers\.subject/);
     expect(await rosterJson(['providers', 'list', '--tenant', 'acme'])).toEqual([]);
 
     const viaFlag = await rosterJson(['tenants', 'create', '--slug', 'globex', '--name', 'Globex', '--admin-token', ADMIN_TOKEN], {});
@@ -163,7 +163,8 @@ describe('data directory lock with a running server', { timeout: SLOW }, () => {
     const port = await freePort();
     const second = await run(['--import', 'tsx', 'src/main.ts'], { PORT: String(port), HOST: '127.0.0.1', ...withToken });
     expect(second.code).toBe(1);
-    expect(second.stderr).toContain(`the server (pid ${server.child.pid}) holds ${dir} and serves ${server.url}`);
+    // Fatal errors go through the (redacting) logger, to stdout.
+    expect(second.stdout + second.stderr).toContain(`the server (pid ${server.child.pid}) holds ${dir} and serves ${server.url}`);
     expect(lockFile().pid).toBe(server.child.pid);
   });
 });

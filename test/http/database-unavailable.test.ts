@@ -95,7 +95,7 @@ async function unreachableApp(options: { startup?: { ready: boolean } } = {}): P
   // No admin token in the environment: checking one reads the stored digest, from the database.
   const config = { ...loadConfig({ LOG_LEVEL: 'silent' }), databaseUrl: url };
   const database = await openDatabase({ url, dataDir: null, poolSize: 2, acquireTimeoutMs: 2000 });
-  const registry = await createRegistry(config, { database, migrate: false });
+  const registry = await createRegistry(config, { database, migrate: false, resolveSecrets: false });
   const app = await buildApp(registry, { docs: false, ...options });
   await app.ready();
   return { app, database };

@@ -26,7 +26,7 @@ describe('the /docs page', () => {
     expect(res.statusCode).toBe(200);
     const config = pageConfiguration(res.body);
     expect(config).toMatchObject({
-      url: '/openapi.json',
+      url: './openapi.json',
       withDefaultFonts: false,
       telemetry: false,
       showToolbar: 'never',
@@ -36,6 +36,13 @@ describe('the /docs page', () => {
     });
     expect(config).not.toHaveProperty('proxyUrl');
     expect(res.body).toContain('<title>Roster API reference</title>');
+  });
+
+  it('serves the document it shows at /docs/openapi.json, the same as /openapi.json', async () => {
+    const page = await t.call({ method: 'GET', url: '/docs/openapi.json' });
+    expect(page.statusCode, page.body).toBe(200);
+    const served = (await t.call({ method: 'GET', url: '/openapi.json' })).json() as { paths: object };
+    expect(Object.keys((page.json() as { paths: object }).paths)).toEqual(Object.keys(served.paths));
   });
 
   it('loads its script from this server and names no other host', async () => {

@@ -87,9 +87,10 @@ describe('fuzz findings', () => {
     }
   });
 
-  it('OPTIONS /users is Thanx’s 404, in its envelope', async () => {
+  it('OPTIONS /users is a 405 naming POST, in Thanx’s envelope', async () => {
     const res = await t.call({ method: 'OPTIONS', url: '/users/', headers: tenant.auth });
-    expect(res.statusCode, res.body).toBe(404);
+    expect(res.statusCode, res.body).toBe(405);
+    expect(res.headers.allow).toContain('POST');
     expect(answerProblems('thanx', 'OPTIONS', res)).toEqual([]);
   });
 });

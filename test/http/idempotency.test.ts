@@ -114,13 +114,17 @@ describe('Idempotency-Key', () => {
     const problem = expectProblem(conflict, 409, 'USER_EMAIL_TAKEN');
     expect(problem.existingId).toBe(holder.id);
 
-    // Even after the holder is erased, the key answers what it answered first.
-    expect((await t.call({ method: 'DELETE', url: `/v1/users/${holder.id}`, headers: tenant.auth })).statusCode).toBe(204);
     const replay = await post(tenant, '/v1/users', { email: 'taken@example.com' }, 'conflict-key');
     expect(replay.statusCode).toBe(409);
     expect(replay.headers['idempotent-replayed']).toBe('true');
     expect(replay.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(replay.json()).toEqual(problem);
+
+    // Erasing the holder erases the stored answer that names them: the key then runs the request anew.
+    expect((await t.call({ method: 'DELETE', url: `/v1/users/${holder.id}`, headers: tenant.auth })).statusCode).toBe(204);
+    const after = await post(tenant, '/v1/users', { email: 'taken@example.com' }, 'conflict-key');
+    expect(after.statusCode, after.body).toBe(201);
+    expect(after.headers['idempotent-replayed']).toBeUndefined();
   });
 
   it('does not store requests refused before they ran (validation, auth); the key stays usable', async () => {

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { Dictionary } from '../../core/schemas.ts';
 
 /**
  * Any JSON scalar. Publica.la is a Laravel API: its validator reads `1`, `"1"` and `true` alike, and form bodies
@@ -138,5 +139,5 @@ export const PublicaLaLoggedOutSchema = success(Type.Object({ revoked: Type.Inte
 /** Laravel's JSON error: `message`, and `errors` by field on a 422. */
 export const PublicaLaErrorSchema = Type.Object({
   message: Type.String(),
-  errors: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String()))),
+  errors: Type.Optional(Dictionary(Type.Array(Type.String()))),
 });

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { Dictionary } from '../../core/schemas.ts';
 
 const Text = (maxLength = 256) => Type.Union([Type.String({ maxLength }), Type.Null()]);
 const Url = Text(2048);
@@ -45,7 +46,7 @@ export const UserComSetAttributeBodySchema = Type.Object({
 });
 
 /** Set multiple attributes: `{name: value, ...}`; `null` removes one. */
-export const UserComSetMultipleBodySchema = Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), { maxProperties: 200 });
+export const UserComSetMultipleBodySchema = Dictionary(Type.Unknown(), { maxProperties: 200 });
 
 export const UserComUpsertResultSchema = Type.Object({
   created: Type.Boolean(),
@@ -78,7 +79,7 @@ export const UserComUserSchema = Type.Object({
   notifications: Type.Boolean(),
   status: Type.Unknown(),
   assigned_to: Type.Unknown(),
-  attributes: Type.Record(Type.String(), Type.Unknown()),
+  attributes: Dictionary(Type.Unknown()),
   created_at: Type.String(),
   updated_at: Type.String(),
 });

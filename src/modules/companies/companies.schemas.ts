@@ -1,8 +1,8 @@
 import { Type } from 'typebox';
-import { PaginationQuery } from '../../core/schemas.ts';
+import { Dictionary, PaginationQuery } from '../../core/schemas.ts';
 
 const NullableString = (options: Record<string, unknown> = {}) => Type.Union([Type.String(options), Type.Null()]);
-const Attributes = Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), { maxProperties: 200 });
+const Attributes = Dictionary(Type.Unknown(), { maxProperties: 200 });
 
 const companyFields = {
   externalId: Type.Optional(NullableString({ maxLength: 256, description: 'The caller’s own id for the company, unique per tenant' })),
@@ -26,7 +26,7 @@ export const CompanySchema = Type.Object(
     externalId: NullableString(),
     name: Type.String(),
     domain: NullableString(),
-    attributes: Type.Record(Type.String(), Type.Unknown()),
+    attributes: Dictionary(Type.Unknown()),
     createdAt: Type.String(),
     updatedAt: Type.String(),
     version: Type.Integer(),

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { Dictionary } from '../../core/schemas.ts';
 
 const Nullable = (s: ReturnType<typeof Type.String>) => Type.Union([s, Type.Null()]);
 
@@ -12,7 +13,7 @@ export const EventSchema = Type.Object({
   actor: Nullable(Type.String()),
   source: Nullable(Type.String()),
   requestId: Nullable(Type.String()),
-  changes: Type.Union([Type.Record(Type.String(), Type.Object({ before: Type.Unknown(), after: Type.Unknown() })), Type.Null()]),
-  data: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+  changes: Type.Union([Dictionary(Type.Object({ before: Type.Unknown(), after: Type.Unknown() })), Type.Null()]),
+  data: Type.Union([Dictionary(Type.Unknown()), Type.Null()]),
   createdAt: Type.String(),
 });

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { Dictionary } from '../../core/schemas.ts';
 import { HTTP_POINTER_FIELDS } from './connectors/http-json.connector.ts';
 import { MERGE_FIELDS, PROVIDER_TYPES } from './providers.ts';
 
@@ -31,7 +32,7 @@ const Credentials = Type.Object(
     clientId: Type.Optional(Type.String({ maxLength: 512 })),
     clientSecret: Type.Optional(Type.String({ maxLength: 2048 })),
     token: Type.Optional(Type.String({ maxLength: 8192 })),
-    headers: Type.Optional(Type.Record(Type.String({ maxLength: 128 }), Type.String({ maxLength: 8192 }), { maxProperties: 20 })),
+    headers: Type.Optional(Dictionary(Type.String({ maxLength: 8192 }), { maxProperties: 20 })),
   },
   {
     additionalProperties: false,
@@ -79,7 +80,7 @@ export const ProviderSchema = Type.Object({
   settings: Settings,
   timeoutMs: Type.Integer(),
   cacheTtlSeconds: Type.Integer(),
-  fieldMapping: Type.Record(Type.String(), Type.String()),
+  fieldMapping: Dictionary(Type.String()),
   jitProvisioning: Type.Boolean(),
   createdAt: Type.String(),
   updatedAt: Type.String(),
@@ -99,14 +100,14 @@ const MergedSchema = Type.Object({
   picture: NullableString,
   status: NullableString,
   emailVerified: Type.Union([Type.Boolean(), Type.Null()]),
-  metadata: Type.Record(Type.String(), Type.Unknown()),
+  metadata: Dictionary(Type.Unknown()),
 });
 
 /** GET /v1/users/lookup?withProvider=true */
 export const MergedLookupSchema = Type.Object({
   user: Type.Union([Type.Ref('User'), Type.Null()]),
   merged: Type.Union([MergedSchema, Type.Null()]),
-  sources: Type.Record(Type.String(), Source),
+  sources: Dictionary(Source),
   identities: Type.Array(Type.Object({ provider: Type.String(), type: Type.String(), subject: Type.String(), linkedAt: Type.String() })),
   providerStatus: Type.Union(['ok', 'unavailable', 'not_configured', 'not_found', 'skipped'].map((s) => Type.Literal(s))),
   provider: Type.Union([Type.Object({ id: Type.String(), name: Type.String(), type: Type.String() }), Type.Null()]),
@@ -121,7 +122,7 @@ export const MergedLookupSchema = Type.Object({
       phone: NullableString,
       picture: NullableString,
       status: NullableString,
-      metadata: Type.Record(Type.String(), Type.Unknown()),
+      metadata: Dictionary(Type.Unknown()),
     }),
     Type.Null(),
   ]),

@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { errorResponses } from '../../core/schemas.ts';
+import { Dictionary, errorResponses } from '../../core/schemas.ts';
 import { expectedVersion, setEtag } from '../../http/etag.ts';
 import type { Registry } from '../../registry.ts';
 
@@ -49,7 +49,7 @@ export async function userExtrasRoutes(fastify: FastifyInstance, { registry }: {
         tags: ['attributes'],
         summary: 'Set many custom attributes at once (null removes one)',
         params: IdParams,
-        body: Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), { maxProperties: 200 }),
+        body: Dictionary(Type.Unknown(), { maxProperties: 200 }),
         response: { 200: userRef, ...errorResponses },
       },
     },

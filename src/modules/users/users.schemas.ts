@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { Dictionary } from '../../core/schemas.ts';
 import { GENDERS, LINK_KINDS, ROLES, USER_STATUSES } from './users.ts';
 
 const NullableString = (options: Record<string, unknown> = {}) => Type.Union([Type.String(options), Type.Null()]);
@@ -29,11 +30,11 @@ export const userInputProperties = {
       Type.Null(),
     ]),
   ),
-  consents: Type.Optional(Type.Union([Type.Record(Type.String(), Type.Union([Type.Boolean(), Type.Null()])), Type.Null()])),
+  consents: Type.Optional(Type.Union([Dictionary(Type.Union([Type.Boolean(), Type.Null()])), Type.Null()])),
   score: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
   roles: Type.Optional(Type.Union([Type.Array(Type.String(), { maxItems: 32 }), Type.Null()])),
   sessionsLimit: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
-  attributes: Type.Optional(Type.Union([Type.Record(Type.String(), JsonValue), Type.Null()])),
+  attributes: Type.Optional(Type.Union([Dictionary(JsonValue), Type.Null()])),
 };
 
 export const UserInputSchema = Type.Object(userInputProperties, { additionalProperties: false });
@@ -83,13 +84,13 @@ export const UserSchema = Type.Object(
     timezone: NullOr<string>('string'),
     locale: NullOr<string>('string'),
     picture: NullOr<string>('string'),
-    links: Type.Record(Type.String(), Type.String()),
-    consents: Type.Record(Type.String(), Type.Boolean()),
+    links: Dictionary(Type.String()),
+    consents: Dictionary(Type.Boolean()),
     score: NullOr<number>('number'),
     status: Type.Unsafe<(typeof USER_STATUSES)[number]>({ type: 'string', enum: [...USER_STATUSES] }),
     roles: Type.Array(Type.String(), { description: `Built-in roles: ${ROLES.join(', ')}; tenants define more under /v1/roles` }),
     sessionsLimit: NullOr<number>('integer'),
-    attributes: Type.Record(Type.String(), JsonValue),
+    attributes: Dictionary(JsonValue),
     brands: Type.Array(Type.Object({ slug: Type.String(), joinedAt: Type.String() })),
     createdAt: Type.String(),
     updatedAt: Type.String(),
