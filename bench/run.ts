@@ -135,7 +135,7 @@ async function startServers(admin: pg.Client): Promise<Servers> {
     ROSTER_DIR,
   );
   // Generous: a start-up deadline, not a measurement (a busy machine takes far longer than 30 s).
-  await waitHealthy(roster, `${rosterUrl}/health`, 180_000);
+  await waitHealthy(roster, `${rosterUrl}/ready`, 180_000);
   process.stdout.write(`roster listening on ${rosterUrl} (schema ${SCHEMA})\n`);
 
   const tenant = await api(rosterUrl, ADMIN_TOKEN, 'POST', '/v1/admin/tenants', {
