@@ -1,4 +1,13 @@
-import { type TObjectOptions, type TSchema, Type } from 'typebox';
+import {
+  type TLiteral,
+  type TObject,
+  type TObjectOptions,
+  type TOptional,
+  type TSchema,
+  type TSchemaOptions,
+  type TUnion,
+  Type,
+} from 'typebox';
 
 /** RFC 9457 problem document (every native error). */
 export const ProblemSchema = Type.Object(
@@ -52,4 +61,29 @@ const ANY_KEY = Type.String({ pattern: '^[\\s\\S]*$' });
 /** An object whose every property value matches `value`, whatever the property names. */
 export function Dictionary<T extends TSchema>(value: T, options: TObjectOptions = {}) {
   return Type.Record(ANY_KEY, value, options);
+}
+
+/**
+ * One of the given strings, typed as their union. `Type.Union(values.map(Type.Literal))` validates the same but
+ * types as `never`: a mapped array has lost which literal sits where.
+ */
+export function LiteralUnion<const T extends readonly [string, ...string[]]>(values: T, options: TSchemaOptions = {}) {
+  return Type.Union(
+    values.map((v) => Type.Literal(v)),
+    options,
+  ) as unknown as TUnion<{ -readonly [K in keyof T]: TLiteral<T[K]> }>;
+}
+
+/**
+ * An object with exactly the given property names, each holding `value` (optional ones when `optional`), typed by
+ * name. Built from a list of names, which `Type.Object(Object.fromEntries(…))` would type as any string.
+ */
+export function KeyedObject<const K extends readonly string[], V extends TSchema, O extends boolean = false>(
+  keys: K,
+  value: V,
+  options: TObjectOptions & { optional?: O } = {},
+) {
+  const { optional, ...objectOptions } = options;
+  const properties = Object.fromEntries(keys.map((k) => [k, optional ? Type.Optional(value) : value]));
+  return Type.Object(properties, objectOptions) as unknown as TObject<{ [P in K[number]]: O extends true ? TOptional<V> : V }>;
 }

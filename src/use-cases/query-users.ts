@@ -10,11 +10,11 @@ import { findCompanyByRef } from '../modules/companies/companies.repository.ts';
 import { findPlanByRef } from '../modules/plans/plans.repository.ts';
 import { findUserByExternalId, findUserById, findUserByNumber, findUsersByEmailOrPhone } from '../modules/users/users.repository.ts';
 import { isUserId, type UsersDeps } from '../modules/users/users.service.ts';
-import { normalizeEmail, toUserView, type UserView } from '../modules/users/users.ts';
+import { normalizeEmail, toUserView, type UserStatus, type UserView } from '../modules/users/users.ts';
 import { countUsers, listUsers, type UserFilter } from '../modules/users/users-search.repository.ts';
 
 export interface UserListQuery {
-  status?: string;
+  status?: UserStatus;
   role?: string;
   email?: string;
   phone?: string;

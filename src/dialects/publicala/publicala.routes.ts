@@ -6,7 +6,7 @@ import { authenticateKey, presentedCredential } from '../../http/auth.ts';
 import { methodNotAllowed } from '../../http/method-not-allowed.ts';
 import type { Scope } from '../../modules/api-keys/api-keys.ts';
 import type { UserRef } from '../../modules/sessions/sessions.ts';
-import type { UserView } from '../../modules/users/users.ts';
+import type { UserStatus, UserView } from '../../modules/users/users.ts';
 import type { Registry } from '../../registry.ts';
 import { publicaLaNotFound, sendPublicaLaError } from './publicala.errors.ts';
 import { parseUserBody, toCreatedUser, toListedUser, toUserChange } from './publicala.mapping.ts';
@@ -35,7 +35,7 @@ const DEFAULT_PER_PAGE = 15;
 const MAX_PER_PAGE = 100;
 const NUMBER = /^[1-9]\d{0,14}$/;
 /** `?query=` values and the core filters they stand for. Deactivated users are Laravel's soft-deleted ones. */
-const LIST_FILTERS: Record<string, { status: string; role?: string }> = {
+const LIST_FILTERS: Record<string, { status: UserStatus; role?: string }> = {
   deactivated: { status: 'deactivated' },
   admins: { status: 'active', role: 'admin' },
 };
@@ -172,7 +172,7 @@ export async function publicalaDialect(fastify: FastifyInstance, { registry }: {
           async (request) => {
             const { ctx } = request;
             const q = request.query;
-            const filter = q.query === undefined || q.query.trim() === '' ? { status: 'active' } : LIST_FILTERS[q.query.trim()];
+            const filter = q.query === undefined || q.query.trim() === '' ? { status: 'active' as const } : LIST_FILTERS[q.query.trim()];
             if (!filter) throw invalidField('query', 'must be deactivated or admins', 'invalid', 'INVALID_PARAMETER');
             let perPage = DEFAULT_PER_PAGE;
             if (q.per_page !== undefined && q.per_page.trim() !== '') {

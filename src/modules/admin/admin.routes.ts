@@ -1,95 +1,12 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { type TSchema, Type } from 'typebox';
+import { Type } from 'typebox';
 import { errorResponses } from '../../core/schemas.ts';
 import { adminActor } from '../../http/auth.ts';
 import type { Registry } from '../../registry.ts';
-import { SCOPES } from '../api-keys/api-keys.ts';
+import { CreatedKeySchema, KeyCreateSchema, KeyPatchSchema, KeySchema } from '../api-keys/api-keys.schemas.ts';
+import { BrandSchema, Codes, Nullable, TenantCreateSchema, TenantPatchSchema, TenantSchema } from '../tenants/tenants.schemas.ts';
 
-const Nullable = <T extends TSchema>(s: T) => Type.Union([s, Type.Null()]);
-const RateLimit = Type.Union(
-  [
-    Type.Object(
-      { max: Type.Integer({ minimum: 1, maximum: 1_000_000 }), windowSeconds: Type.Integer({ minimum: 1, maximum: 86_400 }) },
-      { additionalProperties: false },
-    ),
-    Type.Null(),
-  ],
-  { description: 'At most `max` requests per `windowSeconds`, counted per API key; null: no limit of its own' },
-);
-const Codes = Type.Object(
-  {
-    clientGroup: Type.Optional(Type.String({ maxLength: 64 })),
-    client: Type.Optional(Type.String({ maxLength: 64 })),
-    paper: Type.Optional(Type.String({ maxLength: 64 })),
-  },
-  { additionalProperties: false },
-);
-const TenantSchema = Type.Object({
-  id: Type.String(),
-  slug: Type.String(),
-  name: Type.String(),
-  hosts: Type.Array(Type.String()),
-  codes: Codes,
-  defaultCountry: Nullable(Type.String()),
-  currency: Nullable(Type.String()),
-  allowFreeformAttributes: Type.Boolean(),
-  sessionsLimit: Nullable(Type.Integer()),
-  sessionsPolicy: Type.String(),
-  rejectCommonPasswords: Type.Boolean(),
-  gravatarPictures: Type.Boolean(),
-  rateLimit: RateLimit,
-  createdAt: Type.String(),
-  updatedAt: Type.String(),
-});
-const tenantFields = {
-  name: Type.String({ minLength: 1, maxLength: 256 }),
-  hosts: Type.Optional(Type.Array(Type.String({ maxLength: 260 }), { maxItems: 100 })),
-  codes: Type.Optional(Codes),
-  defaultCountry: Type.Optional(Nullable(Type.String({ maxLength: 2 }))),
-  currency: Type.Optional(Nullable(Type.String({ maxLength: 3 }))),
-  allowFreeformAttributes: Type.Optional(Type.Boolean()),
-  sessionsLimit: Type.Optional(
-    Nullable(
-      Type.Integer({ minimum: 1, maximum: 999_999, description: 'Live sessions per user unless the user sets a limit; null is unlimited' }),
-    ),
-  ),
-  rejectCommonPasswords: Type.Optional(
-    Type.Boolean({ description: 'Refuse new passwords that are among the 10,000 most common (default true)' }),
-  ),
-  gravatarPictures: Type.Optional(
-    Type.Boolean({
-      description:
-        'A user written without a picture gets the Gravatar URL of their email (default false: that URL sends a hash of the email to Gravatar whenever the picture is shown)',
-    }),
-  ),
-  sessionsPolicy: Type.Optional(
-    Type.Union([Type.Literal('evict_oldest'), Type.Literal('reject_new')], {
-      description: 'A sign-in past the limit ends the oldest session, or is refused',
-    }),
-  ),
-  rateLimit: Type.Optional(RateLimit),
-};
-const BrandSchema = Type.Object({
-  id: Type.String(),
-  tenantId: Type.String(),
-  slug: Type.String(),
-  name: Type.String(),
-  codes: Codes,
-  createdAt: Type.String(),
-});
-const KeySchema = Type.Object({
-  id: Type.String(),
-  tenantId: Type.String(),
-  name: Type.String(),
-  prefix: Type.String(),
-  brand: Nullable(Type.String()),
-  scopes: Type.Array(Type.String()),
-  createdAt: Type.String(),
-  lastUsedAt: Nullable(Type.String()),
-  revokedAt: Nullable(Type.String()),
-  rateLimit: RateLimit,
-});
 const KeyParams = Type.Object({ id: Type.String({ maxLength: 64 }), keyId: Type.String({ maxLength: 64 }) });
 const TenantParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
@@ -110,7 +27,7 @@ export async function adminRoutes(fastify: FastifyInstance, { registry }: { regi
       schema: {
         tags,
         summary: 'Create a tenant',
-        body: Type.Object({ slug: Type.String({ minLength: 1, maxLength: 64 }), ...tenantFields }, { additionalProperties: false }),
+        body: TenantCreateSchema,
         response: { 201: TenantSchema, ...errorResponses },
       },
     },
@@ -151,10 +68,7 @@ export async function adminRoutes(fastify: FastifyInstance, { registry }: { regi
         tags,
         summary: 'Update a tenant',
         params: TenantParams,
-        body: Type.Object(
-          { slug: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })), ...tenantFields, name: Type.Optional(tenantFields.name) },
-          { additionalProperties: false },
-        ),
+        body: TenantPatchSchema,
         response: { 200: TenantSchema, ...errorResponses },
       },
     },
@@ -208,16 +122,8 @@ export async function adminRoutes(fastify: FastifyInstance, { registry }: { regi
         tags,
         summary: 'Create an API key (the secret is shown only in this response)',
         params: TenantParams,
-        body: Type.Object(
-          {
-            name: Type.String({ minLength: 1, maxLength: 128 }),
-            brand: Type.Optional(Type.String({ maxLength: 64 })),
-            scopes: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: SCOPES.length })),
-            rateLimit: Type.Optional(RateLimit),
-          },
-          { additionalProperties: false },
-        ),
-        response: { 201: Type.Object({ ...KeySchema.properties, secret: Type.String() }), ...errorResponses },
+        body: KeyCreateSchema,
+        response: { 201: CreatedKeySchema, ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -263,7 +169,7 @@ export async function adminRoutes(fastify: FastifyInstance, { registry }: { regi
         tags,
         summary: 'Change an API key: its own rate limit (null: the tenant’s applies)',
         params: KeyParams,
-        body: Type.Object({ rateLimit: Type.Optional(RateLimit) }, { additionalProperties: false }),
+        body: KeyPatchSchema,
         response: { 200: KeySchema, ...errorResponses },
       },
     },

@@ -1,5 +1,7 @@
+import type { Static } from 'typebox';
 // The limit shape is shared with tenants (a tenant-wide default), so it lives in core/; re-exported for key callers.
 import type { RateLimitSetting } from '../../core/rate-limit-setting.ts';
+import type { KeySchema } from './api-keys.schemas.ts';
 
 export { type RateLimitSetting, rateLimitJson, sameRateLimit } from '../../core/rate-limit-setting.ts';
 
@@ -40,19 +42,8 @@ export function hasScope(held: readonly string[] | null, scope: Scope): boolean 
   return held === null || held.includes(scope);
 }
 
-export interface ApiKeyView {
-  id: string;
-  tenantId: string;
-  name: string;
-  prefix: string;
-  brand: string | null;
-  scopes: string[];
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-  /** The key's own limit; null means its tenant's applies. */
-  rateLimit: RateLimitSetting | null;
-}
+/** An API key as the admin API returns it (never its secret). */
+export type ApiKeyView = Static<typeof KeySchema>;
 
 /** What the auth layer knows about a caller after checking its key. */
 export interface AuthenticatedKey {

@@ -3,16 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { errorResponses } from '../../core/schemas.ts';
 import type { Registry } from '../../registry.ts';
-import { ATTRIBUTE_TYPES, type AttributeType } from './attributes.ts';
-
-const DefinitionSchema = Type.Object({
-  name: Type.String(),
-  type: Type.String(),
-  searchable: Type.Boolean(),
-  unique: Type.Boolean(),
-  description: Type.Union([Type.String(), Type.Null()]),
-  createdAt: Type.String(),
-});
+import { DefinitionInputSchema, DefinitionSchema } from './attributes.schemas.ts';
 
 /** What these routes use of the registry. */
 export type AttributesRoutesDeps = Pick<Registry, 'attributes'>;
@@ -42,28 +33,10 @@ export async function attributesRoutes(fastify: FastifyInstance, { registry }: {
       schema: {
         tags,
         summary: 'Define a custom attribute',
-        body: Type.Object(
-          {
-            name: Type.String({ minLength: 1, maxLength: 64 }),
-            type: Type.Union(ATTRIBUTE_TYPES.map((t) => Type.Literal(t))),
-            searchable: Type.Optional(Type.Boolean()),
-            unique: Type.Optional(Type.Boolean()),
-            description: Type.Optional(Type.Union([Type.String({ maxLength: 1024 }), Type.Null()])),
-          },
-          { additionalProperties: false },
-        ),
+        body: DefinitionInputSchema,
         response: { 201: DefinitionSchema, ...errorResponses },
       },
     },
-    async (request, reply) => {
-      const body = request.body as {
-        name: string;
-        type: AttributeType;
-        searchable?: boolean;
-        unique?: boolean;
-        description?: string | null;
-      };
-      return reply.code(201).send(await registry.attributes.defineAttribute(request.ctx, body));
-    },
+    async (request, reply) => reply.code(201).send(await registry.attributes.defineAttribute(request.ctx, request.body)),
   );
 }

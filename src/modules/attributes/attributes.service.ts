@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { Static } from 'typebox';
 import type { Clock } from '../../core/clock.ts';
 import type { ActorContext } from '../../core/context.ts';
 import { invalidField } from '../../core/errors.ts';
@@ -7,16 +8,12 @@ import type { DB } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import type { EventsService } from '../events/events.service.ts';
 import { insertDefinition, listDefinitions } from './attributes.repository.ts';
+import type { DefinitionInputSchema } from './attributes.schemas.ts';
 import type { AttributeDefinitionRow } from './attributes.table.ts';
-import { ATTRIBUTE_NAME, ATTRIBUTE_TYPES, type AttributeDefinitionView, type AttributeType, toDefinitionView } from './attributes.ts';
+import { ATTRIBUTE_NAME, ATTRIBUTE_TYPES, type AttributeDefinitionView, toDefinitionView } from './attributes.ts';
 
-export interface DefinitionInput {
-  name: string;
-  type: AttributeType;
-  searchable?: boolean;
-  unique?: boolean;
-  description?: string | null;
-}
+/** A definition as the API accepts it. */
+export type DefinitionInput = Static<typeof DefinitionInputSchema>;
 
 export interface AttributesService {
   /** @throws AppError VALIDATION_FAILED, ATTRIBUTE_DEFINITION_EXISTS */

@@ -1,5 +1,7 @@
+import type { Static } from 'typebox';
 import { isCalendarDate } from '../../core/calendar-date.ts';
 import type { FieldError } from '../../core/errors.ts';
+import type { DefinitionSchema } from './attributes.schemas.ts';
 import type { AttributeDefinitionRow } from './attributes.table.ts';
 
 export const ATTRIBUTE_TYPES = ['string', 'number', 'boolean', 'date', 'json'] as const;
@@ -7,14 +9,8 @@ export type AttributeType = (typeof ATTRIBUTE_TYPES)[number];
 
 export const ATTRIBUTE_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
-export interface AttributeDefinitionView {
-  name: string;
-  type: AttributeType;
-  searchable: boolean;
-  unique: boolean;
-  description: string | null;
-  createdAt: string;
-}
+/** An attribute definition as the API returns it. */
+export type AttributeDefinitionView = Static<typeof DefinitionSchema>;
 
 export function toDefinitionView(row: AttributeDefinitionRow): AttributeDefinitionView {
   return {

@@ -16,8 +16,6 @@ import {
   MembershipResultSchema,
   MembershipSchema,
 } from './companies.schemas.ts';
-import type { CompanyInput } from './companies.ts';
-import type { UpsertMembershipInput } from './company-members.service.ts';
 
 const tags = ['companies'];
 const companyRef = Type.Ref('Company');
@@ -37,7 +35,7 @@ export async function companiesRoutes(fastify: FastifyInstance, { registry }: { 
       schema: { tags, summary: 'Create a company', body: CompanyCreateSchema, response: { 201: companyRef, ...errorResponses } },
     },
     async (request, reply) => {
-      const company = await companies.createCompany(request.ctx, request.body as CompanyInput & { name: string });
+      const company = await companies.createCompany(request.ctx, request.body);
       setEtag(reply, company.version);
       return reply.code(201).header('location', `/v1/companies/${company.id}`).send(company);
     },
@@ -83,12 +81,7 @@ export async function companiesRoutes(fastify: FastifyInstance, { registry }: { 
       },
     },
     async (request, reply) => {
-      const company = await companies.patchCompany(
-        request.ctx,
-        request.params.companyId,
-        request.body as CompanyInput,
-        expectedVersion(request),
-      );
+      const company = await companies.patchCompany(request.ctx, request.params.companyId, request.body, expectedVersion(request));
       setEtag(reply, company.version);
       return company;
     },
@@ -140,12 +133,7 @@ export async function companiesRoutes(fastify: FastifyInstance, { registry }: { 
       },
     },
     async (request, reply) => {
-      const result = await companyMembers.upsertMembership(
-        request.ctx,
-        request.params.id,
-        request.params.companyId,
-        request.body as UpsertMembershipInput,
-      );
+      const result = await companyMembers.upsertMembership(request.ctx, request.params.id, request.params.companyId, request.body);
       return reply.code(result.created ? 201 : 200).send(result);
     },
   );

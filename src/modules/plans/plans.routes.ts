@@ -14,8 +14,6 @@ import {
   PlanParams,
   PlanPatchSchema,
 } from './plans.schemas.ts';
-import type { PlanInput } from './plans.ts';
-import type { AssignPlanInput } from './user-plans.service.ts';
 
 const tags = ['plans'];
 const planRef = Type.Ref('Plan');
@@ -35,7 +33,7 @@ export async function plansRoutes(fastify: FastifyInstance, { registry }: { regi
       schema: { tags, summary: 'Add a plan to the catalogue', body: PlanCreateSchema, response: { 201: planRef, ...errorResponses } },
     },
     async (request, reply) => {
-      const plan = await plans.createPlan(request.ctx, request.body as PlanInput & { name: string });
+      const plan = await plans.createPlan(request.ctx, request.body);
       setEtag(reply, plan.version);
       return reply.code(201).header('location', `/v1/plans/${plan.id}`).send(plan);
     },
@@ -86,7 +84,7 @@ export async function plansRoutes(fastify: FastifyInstance, { registry }: { regi
       },
     },
     async (request, reply) => {
-      const plan = await plans.patchPlan(request.ctx, request.params.planId, request.body as PlanInput, expectedVersion(request));
+      const plan = await plans.patchPlan(request.ctx, request.params.planId, request.body, expectedVersion(request));
       setEtag(reply, plan.version);
       return plan;
     },
@@ -104,8 +102,7 @@ export async function plansRoutes(fastify: FastifyInstance, { registry }: { regi
         response: { 201: AssignmentSchema, ...errorResponses },
       },
     },
-    async (request, reply) =>
-      reply.code(201).send(await userPlans.assignPlan(request.ctx, request.params.id, request.body as AssignPlanInput)),
+    async (request, reply) => reply.code(201).send(await userPlans.assignPlan(request.ctx, request.params.id, request.body)),
   );
 
   app.get(

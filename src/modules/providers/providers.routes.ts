@@ -5,7 +5,6 @@ import { errorResponses } from '../../core/schemas.ts';
 import { adminActor } from '../../http/auth.ts';
 import type { Registry } from '../../registry.ts';
 import { ProviderCreateSchema, ProviderParams, ProviderSchema, ProviderUpdateSchema } from './providers.schemas.ts';
-import type { ProviderInput } from './providers.ts';
 
 const TenantParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
@@ -33,9 +32,7 @@ export async function providersRoutes(fastify: FastifyInstance, { registry }: { 
       },
     },
     async (request, reply) =>
-      reply
-        .code(201)
-        .send(await providers.createProvider(await tenantId(request.params.id), request.body as ProviderInput, adminActor(request))),
+      reply.code(201).send(await providers.createProvider(await tenantId(request.params.id), request.body, adminActor(request))),
   );
 
   app.get(
@@ -79,12 +76,7 @@ export async function providersRoutes(fastify: FastifyInstance, { registry }: { 
       },
     },
     async (request) =>
-      providers.updateProvider(
-        await tenantId(request.params.id),
-        request.params.providerId,
-        request.body as ProviderInput,
-        adminActor(request),
-      ),
+      providers.updateProvider(await tenantId(request.params.id), request.params.providerId, request.body, adminActor(request)),
   );
 
   app.delete(

@@ -1,24 +1,27 @@
 import { Type } from 'typebox';
-import { Dictionary } from '../../core/schemas.ts';
+import { Dictionary, KeyedObject, LiteralUnion } from '../../core/schemas.ts';
 import { HTTP_POINTER_FIELDS } from './connectors/http-json.connector.ts';
 import { MERGE_FIELDS, PROVIDER_TYPES } from './providers.ts';
 
 const Source = Type.Union([Type.Literal('provider'), Type.Literal('local')]);
-const ProviderType = Type.Union(PROVIDER_TYPES.map((t) => Type.Literal(t)));
+const ProviderType = LiteralUnion(PROVIDER_TYPES);
 const Url = Type.String({ minLength: 1, maxLength: 2048 });
 
-const FieldMapping = Type.Object(Object.fromEntries(MERGE_FIELDS.map((f) => [f, Type.Optional(Source)])), {
+const FieldMapping = KeyedObject(MERGE_FIELDS, Source, {
+  optional: true,
   additionalProperties: false,
   description: 'Per field, whose value wins when both have one (the other fills a gap). Default: provider',
 });
 
-const Settings = Type.Object(
+/** Type-specific settings of a provider. */
+export const Settings = Type.Object(
   {
     audience: Type.Optional(Url),
     resultPointer: Type.Optional(Type.String({ maxLength: 512, description: 'http: RFC 6901 pointer to the user in the answer' })),
     userByIdUrl: Type.Optional(Type.String({ maxLength: 2048, description: 'http: URL template with {id}' })),
     pointers: Type.Optional(
-      Type.Object(Object.fromEntries(HTTP_POINTER_FIELDS.map((f) => [f, Type.Optional(Type.String({ maxLength: 512 }))])), {
+      KeyedObject(HTTP_POINTER_FIELDS, Type.String({ maxLength: 512 }), {
+        optional: true,
         additionalProperties: false,
         description: 'http: RFC 6901 pointers from the user object to each field; subject is required',
       }),
@@ -27,7 +30,8 @@ const Settings = Type.Object(
   { additionalProperties: false, description: 'Type-specific settings, stored in clear' },
 );
 
-const Credentials = Type.Object(
+/** A provider's secrets, write-only. */
+export const Credentials = Type.Object(
   {
     clientId: Type.Optional(Type.String({ maxLength: 512 })),
     clientSecret: Type.Optional(Type.String({ maxLength: 2048 })),
@@ -75,12 +79,12 @@ export const ProviderSchema = Type.Object({
   tenantId: Type.String(),
   name: Type.String(),
   brand: Type.Union([Type.String(), Type.Null()]),
-  type: Type.String(),
+  type: ProviderType,
   endpoint: Type.String(),
   settings: Settings,
   timeoutMs: Type.Integer(),
   cacheTtlSeconds: Type.Integer(),
-  fieldMapping: Dictionary(Type.String()),
+  fieldMapping: KeyedObject(MERGE_FIELDS, Source),
   jitProvisioning: Type.Boolean(),
   createdAt: Type.String(),
   updatedAt: Type.String(),
@@ -109,7 +113,7 @@ export const MergedLookupSchema = Type.Object({
   merged: Type.Union([MergedSchema, Type.Null()]),
   sources: Dictionary(Source),
   identities: Type.Array(Type.Object({ provider: Type.String(), type: Type.String(), subject: Type.String(), linkedAt: Type.String() })),
-  providerStatus: Type.Union(['ok', 'unavailable', 'not_configured', 'not_found', 'skipped'].map((s) => Type.Literal(s))),
+  providerStatus: LiteralUnion(['ok', 'unavailable', 'not_configured', 'not_found', 'skipped']),
   provider: Type.Union([Type.Object({ id: Type.String(), name: Type.String(), type: Type.String() }), Type.Null()]),
   providerUser: Type.Union([
     Type.Object({

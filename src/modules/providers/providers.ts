@@ -1,9 +1,11 @@
+import type { Static } from 'typebox';
 /** Upstream identity providers: types, input rules and the merge of a provider's user with the local one. */
 import { invalidField } from '../../core/errors.ts';
 import { isJsonPointer } from '../../core/json-pointer.ts';
 import type { ProviderUser } from './connectors/connector.ts';
 import { HTTP_POINTER_FIELDS } from './connectors/http-json.connector.ts';
 import { endpointProblem, type OutboundPolicy } from './connectors/outbound-http.ts';
+import type { Credentials, ProviderSchema, ProviderUpdateSchema, Settings } from './providers.schemas.ts';
 
 export const PROVIDER_TYPES = ['auth0', 'scim', 'http'] as const;
 export type ProviderType = (typeof PROVIDER_TYPES)[number];
@@ -21,54 +23,16 @@ export const DEFAULT_TIMEOUT_MS = 2000;
 export const DEFAULT_CACHE_TTL_SECONDS = 0;
 
 /** Non-secret, type-specific settings (stored in clear). */
-export interface ProviderSettings {
-  /** auth0: Management API audience (default `{endpoint}/api/v2/`). */
-  audience?: string;
-  /** http: where the user object is in the answer (RFC 6901). */
-  resultPointer?: string;
-  /** http: URL template with `{id}` to fetch a user by subject. */
-  userByIdUrl?: string;
-  /** http: RFC 6901 pointers from the user object to our fields; `subject` is required. */
-  pointers?: Record<string, string>;
-}
+export type ProviderSettings = Static<typeof Settings>;
 
 /** Secrets, stored sealed. Which members apply depends on the type. */
-export interface ProviderCredentials {
-  clientId?: string;
-  clientSecret?: string;
-  token?: string;
-  headers?: Record<string, string>;
-}
+export type ProviderCredentials = Static<typeof Credentials>;
 
-export interface ProviderInput {
-  name?: string;
-  type?: ProviderType;
-  brand?: string | null;
-  endpoint?: string;
-  credentials?: ProviderCredentials;
-  settings?: ProviderSettings;
-  timeoutMs?: number;
-  cacheTtlSeconds?: number;
-  fieldMapping?: Partial<FieldMapping>;
-  jitProvisioning?: boolean;
-}
+/** A provider as the admin API accepts it; on an update, absent fields are left alone. */
+export type ProviderInput = Static<typeof ProviderUpdateSchema>;
 
 /** A provider as the admin API shows it: never its credentials. */
-export interface ProviderView {
-  id: string;
-  tenantId: string;
-  name: string;
-  brand: string | null;
-  type: ProviderType;
-  endpoint: string;
-  settings: ProviderSettings;
-  timeoutMs: number;
-  cacheTtlSeconds: number;
-  fieldMapping: FieldMapping;
-  jitProvisioning: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
+export type ProviderView = Static<typeof ProviderSchema>;
 
 /** Binds sealed credentials to their row: a ciphertext copied to another provider or tenant does not open. */
 export function sealingContext(tenantId: string, providerId: string): string {

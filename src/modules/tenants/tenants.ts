@@ -1,42 +1,15 @@
+import type { Static } from 'typebox';
 import { isCountryCode } from '../../core/country.ts';
 import { validationFailed } from '../../core/error-helpers.ts';
 import type { FieldError } from '../../core/errors.ts';
-import type { RateLimitSetting } from '../../core/rate-limit-setting.ts';
-import type { SessionsPolicy, TenantCodes, TenantRow } from './tenants.table.ts';
+import type { TenantPatchSchema, TenantSchema } from './tenants.schemas.ts';
+import type { TenantRow } from './tenants.table.ts';
 
-export interface TenantView {
-  id: string;
-  slug: string;
-  name: string;
-  hosts: string[];
-  codes: TenantCodes;
-  defaultCountry: string | null;
-  currency: string | null;
-  allowFreeformAttributes: boolean;
-  sessionsLimit: number | null;
-  sessionsPolicy: SessionsPolicy;
-  rejectCommonPasswords: boolean;
-  gravatarPictures: boolean;
-  /** API rate limit of each of the tenant's keys that sets none; null is unlimited. */
-  rateLimit: RateLimitSetting | null;
-  createdAt: string;
-  updatedAt: string;
-}
+/** A tenant as the admin API returns it. */
+export type TenantView = Static<typeof TenantSchema>;
 
-export interface TenantInput {
-  slug?: string;
-  name?: string;
-  hosts?: string[];
-  codes?: TenantCodes;
-  defaultCountry?: string | null;
-  currency?: string | null;
-  allowFreeformAttributes?: boolean;
-  sessionsLimit?: number | null;
-  sessionsPolicy?: SessionsPolicy;
-  rejectCommonPasswords?: boolean;
-  gravatarPictures?: boolean;
-  rateLimit?: RateLimitSetting | null;
-}
+/** A tenant's writable fields; a create also requires slug and name (its route schema says so). */
+export type TenantInput = Static<typeof TenantPatchSchema>;
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 const HOST = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*(?::\d{1,5})?$/;

@@ -2,9 +2,10 @@ import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import { containsPattern } from '../../db/paging.ts';
 import type { DB } from '../../db/schema.ts';
 import { brandsOfUser, type UserWithBrands } from './users.repository.ts';
+import type { UserStatus } from './users.ts';
 
 export interface UserFilter {
-  status?: string;
+  status?: UserStatus;
   role?: string;
   email?: string;
   phone?: string;

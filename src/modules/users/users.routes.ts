@@ -19,7 +19,7 @@ import {
   UserWriteSchema,
 } from './users.schemas.ts';
 import type { UserWrite } from './users.service.ts';
-import type { UserInput, UserView } from './users.ts';
+import type { UserView } from './users.ts';
 
 /** What the native users routes use of the registry. */
 export type UsersRoutesDeps = Pick<Registry, 'userChanges' | 'usersQuery' | 'usersLifecycle' | 'userData' | 'providers'>;
@@ -71,7 +71,7 @@ export async function usersRoutes(fastify: FastifyInstance, { registry }: { regi
         request.ctx,
         { kind: 'find-or-create' },
         {
-          profile: request.body as UserInput,
+          profile: request.body,
         },
       );
       setEtag(reply, user.version);

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { Dictionary } from '../../core/schemas.ts';
+import { Dictionary, LiteralUnion } from '../../core/schemas.ts';
 import { GENDERS, LINK_KINDS, ROLES, USER_STATUSES } from './users.ts';
 
 const NullableString = (options: Record<string, unknown> = {}) => Type.Union([Type.String(options), Type.Null()]);
@@ -14,7 +14,7 @@ export const userInputProperties = {
   firstName: Type.Optional(NullableString({ maxLength: 256 })),
   lastName: Type.Optional(NullableString({ maxLength: 256 })),
   birthDate: Type.Optional(NullableString({ description: 'YYYY-MM-DD' })),
-  gender: Type.Optional(Type.Union([Type.Union(GENDERS.map((g) => Type.Literal(g))), Type.Null()])),
+  gender: Type.Optional(Type.Union([LiteralUnion(GENDERS), Type.Null()])),
   postalCode: Type.Optional(NullableString({ maxLength: 32 })),
   city: Type.Optional(NullableString({ maxLength: 256 })),
   region: Type.Optional(NullableString({ maxLength: 256 })),
@@ -107,7 +107,7 @@ export const ExternalIdParams = Type.Object({ externalId: Type.String({ minLengt
 
 export const UserListQuerySchema = Type.Object(
   {
-    status: Type.Optional(Type.Union(USER_STATUSES.map((s) => Type.Literal(s)))),
+    status: Type.Optional(LiteralUnion(USER_STATUSES)),
     role: Type.Optional(Type.String({ maxLength: 64 })),
     email: Type.Optional(Type.String({ maxLength: 320 })),
     phone: Type.Optional(Type.String({ maxLength: 32 })),

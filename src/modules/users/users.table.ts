@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
+import type { UserStatus } from './users.ts';
 
 type Json<T> = ColumnType<T, string, string>;
 
@@ -24,7 +25,7 @@ export interface UsersTable {
   links: Json<Record<string, string>>;
   consents: Json<Record<string, boolean>>;
   score: number | null;
-  status: Generated<string>;
+  status: Generated<UserStatus>;
   roles: string[];
   sessions_limit: number | null;
   attributes: Json<Record<string, unknown>>;

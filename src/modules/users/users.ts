@@ -1,3 +1,4 @@
+import type { Static } from 'typebox';
 import { isCalendarDate } from '../../core/calendar-date.ts';
 import { countryInfo, isCountryCode } from '../../core/country.ts';
 import { normalizeEmail } from '../../core/email.ts';
@@ -5,6 +6,7 @@ import { AppError, type FieldError } from '../../core/errors.ts';
 import { parsePhone } from '../../core/phone.ts';
 import { sha256Hex } from '../../core/secrets.ts';
 import { ROLES } from '../roles/roles.ts';
+import type { UserInputSchema, UserSchema } from './users.schemas.ts';
 import type { UserRow } from './users.table.ts';
 
 // General validators live in core/ (other domains and dialects use them); re-exported for this module's callers.
@@ -17,30 +19,13 @@ export const GENDERS = ['male', 'female', 'other', 'unknown'] as const;
 export const LINK_KINDS = ['facebook', 'twitter', 'linkedin', 'google'] as const;
 export const USER_STATUSES = ['active', 'deactivated'] as const;
 
-/** A user's profile as the native API accepts it; null clears a field. */
-export interface UserInput {
-  externalId?: string | null;
-  email?: string | null;
-  phone?: string | null;
-  name?: string | null;
-  firstName?: string | null;
-  lastName?: string | null;
-  birthDate?: string | null;
-  gender?: string | null;
-  postalCode?: string | null;
-  city?: string | null;
-  region?: string | null;
-  country?: string | null;
-  timezone?: string | null;
-  locale?: string | null;
-  picture?: string | null;
-  links?: Record<string, string | null> | null;
-  consents?: Record<string, boolean | null> | null;
-  score?: number | null;
-  roles?: string[] | null;
-  sessionsLimit?: number | null;
-  attributes?: Record<string, unknown> | null;
-}
+/**
+ * A user's profile as the native API accepts it; null clears a field. `gender` is any string here because the
+ * dialects hand over their vendors' values as they came: the planner checks it against GENDERS for everyone.
+ */
+export type UserInput = Omit<Static<typeof UserInputSchema>, 'gender'> & { gender?: string | null };
+
+export type UserStatus = (typeof USER_STATUSES)[number];
 
 /** Column values after normalization; absent keys are left as they are. */
 export interface UserColumns {
@@ -64,45 +49,10 @@ export interface UserColumns {
   sessions_limit?: number | null;
 }
 
-export interface BrandMembership {
-  slug: string;
-  joinedAt: string;
-}
+export type BrandMembership = UserView['brands'][number];
 
-export interface UserView {
-  id: string;
-  number: number;
-  externalId: string | null;
-  email: string | null;
-  phone: string | null;
-  name: string | null;
-  firstName: string | null;
-  lastName: string | null;
-  birthDate: string | null;
-  gender: string | null;
-  postalCode: string | null;
-  city: string | null;
-  region: string | null;
-  country: string | null;
-  countryName: string | null;
-  dialCode: string | null;
-  currency: string | null;
-  timezone: string | null;
-  locale: string | null;
-  picture: string | null;
-  links: Record<string, string>;
-  consents: Record<string, boolean>;
-  score: number | null;
-  status: string;
-  roles: string[];
-  sessionsLimit: number | null;
-  attributes: Record<string, unknown>;
-  brands: BrandMembership[];
-  createdAt: string;
-  updatedAt: string;
-  deactivatedAt: string | null;
-  version: number;
-}
+/** A user as the native API returns it. */
+export type UserView = Static<typeof UserSchema>;
 
 // Deliberately permissive local part, strict enough to reject obvious garbage; RFC 5322 in full is not worth it.
 const CONSENT_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
@@ -238,7 +188,7 @@ function validateLinks(links: UserInput['links'], fail: (f: string, c: string, m
   for (const [kind, url] of Object.entries(links)) {
     if (!(LINK_KINDS as readonly string[]).includes(kind))
       fail(`links.${kind}`, 'unknown_field', `must be one of ${LINK_KINDS.join(', ')}`);
-    else if (url !== null && !isHttpUrl(url)) fail(`links.${kind}`, 'invalid_url', 'must be an http(s) URL');
+    else if (url != null && !isHttpUrl(url)) fail(`links.${kind}`, 'invalid_url', 'must be an http(s) URL');
   }
 }
 
