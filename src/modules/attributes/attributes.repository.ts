@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
+import { taken } from '../../core/error-helpers.ts';
 import { AppError } from '../../core/errors.ts';
-import { withUniqueRules } from '../../db/errors.ts';
+import { type UniqueRules, withUniqueRules } from '../../db/errors.ts';
 import type { DB } from '../../db/schema.ts';
 import type { AttributeDefinitionRow } from './attributes.table.ts';
 
@@ -20,7 +21,15 @@ export async function listDefinitions(db: Kysely<DB>, tenantId: string): Promise
   return db.selectFrom('attribute_definitions').selectAll().where('tenant_id', '=', tenantId).orderBy('name').execute();
 }
 
-/** Replaces a user's indexed values for the given unique attributes. Raises a unique violation when taken. */
+/**
+ * Replaces a user's indexed values for the given unique attributes.
+ * @throws AppError ATTRIBUTE_VALUE_TAKEN (field `attributes`, existingId null: the users service names the attribute
+ *   and its holder once the transaction is over) when another user holds one of the values
+ */
+const UNIQUE_VALUE: UniqueRules = {
+  unique_attribute_values_pkey: () => taken('ATTRIBUTE_VALUE_TAKEN', 'attributes', 'belongs to another user', { existingId: null }),
+};
+
 export async function replaceUniqueValues(
   db: Kysely<DB>,
   tenantId: string,
@@ -41,7 +50,7 @@ export async function replaceUniqueValues(
   const rows = values
     .filter((v) => v.value !== null)
     .map((v) => ({ tenant_id: tenantId, user_id: userId, name: v.name, value: v.value as string }));
-  if (rows.length > 0) await db.insertInto('unique_attribute_values').values(rows).execute();
+  if (rows.length > 0) await withUniqueRules(UNIQUE_VALUE, () => db.insertInto('unique_attribute_values').values(rows).execute());
 }
 
 export async function findUniqueValueOwner(db: Kysely<DB>, tenantId: string, name: string, value: string): Promise<string | undefined> {

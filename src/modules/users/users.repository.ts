@@ -1,5 +1,7 @@
 import { type Expression, type Kysely, type QueryCreator, type SqlBool, sql } from 'kysely';
+import { taken } from '../../core/error-helpers.ts';
 import { executeCompiled, Params } from '../../db/compiled-cache.ts';
+import { type UniqueRules, withUniqueRules } from '../../db/errors.ts';
 import type { DB } from '../../db/schema.ts';
 import { eventValues, type NewEvent } from '../events/events.repository.ts';
 import { userNumberSequence } from '../tenants/tenants.repository.ts';
@@ -55,9 +57,24 @@ function paramsOf(record: Record<string, unknown>, first: number, param: <T>(ind
   return Object.fromEntries(Object.keys(record).map((key, i) => [key, param(first + i)]));
 }
 
-/** Inserts a user. Raises unique violations (email, phone, external id) as they are. */
+/**
+ * What each unique constraint on users means. `existingId` is null here: the statement failed, so its transaction
+ * cannot ask who holds the value; the users service fills it in afterwards (users.conflicts.ts).
+ */
+const USER_UNIQUE: UniqueRules = {
+  users_tenant_email_key: () => taken('USER_EMAIL_TAKEN', 'email', 'belongs to another user', { existingId: null }),
+  users_tenant_phone_key: () => taken('USER_PHONE_TAKEN', 'phone', 'belongs to another user', { existingId: null }),
+  users_tenant_external_id_key: () => taken('USER_EXTERNAL_ID_TAKEN', 'externalId', 'belongs to another user', { existingId: null }),
+};
+
+/**
+ * Inserts a user.
+ * @throws AppError USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN when another user holds the value
+ */
 export async function insertUser(db: Kysely<DB>, tenantId: string, user: NewUser): Promise<UserRow> {
-  return db.insertInto('users').values(insertValues(tenantId, user)).returningAll().executeTakeFirstOrThrow();
+  return withUniqueRules(USER_UNIQUE, () =>
+    db.insertInto('users').values(insertValues(tenantId, user)).returningAll().executeTakeFirstOrThrow(),
+  );
 }
 
 /** Inserts a user unless one of its unique identifiers is taken; undefined when taken. */
@@ -218,35 +235,37 @@ export async function findOrInsertUserWithEvents(
   const first = params.addAll(columns);
   const eventFirsts = eventRows.map((row) => params.addAll(row));
   const shape = `users.findOrInsertWithEvents(${email ? 'email' : ''},${phone ? 'phone' : ''};${names.join()};${events.length})`;
-  return executeCompiled<UserWithBrands & { created: boolean }>(db, shape, params, (param) => {
-    const statement = db
-      .with('found', (qb) => holdersOf(qb, param(t), email ? param(e) : null, phone ? param(p) : null))
-      .with('inserted', (qb) =>
-        qb
-          .insertInto('users')
-          .columns([...names, 'number'] as never)
-          .expression(
-            sql`select ${sql.join(names.map((_, i) => param(first + i)))}, nextval(${param(sequence)}::regclass)
+  return withUniqueRules(USER_UNIQUE, () =>
+    executeCompiled<UserWithBrands & { created: boolean }>(db, shape, params, (param) => {
+      const statement = db
+        .with('found', (qb) => holdersOf(qb, param(t), email ? param(e) : null, phone ? param(p) : null))
+        .with('inserted', (qb) =>
+          qb
+            .insertInto('users')
+            .columns([...names, 'number'] as never)
+            .expression(
+              sql`select ${sql.join(names.map((_, i) => param(first + i)))}, nextval(${param(sequence)}::regclass)
                 where not exists (select 1 from found)`,
-          )
-          .onConflict((oc) => oc.doNothing())
-          .returningAll(),
-      );
-    return withEvents(
-      statement,
-      'inserted',
-      eventRows.map((row, i) => paramsOf(row, eventFirsts[i], param)),
-    )
-      .selectFrom('found')
-      .selectAll()
-      .select(sql<boolean>`false`.as('created'))
-      .unionAll((eb) =>
-        eb
-          .selectFrom('inserted')
-          .selectAll()
-          .select([sql<BrandMembership[]>`'[]'::json`.as('brands'), sql<boolean>`true`.as('created')]),
-      );
-  });
+            )
+            .onConflict((oc) => oc.doNothing())
+            .returningAll(),
+        );
+      return withEvents(
+        statement,
+        'inserted',
+        eventRows.map((row, i) => paramsOf(row, eventFirsts[i], param)),
+      )
+        .selectFrom('found')
+        .selectAll()
+        .select(sql<boolean>`false`.as('created'))
+        .unionAll((eb) =>
+          eb
+            .selectFrom('inserted')
+            .selectAll()
+            .select([sql<BrandMembership[]>`'[]'::json`.as('brands'), sql<boolean>`true`.as('created')]),
+        );
+    }),
+  );
 }
 
 export interface UserUpdate extends UserColumns {
@@ -266,7 +285,9 @@ export async function updateUser(
   update: UserUpdate,
   now: Date,
 ): Promise<UserWithBrands | undefined> {
-  return userUpdate(db, tenantId, id, update, now).returningAll().returning(brandsOfUser).executeTakeFirst();
+  return withUniqueRules(USER_UNIQUE, () =>
+    userUpdate(db, tenantId, id, update, now).returningAll().returning(brandsOfUser).executeTakeFirst(),
+  );
 }
 
 /**
@@ -291,26 +312,28 @@ export async function updateUserAtVersionWithEvents(
   const first = params.addAll(columns);
   const eventFirsts = eventRows.map((row) => params.addAll(row));
   const shape = `users.updateAtVersionWithEvents(${Object.keys(columns).join()};${events.length})`;
-  const rows = await executeCompiled<UserWithBrands>(db, shape, params, (param) => {
-    const statement = db.with('updated', (qb) =>
-      qb
-        .updateTable('users')
-        .set((eb) => ({ ...paramsOf(columns, first, param), version: eb('version', '+', 1) }))
-        .where('tenant_id', '=', param<string>(t))
-        .where('id', '=', param<string>(i))
-        .where('erased_at', 'is', null)
-        .where('version', '=', param<number>(v))
-        .returningAll()
-        .returning(brandsOfUser),
-    );
-    return withEvents(
-      statement,
-      'updated',
-      eventRows.map((row, n) => paramsOf(row, eventFirsts[n], param)),
-    )
-      .selectFrom('updated')
-      .selectAll();
-  });
+  const rows = await withUniqueRules(USER_UNIQUE, () =>
+    executeCompiled<UserWithBrands>(db, shape, params, (param) => {
+      const statement = db.with('updated', (qb) =>
+        qb
+          .updateTable('users')
+          .set((eb) => ({ ...paramsOf(columns, first, param), version: eb('version', '+', 1) }))
+          .where('tenant_id', '=', param<string>(t))
+          .where('id', '=', param<string>(i))
+          .where('erased_at', 'is', null)
+          .where('version', '=', param<number>(v))
+          .returningAll()
+          .returning(brandsOfUser),
+      );
+      return withEvents(
+        statement,
+        'updated',
+        eventRows.map((row, n) => paramsOf(row, eventFirsts[n], param)),
+      )
+        .selectFrom('updated')
+        .selectAll();
+    }),
+  );
   return rows[0];
 }
 

@@ -21,7 +21,7 @@ import type { RolesService } from '../roles/roles.service.ts';
 import type { SigninThrottle } from '../signin-throttle/signin-throttle.service.ts';
 import type { TenantsService } from '../tenants/tenants.service.ts';
 import type { TenantRow } from '../tenants/tenants.table.ts';
-import { toUserConflict } from './users.conflicts.ts';
+import { withValueHolder } from './users.conflicts.ts';
 import {
   findOrInsertUserWithEvents,
   findUserByExternalId,
@@ -324,7 +324,7 @@ export function createUsersService(deps: UsersDeps): UsersService {
           afterInsert(trx, ctx, await insertUser(trx, ctx.tenantId, newUser(p)), p, credential, options.within),
         );
       } catch (error) {
-        throw await toUserConflict(db, ctx.tenantId, p, error);
+        throw await withValueHolder(db, ctx.tenantId, p, error);
       }
     },
 
@@ -338,7 +338,7 @@ export function createUsersService(deps: UsersDeps): UsersService {
         try {
           result = await findOrInsert(ctx, p, email, phone, options.within);
         } catch (error) {
-          throw await toUserConflict(db, ctx.tenantId, p, error);
+          throw await withValueHolder(db, ctx.tenantId, p, error);
         }
         const { found, created } = result;
         if (found.length > 1) {
@@ -381,7 +381,7 @@ export function createUsersService(deps: UsersDeps): UsersService {
             if (user) return { created: false, user: await joinedCallerBrand(ctx, user) };
             continue;
           } catch (error) {
-            throw await toUserConflict(db, ctx.tenantId, p, error);
+            throw await withValueHolder(db, ctx.tenantId, p, error);
           }
         }
         const p = await plan(ctx, merged, null, edit);
@@ -389,7 +389,7 @@ export function createUsersService(deps: UsersDeps): UsersService {
           const user = await createIfAbsent(ctx, p, credential, within);
           if (user) return { created: true, user };
         } catch (error) {
-          throw await toUserConflict(db, ctx.tenantId, p, error);
+          throw await withValueHolder(db, ctx.tenantId, p, error);
         }
         // Not inserted: either the external id appeared meanwhile (loop and update) or email/phone is taken.
         if (!(await findUserByExternalId(db, ctx.tenantId, externalId.trim()))) {
@@ -420,7 +420,7 @@ export function createUsersService(deps: UsersDeps): UsersService {
         if (credential) await clearSigninLocks(ctx, user);
         return user;
       } catch (error) {
-        throw p ? await toUserConflict(db, ctx.tenantId, p, error) : error;
+        throw p ? await withValueHolder(db, ctx.tenantId, p, error) : error;
       }
     },
   };
