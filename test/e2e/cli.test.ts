@@ -1,45 +1,12 @@
-/**
- * The `roster` CLI as a user runs it (`node bin/roster.js`), on the run's backend, then a server on the same storage.
- */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { backend } from '../helpers/backend.ts';
-import { adminQuery, childEnv, freshStorage, killAll, ROOT, type Storage, startServerProcess } from './process.ts';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { adminQuery, freshStorage, killAll, killCommands, type Run, runNode, type Storage, startServerProcess } from './process.ts';
 
 let storage: Storage;
-const cliProcesses = new Set<ChildProcess>();
 // Each command opens the storage (PGlite: ~2 s of start-up, more on a loaded machine).
 const SLOW = 180_000;
 
-function roster(...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/roster.js', ...args], {
-      cwd: ROOT,
-      env: childEnv(storage.env),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    cliProcesses.add(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => {
-      stdout += c;
-    });
-    child.stderr.on('data', (c) => {
-      stderr += c;
-    });
-    child.once('error', reject);
-    child.once('close', (code) => {
-      cliProcesses.delete(child);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const roster = (...args: string[]): Promise<Run> => runNode(['bin/roster.js', ...args], storage.env);
 
 /** Runs a command that must succeed and print JSON. */
 async function rosterJson(...args: string[]): Promise<any> {
@@ -62,9 +29,7 @@ beforeAll(async () => {
   storage = await freshStorage('cli');
 });
 // A command left running by a failed test must not hold the storage while the next one runs.
-afterEach(() => {
-  for (const child of cliProcesses) child.kill('SIGKILL');
-});
+afterEach(killCommands);
 afterAll(async () => {
   await killAll();
   await storage.cleanup();

@@ -1,51 +1,27 @@
-/**
- * One process per embedded data directory: a real server holds the lock (pid and URL); the CLI then runs its
- * commands through the server's API with the admin token, or refuses saying how; a second server refuses; a lock
- * left by a killed server is stale and cleared by the next opener. Always on PGlite: PostgreSQL needs no lock.
- */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, childEnv, freePort, killAll, ROOT, type ServerProcess, type Storage, startServerProcess } from './process.ts';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import {
+  ADMIN_TOKEN,
+  freePort,
+  killAll,
+  killCommands,
+  type Run,
+  runNode,
+  type ServerProcess,
+  type Storage,
+  startServerProcess,
+} from './process.ts';
 
 // PGlite start-up plus a CLI process per step, on a loaded machine.
 const SLOW = 480_000;
 let dir: string;
 let storage: Storage;
 let server: ServerProcess;
-const children = new Set<ChildProcess>();
 
-function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, {
-      cwd: ROOT,
-      env: childEnv({ ROSTER_DATA_DIR: dir, LOG_LEVEL: 'warn', ...env }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.add(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => {
-      stdout += c;
-    });
-    child.stderr.on('data', (c) => {
-      stderr += c;
-    });
-    child.once('error', reject);
-    child.once('close', (code) => {
-      children.delete(child);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const run = (args: string[], env: Record<string, string> = {}): Promise<Run> =>
+  runNode(args, { ROSTER_DATA_DIR: dir, LOG_LEVEL: 'warn', ...env });
 
 const roster = (args: string[], env: Record<string, string> = {}) => run(['bin/roster.js', ...args], env);
 const withToken = { ROSTER_ADMIN_TOKEN: ADMIN_TOKEN };
@@ -82,9 +58,7 @@ beforeAll(async () => {
   expect(existsSync(join(dir, 'roster.lock'))).toBe(false);
   server = await startServerProcess(storage);
 }, SLOW);
-afterEach(() => {
-  for (const child of children) child.kill('SIGKILL');
-});
+afterEach(killCommands);
 afterAll(async () => {
   await killAll();
   await storage.cleanup();

@@ -123,8 +123,47 @@ export async function startServerProcess(storage: Storage): Promise<ServerProces
   }
 }
 
-/** Kills every server process a test left running (after a failure). */
+/** What a finished command printed and how it ended. */
+export interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+const commands = new Set<ChildProcess>();
+
+/**
+ * Runs `node <args>` from the repository root with `env` over the test's environment and collects its output. The
+ * process is tracked until it ends, so killCommands (after each test) and killAll end one a failed test left behind.
+ */
+export function runNode(args: string[], env: Record<string, string>): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    commands.add(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (c) => {
+      stdout += c;
+    });
+    child.stderr?.on('data', (c) => {
+      stderr += c;
+    });
+    child.once('error', reject);
+    child.once('close', (code) => {
+      commands.delete(child);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Kills every command runNode started that is still running: one left by a failed test must not hold the storage. */
+export function killCommands(): void {
+  for (const child of commands) child.kill('SIGKILL');
+}
+
+/** Kills every server process a test left running (after a failure), and any command still running. */
 export async function killAll(): Promise<void> {
+  killCommands();
   const children = [...running];
   for (const child of children) child.kill('SIGKILL');
   await Promise.all(
