@@ -7,6 +7,7 @@ import { deleteUserCompanyMemberships, listUserMemberships } from '../modules/co
 import { deleteCredential, findCredential } from '../modules/credentials/credentials.repository.ts';
 import { listEvents, scrubUserEvents } from '../modules/events/events.repository.ts';
 import type { EventsService } from '../modules/events/events.service.ts';
+import { FEED_START } from '../modules/events/feed-position.ts';
 import { deleteRecordsMentioning, listRecordsMentioning } from '../modules/idempotency/idempotency.repository.ts';
 import { listUserAssignments } from '../modules/plans/user-plans.repository.ts';
 import { deleteUserIdentities, listUserIdentities } from '../modules/providers/providers.repository.ts';
@@ -48,12 +49,12 @@ const EXPORT_EVENTS_PAGE = 1000;
 /** Every event of the user, oldest first, read in pages. */
 async function userEvents({ trx, ctx, user }: UserDataScope) {
   const all = [];
-  for (let afterSeq = 0; ; ) {
-    const page = await listEvents(trx, ctx.tenantId, { afterSeq, userId: user.id, limit: EXPORT_EVENTS_PAGE });
+  for (let after = FEED_START; ; ) {
+    const page = await listEvents(trx, ctx.tenantId, { after, userId: user.id, limit: EXPORT_EVENTS_PAGE, everythingVisible: true });
     all.push(...page);
     const last = page.at(-1);
     if (!last || page.length < EXPORT_EVENTS_PAGE) return all;
-    afterSeq = Number(last.seq);
+    after = { txid: last.txid, seq: Number(last.seq) };
   }
 }
 

@@ -4,6 +4,7 @@ import { findApiKeyByPrefix, listApiKeys } from '../../src/modules/api-keys/api-
 import { findUniqueValueOwner, listDefinitions, replaceUniqueValues } from '../../src/modules/attributes/attributes.repository.ts';
 import { findBrandBySlug, insertBrand, insertMembership, listBrands } from '../../src/modules/brands/brands.repository.ts';
 import { insertEvents, listEvents } from '../../src/modules/events/events.repository.ts';
+import { FEED_START } from '../../src/modules/events/feed-position.ts';
 import {
   eraseUser,
   findUserByEmail,
@@ -96,8 +97,8 @@ describe('repositories are tenant-scoped', () => {
         createdAt: new Date(),
       },
     ]);
-    expect((await listEvents(db, a.id, { afterSeq: 0, type: 'repo.test', limit: 10 })).length).toBe(1);
-    expect(await listEvents(db, b.id, { afterSeq: 0, type: 'repo.test', limit: 10 })).toEqual([]);
+    expect((await listEvents(db, a.id, { after: FEED_START, type: 'repo.test', limit: 10 })).length).toBe(1);
+    expect(await listEvents(db, b.id, { after: FEED_START, type: 'repo.test', limit: 10 })).toEqual([]);
 
     const keysOfA = await listApiKeys(db, a.id);
     expect(keysOfA.length).toBe(1);
