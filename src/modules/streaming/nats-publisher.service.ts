@@ -9,7 +9,7 @@ import { advanceLeasedCursor, leaseFeedCursor } from '../webhooks/webhook-delive
 
 export interface NatsSettings {
   url: string;
-  /** The JetStream stream, created when missing (ROSTER_EVENTS). */
+  /** The JetStream stream, created when missing. */
   stream: string;
   /** The first subject token (`roster`): subjects are `<prefix>.<tenantSlug>.<eventType>`. */
   subjectPrefix: string;

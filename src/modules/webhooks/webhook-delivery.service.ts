@@ -35,8 +35,6 @@ import {
 
 /** The feed cursor of the webhook fan-out. */
 export const WEBHOOKS_CURSOR = 'webhooks';
-/** A leased message is another worker's to retry once this has passed (an attempt takes at most 10 s). */
-const LEASE_MS = 60_000;
 
 export interface WebhookDelivery {
   /**
@@ -61,6 +59,8 @@ export interface WebhookDeliveryDeps {
   allowPrivate: boolean;
   /** Per-attempt timeout (10 s); tests shorten it. */
   timeoutMs?: number;
+  /** A leased message is another worker's once this has passed (default 60 s: an attempt takes at most 10 s). */
+  leaseMs?: number;
 }
 
 /** Who Roster's own workers write events as. */
@@ -189,7 +189,7 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps): WebhookDeliver
 
     async deliverDue(owner, limit = 50) {
       const now = clock.now();
-      const messages = await claimDueMessages(db, { owner, now, leaseUntil: new Date(now.getTime() + LEASE_MS), limit });
+      const messages = await claimDueMessages(db, { owner, now, leaseUntil: new Date(now.getTime() + (deps.leaseMs ?? 60_000)), limit });
       if (messages.length === 0) return 0;
       const endpoints = new Map((await findEndpointsByIds(db, [...new Set(messages.map((m) => m.endpoint_id))])).map((e) => [e.id, e]));
       const events = new Map<string, EventRow>();
