@@ -217,6 +217,7 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
       events,
       secretBox: secretKeys.box,
       allowPrivate: config.allowPrivateUpstreams,
+      leaseMs: config.webhooks.leaseSeconds * 1000,
     }),
     close: () => (options.database ? Promise.resolve() : database.close()),
   };

@@ -20,6 +20,7 @@ export function startWorkers(
         url: config.webhooks.natsUrl,
         stream: config.webhooks.natsStream,
         subjectPrefix: config.webhooks.natsSubjectPrefix,
+        leaseMs: config.webhooks.leaseSeconds * 1000,
         owner,
         onError,
       }),

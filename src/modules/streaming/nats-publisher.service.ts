@@ -13,6 +13,8 @@ export interface NatsSettings {
   stream: string;
   /** The first subject token (`roster`): subjects are `<prefix>.<tenantSlug>.<eventType>`. */
   subjectPrefix: string;
+  /** How long the publisher's lease on the stream's cursor lasts (default 30 s); another process takes over after it. */
+  leaseMs?: number;
 }
 
 export interface NatsPublisher {
@@ -25,9 +27,6 @@ export interface NatsPublisher {
   publishRound(owner: string, limit?: number): Promise<number>;
   close(): Promise<void>;
 }
-
-/** How long a publisher's lease on its stream lasts without being renewed by a round. */
-const LEASE_MS = 30_000;
 
 /**
  * Connects to NATS, makes sure the stream exists (subjects `<prefix>.>`), and returns the publisher.
@@ -51,7 +50,7 @@ export async function createNatsPublisher(deps: { db: Kysely<DB>; clock: Clock }
   return {
     async publishRound(owner, limit = 500) {
       const now = deps.clock.now();
-      const position = await leaseFeedCursor(deps.db, cursorName, owner, now, new Date(now.getTime() + LEASE_MS));
+      const position = await leaseFeedCursor(deps.db, cursorName, owner, now, new Date(now.getTime() + (settings.leaseMs ?? 30_000)));
       if (!position) return 0;
       const feed = await listPlatformFeed(deps.db, position, limit);
       const last = feed.at(-1);
