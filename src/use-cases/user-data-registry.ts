@@ -17,6 +17,7 @@ import { deleteSigninFailures, listSigninFailures } from '../modules/signin-thro
 import { identifierKey, userSigninIdentifiers } from '../modules/signin-throttle/signin-throttle.ts';
 import { eraseUser as tombstoneUser, type UserWithBrands } from '../modules/users/users.repository.ts';
 import { toUserView } from '../modules/users/users.ts';
+import { deleteUserMessages, listUserMessages } from '../modules/webhooks/webhook-deliveries.repository.ts';
 
 /** What a part is handed: the transaction, the caller, and the user as it was before erasure began. */
 export interface UserDataScope {
@@ -225,6 +226,21 @@ export const USER_DATA_PARTS: readonly UserDataPart[] = [
     },
   },
   {
+    name: 'webhookDeliveries',
+    tables: ['webhook_messages'],
+    erasure: 'deleted, pending ones included: nothing more is sent about the user (the delivery log keeps event ids and answers only)',
+    erase: ({ trx, ctx, user }) => deleteUserMessages(trx, ctx.tenantId, user.id),
+    async export({ trx, ctx, user }) {
+      return (await listUserMessages(trx, ctx.tenantId, user.id)).map((m) => ({
+        endpointId: m.endpoint_id,
+        eventId: m.event_id,
+        status: m.status,
+        attempts: m.attempts,
+        deliveredAt: m.delivered_at?.toISOString() ?? null,
+      }));
+    },
+  },
+  {
     name: 'sessions',
     tables: ['sessions', 'refresh_tokens'],
     erasure: 'ended (user.logged_out), then deleted with their refresh tokens: they hold the IP address and user agent',
@@ -265,6 +281,9 @@ export const NO_USER_DATA: Readonly<Record<string, string>> = {
   plan_numbers: 'a per-tenant counter',
   roles: 'the tenant’s role definitions; a user’s roles are on the user',
   identity_providers: 'upstream directory settings; links are in user_identities',
+  webhook_endpoints: 'the tenant’s webhook endpoints',
+  webhook_attempts: 'the delivery log: endpoint, event id, status and the receiver’s answer; no user column',
+  feed_cursors: 'where the feed’s followers (webhook fan-out, NATS) have got to',
   roster_migrations: 'migration bookkeeping',
   roster_migrations_lock: 'migration bookkeeping',
 };

@@ -30,7 +30,7 @@ export function encodeFeedCursor(position: FeedPosition): string {
  */
 export function decodeFeedCursor(cursor: string, param: string): FeedPosition {
   const parts = cursor.length <= 512 ? decodeCursor(cursor) : null;
-  if (!parts || parts.length !== 2) throw invalidCursor(param);
+  if (parts?.length !== 2) throw invalidCursor(param);
   const [txid, seq] = parts;
   if (typeof txid !== 'string' || !TXID.test(txid)) throw invalidCursor(param);
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) throw invalidCursor(param);

@@ -216,3 +216,20 @@ export async function disableEndpoint(db: Kysely<DB>, endpointId: string, reason
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }
+
+/** A user's queued and past webhook messages (export). */
+export async function listUserMessages(db: Kysely<DB>, tenantId: string, userId: string): Promise<WebhookMessageRow[]> {
+  return db
+    .selectFrom('webhook_messages')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('user_id', '=', userId)
+    .orderBy('event_txid')
+    .orderBy('event_seq')
+    .execute();
+}
+
+/** Drops a user's webhook messages (erasure): nothing more is sent about the user. */
+export async function deleteUserMessages(db: Kysely<DB>, tenantId: string, userId: string): Promise<void> {
+  await db.deleteFrom('webhook_messages').where('tenant_id', '=', tenantId).where('user_id', '=', userId).execute();
+}
