@@ -31,6 +31,7 @@ import { userDataRoutes } from './modules/users/user-data.routes.ts';
 import { userExtrasRoutes } from './modules/users/user-extras.routes.ts';
 import { usersRoutes } from './modules/users/users.routes.ts';
 import { UserSchema } from './modules/users/users.schemas.ts';
+import { webhooksRoutes } from './modules/webhooks/webhooks.routes.ts';
 import { pickServices, type Registry } from './registry.ts';
 
 export interface AppOptions {
@@ -176,6 +177,7 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
       await api.register(companiesRoutes, { registry: pickServices(registry, 'companies', 'companyMembers') });
       await api.register(plansRoutes, { registry: pickServices(registry, 'plans', 'userPlans') });
       await api.register(rolesRoutes, { registry: pickServices(registry, 'roles') });
+      await api.register(webhooksRoutes, { registry: pickServices(registry, 'webhooks') });
     },
     { prefix: '/v1' },
   );

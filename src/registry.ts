@@ -25,6 +25,8 @@ import { createSigningKeys, type SigningKeys } from './modules/sessions/signing-
 import { createSigninThrottle, type SigninThrottle } from './modules/signin-throttle/signin-throttle.service.ts';
 import { createTenantsService, type TenantsService } from './modules/tenants/tenants.service.ts';
 import { createUsersService, type UsersDeps, type UsersService } from './modules/users/users.service.ts';
+import { createWebhookDelivery, type WebhookDelivery } from './modules/webhooks/webhook-delivery.service.ts';
+import { createWebhooksService, type WebhooksService } from './modules/webhooks/webhooks.service.ts';
 import { createUserChanges, type UserChanges } from './use-cases/apply-user-change.ts';
 import { createUsersQueryService, type UsersQueryService } from './use-cases/query-users.ts';
 import { createSignUps, type SignUps } from './use-cases/sign-up-user.ts';
@@ -69,6 +71,10 @@ export interface Registry {
   providers: ProvidersService;
   /** The sealing key (provider credentials, Naviga ids): ROSTER_SECRET_KEY, or generated and kept in the database. */
   secretKeys: SecretKeys;
+  /** Webhook endpoints of a tenant: CRUD, secrets, replay, the delivery log. */
+  webhooks: WebhooksService;
+  /** The delivery worker's core (fan-out, leases, attempts); src/workers/ loops over it. */
+  webhookDelivery: WebhookDelivery;
   close(): Promise<void>;
 }
 
@@ -196,6 +202,23 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
     }),
     adminAuth: createAdminAuth({ db, ids, configuredToken: config.adminToken }),
     secretKeys,
+    webhooks: createWebhooksService({
+      db,
+      clock,
+      ids,
+      events,
+      secretBox: secretKeys.box,
+      policy: { allowHttp: config.webhooks.allowHttp, allowPrivate: config.allowPrivateUpstreams },
+    }),
+    webhookDelivery: createWebhookDelivery({
+      db,
+      clock,
+      ids,
+      events,
+      secretBox: secretKeys.box,
+      allowPrivate: config.allowPrivateUpstreams,
+      leaseMs: config.webhooks.leaseSeconds * 1000,
+    }),
     close: () => (options.database ? Promise.resolve() : database.close()),
   };
 }

@@ -7,6 +7,8 @@ import { type Database, databaseOptionsOf, openDatabase, prepareDatabase } from 
 import { retryUntilReachable } from './db/startup.ts';
 import { GENERATED_SECRET_KEY_SETTING } from './modules/admin/secret-key.ts';
 import { createRegistry, type Registry } from './registry.ts';
+import { startWorkers } from './workers/start-workers.ts';
+import type { Worker } from './workers/webhook-worker.ts';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -34,6 +36,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   });
   const registry = await createRegistry(config, { database, migrate: false, resolveSecrets: false });
   const startup = { ready: false };
+  let workers: Worker | null = null;
   app = await buildApp(registry, { startup });
   const listening = app;
   try {
@@ -50,6 +53,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
         listening.log.warn({ attempt, retryInMs, elapsedMs, err }, 'database not reachable; retrying'),
     });
     startup.ready = true;
+    if (config.webhooks.inProcessWorker) {
+      workers = startWorkers(registry, config, (error) =>
+        listening.log.error({ err: safeError(error) }, 'background worker failed a round'),
+      );
+    }
   })();
   // The caller awaits it; this keeps an early rejection from counting as unhandled meanwhile.
   ready.catch(() => {});
@@ -61,6 +69,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     stop() {
       stopping ??= (async () => {
         await listening.close();
+        await workers?.stop();
         await registry.close();
         await database.close();
       })();

@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { loadConfig } from '../config.ts';
-import { CLI_ACTOR } from '../core/context.ts';
+import { CLI_ACTOR, platformContext } from '../core/context.ts';
 import { safeError } from '../core/safe-error.ts';
 import { rosterVersion } from '../core/version.ts';
 import { databaseOptionsOf, openDatabase, prepareDatabase } from '../db/database.ts';
 import type { ProviderType } from '../modules/providers/providers.ts';
 import { createRegistry, type Registry } from '../registry.ts';
 import { startServer } from '../server.ts';
+import { startWorkers } from '../workers/start-workers.ts';
 import { runThroughServer } from './remote.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -213,6 +214,70 @@ signingKeys
   .command('list')
   .description('public keys that verify access tokens now (the JWKS)')
   .action(() => withRegistry((r) => r.signingKeys.jwks()));
+
+program
+  .command('worker')
+  .description('run the background workers (webhook delivery; the NATS publisher when ROSTER_NATS_URL is set) until SIGTERM')
+  .action(async () => {
+    const config = loadConfig();
+    const registry = await createRegistry(config);
+    const workers = startWorkers(registry, config, (error) => {
+      process.stderr.write(`roster worker: ${error instanceof Error ? error.message : String(error)}\n`);
+    });
+    process.stdout.write('roster worker running\n');
+    const stop = () =>
+      workers
+        .stop()
+        .then(() => registry.close())
+        .then(() => process.exit(0));
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+
+const webhooks = program.command('webhooks').description('manage a tenant’s webhook endpoints');
+webhooks
+  .command('create')
+  .description('add an endpoint; prints its signing secret once')
+  .requiredOption('--tenant <slug>', 'tenant slug or id')
+  .requiredOption('--url <url>', 'https URL that receives the deliveries')
+  .option('--event-type <pattern>', 'event type or wildcard (user.*); repeatable; default all', collect, [])
+  .option('--description <text>', 'what the endpoint is for')
+  .action((opts: { tenant: string; url: string; eventType: string[]; description?: string }) =>
+    withRegistry(async (r) => {
+      const ctx = platformContext((await r.tenants.resolveTenant(opts.tenant)).id, CLI_ACTOR);
+      return r.webhooks.createEndpoint(ctx, {
+        url: opts.url,
+        eventTypes: opts.eventType.length > 0 ? opts.eventType : undefined,
+        description: opts.description,
+      });
+    }),
+  );
+webhooks
+  .command('list')
+  .description('list a tenant’s endpoints with their delivery figures')
+  .requiredOption('--tenant <slug>', 'tenant slug or id')
+  .action((opts: { tenant: string }) =>
+    withRegistry(async (r) => r.webhooks.listEndpoints(platformContext((await r.tenants.resolveTenant(opts.tenant)).id, CLI_ACTOR))),
+  );
+webhooks
+  .command('delete')
+  .description('delete an endpoint, its pending deliveries and its log')
+  .requiredOption('--tenant <slug>', 'tenant slug or id')
+  .argument('<id>', 'endpoint id')
+  .action((id: string, opts: { tenant: string }) =>
+    withRegistry(async (r) => {
+      await r.webhooks.deleteEndpoint(platformContext((await r.tenants.resolveTenant(opts.tenant)).id, CLI_ACTOR), id);
+      return { deleted: id };
+    }),
+  );
+webhooks
+  .command('rotate-secret')
+  .description('replace the signing secret (the old one signs alongside for 24 h); prints the new one once')
+  .requiredOption('--tenant <slug>', 'tenant slug or id')
+  .argument('<id>', 'endpoint id')
+  .action((id: string, opts: { tenant: string }) =>
+    withRegistry(async (r) => r.webhooks.rotateSecret(platformContext((await r.tenants.resolveTenant(opts.tenant)).id, CLI_ACTOR), id)),
+  );
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   const e = error as { code?: string; message?: string; fieldErrors?: unknown[] };

@@ -53,6 +53,7 @@ export const ERRORS = {
   ROLE_BUILT_IN: { status: 409, title: 'Built-in roles cannot be changed' },
   PROVIDER_NOT_FOUND: { status: 404, title: 'Identity provider not found' },
   PROVIDER_EXISTS: { status: 409, title: 'The identity provider already exists' },
+  WEBHOOK_NOT_FOUND: { status: 404, title: 'Webhook endpoint not found' },
   SECRET_KEY_MISSING: { status: 503, title: 'ROSTER_SECRET_KEY is not set' },
   INTERNAL: { status: 500, title: 'Internal Server Error' },
   UNAVAILABLE: { status: 503, title: 'Service Unavailable' },

@@ -12,6 +12,12 @@ import type { RefreshTokensTable, SessionsTable, SigningKeysTable } from '../mod
 import type { SigninFailuresTable } from '../modules/signin-throttle/signin-throttle.table.ts';
 import type { SettingsTable, TenantHostsTable, TenantsTable } from '../modules/tenants/tenants.table.ts';
 import type { UsersTable } from '../modules/users/users.table.ts';
+import type {
+  FeedCursorsTable,
+  WebhookAttemptsTable,
+  WebhookEndpointsTable,
+  WebhookMessagesTable,
+} from '../modules/webhooks/webhooks.table.ts';
 
 /** Every table Kysely may touch. */
 export interface DB {
@@ -39,4 +45,8 @@ export interface DB {
   roles: RolesTable;
   identity_providers: IdentityProvidersTable;
   user_identities: UserIdentitiesTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_messages: WebhookMessagesTable;
+  webhook_attempts: WebhookAttemptsTable;
+  feed_cursors: FeedCursorsTable;
 }

@@ -85,6 +85,7 @@ export async function registerDocs(app: FastifyInstance): Promise<void> {
         { name: 'companies', description: 'Companies and their members' },
         { name: 'plans', description: 'The plan catalogue and users’ plan assignments' },
         { name: 'roles', description: 'Built-in and tenant-defined roles' },
+        { name: 'webhooks', description: 'Signed webhook endpoints, their delivery log and replay' },
         { name: 'sessions', description: 'Sign-in, access and refresh tokens, sessions and logout' },
         { name: 'events', description: 'The change feed' },
         { name: 'admin', description: 'Platform administration (admin token)' },

@@ -7,6 +7,7 @@ import { deleteUserCompanyMemberships, listUserMemberships } from '../modules/co
 import { deleteCredential, findCredential } from '../modules/credentials/credentials.repository.ts';
 import { listEvents, scrubUserEvents } from '../modules/events/events.repository.ts';
 import type { EventsService } from '../modules/events/events.service.ts';
+import { FEED_START } from '../modules/events/feed-position.ts';
 import { deleteRecordsMentioning, listRecordsMentioning } from '../modules/idempotency/idempotency.repository.ts';
 import { listUserAssignments } from '../modules/plans/user-plans.repository.ts';
 import { deleteUserIdentities, listUserIdentities } from '../modules/providers/providers.repository.ts';
@@ -16,6 +17,7 @@ import { deleteSigninFailures, listSigninFailures } from '../modules/signin-thro
 import { identifierKey, userSigninIdentifiers } from '../modules/signin-throttle/signin-throttle.ts';
 import { eraseUser as tombstoneUser, type UserWithBrands } from '../modules/users/users.repository.ts';
 import { toUserView } from '../modules/users/users.ts';
+import { deleteUserMessages, listUserMessages } from '../modules/webhooks/webhook-deliveries.repository.ts';
 
 /** What a part is handed: the transaction, the caller, and the user as it was before erasure began. */
 export interface UserDataScope {
@@ -48,12 +50,12 @@ const EXPORT_EVENTS_PAGE = 1000;
 /** Every event of the user, oldest first, read in pages. */
 async function userEvents({ trx, ctx, user }: UserDataScope) {
   const all = [];
-  for (let afterSeq = 0; ; ) {
-    const page = await listEvents(trx, ctx.tenantId, { afterSeq, userId: user.id, limit: EXPORT_EVENTS_PAGE });
+  for (let after = FEED_START; ; ) {
+    const page = await listEvents(trx, ctx.tenantId, { after, userId: user.id, limit: EXPORT_EVENTS_PAGE, everythingVisible: true });
     all.push(...page);
     const last = page.at(-1);
     if (!last || page.length < EXPORT_EVENTS_PAGE) return all;
-    afterSeq = Number(last.seq);
+    after = { txid: last.txid, seq: Number(last.seq) };
   }
 }
 
@@ -224,6 +226,21 @@ export const USER_DATA_PARTS: readonly UserDataPart[] = [
     },
   },
   {
+    name: 'webhookDeliveries',
+    tables: ['webhook_messages'],
+    erasure: 'deleted, pending ones included: nothing more is sent about the user (the delivery log keeps event ids and answers only)',
+    erase: ({ trx, ctx, user }) => deleteUserMessages(trx, ctx.tenantId, user.id),
+    async export({ trx, ctx, user }) {
+      return (await listUserMessages(trx, ctx.tenantId, user.id)).map((m) => ({
+        endpointId: m.endpoint_id,
+        eventId: m.event_id,
+        status: m.status,
+        attempts: m.attempts,
+        deliveredAt: m.delivered_at?.toISOString() ?? null,
+      }));
+    },
+  },
+  {
     name: 'sessions',
     tables: ['sessions', 'refresh_tokens'],
     erasure: 'ended (user.logged_out), then deleted with their refresh tokens: they hold the IP address and user agent',
@@ -264,6 +281,9 @@ export const NO_USER_DATA: Readonly<Record<string, string>> = {
   plan_numbers: 'a per-tenant counter',
   roles: 'the tenant’s role definitions; a user’s roles are on the user',
   identity_providers: 'upstream directory settings; links are in user_identities',
+  webhook_endpoints: 'the tenant’s webhook endpoints',
+  webhook_attempts: 'the delivery log: endpoint, event id, status and the receiver’s answer; no user column',
+  feed_cursors: 'where the feed’s followers (webhook fan-out, NATS) have got to',
   roster_migrations: 'migration bookkeeping',
   roster_migrations_lock: 'migration bookkeeping',
 };

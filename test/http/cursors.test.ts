@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCursor } from '../../src/core/cursor.ts';
+import { insertAttempt } from '../../src/modules/webhooks/webhook-deliveries.repository.ts';
 import { adminAuth, createTenant, createTestApp, type TestApp, type TestTenant } from '../helpers/app.ts';
 import { backend } from '../helpers/backend.ts';
 import { expectProblem } from '../helpers/problem.ts';
@@ -52,6 +53,7 @@ interface ListEndpoint {
 let t: TestApp;
 let tenant: TestTenant;
 let companyId: string;
+let webhookId: string;
 
 const ENDPOINTS: ListEndpoint[] = [
   { route: '/v1/events', param: 'after', url: () => '/v1/events', auth: () => tenant.auth },
@@ -65,6 +67,7 @@ const ENDPOINTS: ListEndpoint[] = [
   },
   { route: '/v1/plans', param: 'cursor', url: () => '/v1/plans', auth: () => tenant.auth },
   { route: '/v1/admin/tenants', param: 'cursor', url: () => '/v1/admin/tenants', auth: adminAuth },
+  { route: '/v1/webhooks/{id}/deliveries', param: 'cursor', url: () => `/v1/webhooks/${webhookId}/deliveries`, auth: () => tenant.auth },
 ];
 
 beforeAll(async () => {
@@ -90,6 +93,25 @@ beforeAll(async () => {
   for (const name of ['Basic', 'Pro']) {
     const res = await t.call({ method: 'POST', url: '/v1/plans', headers: tenant.auth, payload: { name } });
     expect(res.statusCode, res.body).toBe(201);
+  }
+  const hook = await t.call({ method: 'POST', url: '/v1/webhooks', headers: tenant.auth, payload: { url: 'https://example.com/hook' } });
+  expect(hook.statusCode, hook.body).toBe(201);
+  webhookId = hook.json().id;
+  // Two logged attempts, written as the worker writes them (no receiver needed to page a log).
+  for (const attempt of [1, 2]) {
+    await insertAttempt(t.registry.db, {
+      tenant_id: tenant.id,
+      endpoint_id: webhookId,
+      message_id: users[0],
+      event_id: users[0],
+      attempt,
+      started_at: new Date(),
+      status_code: 500,
+      duration_ms: 3,
+      error_kind: 'http_status',
+      response_excerpt: null,
+      next_attempt_at: null,
+    });
   }
 });
 afterAll(() => t.close());

@@ -4,6 +4,7 @@ import { findApiKeyByPrefix, listApiKeys } from '../../src/modules/api-keys/api-
 import { findUniqueValueOwner, listDefinitions, replaceUniqueValues } from '../../src/modules/attributes/attributes.repository.ts';
 import { findBrandBySlug, insertBrand, insertMembership, listBrands } from '../../src/modules/brands/brands.repository.ts';
 import { insertEvents, listEvents } from '../../src/modules/events/events.repository.ts';
+import { FEED_START } from '../../src/modules/events/feed-position.ts';
 import {
   eraseUser,
   findUserByEmail,
@@ -94,8 +95,8 @@ describe('repositories are tenant-scoped', () => {
         createdAt: new Date(),
       },
     ]);
-    expect((await listEvents(db, env.a.id, { afterSeq: 0, type: 'repo.test', limit: 10 })).length).toBe(1);
-    expect(await listEvents(db, env.b.id, { afterSeq: 0, type: 'repo.test', limit: 10 })).toEqual([]);
+    expect((await listEvents(db, env.a.id, { after: FEED_START, type: 'repo.test', limit: 10 })).length).toBe(1);
+    expect(await listEvents(db, env.b.id, { after: FEED_START, type: 'repo.test', limit: 10 })).toEqual([]);
 
     const keysOfA = await listApiKeys(db, env.a.id);
     expect(keysOfA.length).toBe(1);

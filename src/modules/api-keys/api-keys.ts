@@ -21,6 +21,8 @@ export const SCOPES = [
   'plans:write',
   'sessions:read',
   'sessions:write',
+  'webhooks:read',
+  'webhooks:write',
 ] as const;
 
 export type Scope = (typeof SCOPES)[number];

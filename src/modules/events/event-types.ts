@@ -5,6 +5,7 @@ import { PROVIDER_EVENT_TYPES } from './provider-event-types.ts';
 import { SESSION_EVENT_TYPES } from './session-event-types.ts';
 import { TENANT_EVENT_TYPES } from './tenant-event-types.ts';
 import { USER_EVENT_TYPES } from './user-event-types.ts';
+import { WEBHOOK_EVENT_TYPES } from './webhook-event-types.ts';
 
 export type { Changes, EventTypeEntry } from './event-catalogue-parts.ts';
 export { NAVIGA_EVENT_CODES } from './event-catalogue-parts.ts';
@@ -22,6 +23,7 @@ export const EVENT_TYPES = {
   ...DIRECTORY_EVENT_TYPES,
   ...TENANT_EVENT_TYPES,
   ...PROVIDER_EVENT_TYPES,
+  ...WEBHOOK_EVENT_TYPES,
 } as const satisfies Record<string, EventTypeEntry>;
 
 /** A catalogue key: the only strings `events.record` accepts as a type. */

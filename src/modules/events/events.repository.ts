@@ -1,6 +1,8 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
 import type { DB } from '../../db/schema.ts';
+import { likePatternsOf } from './event-type-patterns.ts';
 import type { EventRow } from './events.table.ts';
+import type { FeedPosition } from './feed-position.ts';
 
 export interface NewEvent {
   id: string;
@@ -15,8 +17,15 @@ export interface NewEvent {
 }
 
 export interface EventFilter {
-  afterSeq: number;
+  after: FeedPosition;
   type?: string;
+  /** Type patterns (`user.*`); see event-type-patterns.ts. */
+  types?: string[];
+  /**
+   * Every event this snapshot sees, the caller's own transaction's included, ignoring the horizon: for a read
+   * inside a transaction (export) that is not following the feed.
+   */
+  everythingVisible?: boolean;
   userId?: string;
   limit: number;
 }
@@ -46,12 +55,62 @@ export async function insertEvents(db: Kysely<DB>, tenantId: string, events: New
     .execute();
 }
 
-/** A tenant's events after a sequence number, oldest first. */
+/**
+ * Only events of transactions that ended before the oldest one still running: every transaction below that horizon
+ * has committed or rolled back, and any transaction still to commit holds a larger id, so nothing can appear later
+ * behind a position a reader has passed. The horizon is read in the same statement, hence from the same snapshot.
+ */
+function belowHorizon<O>(query: SelectQueryBuilder<DB, 'events', O>): SelectQueryBuilder<DB, 'events', O> {
+  return query.where(sql<boolean>`txid < pg_snapshot_xmin(pg_current_snapshot())`);
+}
+
+function after<O>(query: SelectQueryBuilder<DB, 'events', O>, position: FeedPosition): SelectQueryBuilder<DB, 'events', O> {
+  return query.where(sql<boolean>`(txid, seq) > (${position.txid}::xid8, ${position.seq}::bigint)`);
+}
+
+/** A tenant's committed events after a feed position, in feed order. */
 export async function listEvents(db: Kysely<DB>, tenantId: string, filter: EventFilter): Promise<EventRow[]> {
-  let query = db.selectFrom('events').selectAll().where('tenant_id', '=', tenantId).where('seq', '>', filter.afterSeq);
+  const base = db.selectFrom('events').selectAll().where('tenant_id', '=', tenantId);
+  let query = after(filter.everythingVisible ? base : belowHorizon(base), filter.after);
   if (filter.type) query = query.where('type', '=', filter.type);
+  const like = filter.types ? likePatternsOf(filter.types) : null;
+  if (like) {
+    query = query.where((eb) =>
+      eb.or([
+        ...(like.exact.length > 0 ? [eb('type', 'in', like.exact)] : []),
+        ...like.prefixes.map((prefix) => eb('type', 'like', prefix)),
+      ]),
+    );
+  }
   if (filter.userId) query = query.where('user_id', '=', filter.userId);
-  return query.orderBy('seq').limit(filter.limit).execute();
+  return query.orderBy('txid').orderBy('seq').limit(filter.limit).execute();
+}
+
+/** An event joined with its tenant's slug, as the feed's followers (webhooks, NATS) read it. */
+export type FeedEventRow = EventRow & { tenant_slug: string };
+
+/**
+ * Every tenant's committed events after a position, in feed order: the one cross-tenant read, for the platform's
+ * feed followers (webhook fan-out, NATS publisher), never for a tenant's caller.
+ */
+export async function listPlatformFeed(db: Kysely<DB>, position: FeedPosition, limit: number): Promise<FeedEventRow[]> {
+  const query = db
+    .selectFrom('events')
+    .innerJoin('tenants', 'tenants.id', 'events.tenant_id')
+    .selectAll('events')
+    .select('tenants.slug as tenant_slug')
+    .where(sql<boolean>`events.txid < pg_snapshot_xmin(pg_current_snapshot())`)
+    .where(sql<boolean>`(events.txid, events.seq) > (${position.txid}::xid8, ${position.seq}::bigint)`)
+    .orderBy('events.txid')
+    .orderBy('events.seq')
+    .limit(limit);
+  return query.execute();
+}
+
+/** Events of a tenant by id, for a replay. */
+export async function findEventsByIds(db: Kysely<DB>, tenantId: string, ids: string[]): Promise<EventRow[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('events').selectAll().where('tenant_id', '=', tenantId).where('id', 'in', ids).execute();
 }
 
 /**

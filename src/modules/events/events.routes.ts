@@ -24,6 +24,9 @@ export async function eventsRoutes(fastify: FastifyInstance, { registry }: { reg
           {
             after: Type.Optional(Type.String({ maxLength: 512 })),
             type: Type.Optional(Type.String({ maxLength: 64 })),
+            types: Type.Optional(
+              Type.String({ maxLength: 1024, description: 'Comma-separated types and wildcards, e.g. `user.*,session.revoked`' }),
+            ),
             userId: Type.Optional(Type.String({ format: 'uuid' })),
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 100 })),
           },

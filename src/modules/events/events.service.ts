@@ -2,13 +2,14 @@ import type { Kysely } from 'kysely';
 import type { Static } from 'typebox';
 import type { Clock } from '../../core/clock.ts';
 import type { ActorContext } from '../../core/context.ts';
-import { decodeSeqCursor, encodeSeqCursor } from '../../core/cursor.ts';
 import type { Ids } from '../../core/ids.ts';
 import type { DB } from '../../db/schema.ts';
+import { parseEventTypePatterns } from './event-type-patterns.ts';
 import type { Changes, EventInput } from './event-types.ts';
 import { insertEvents, listEvents, type NewEvent } from './events.repository.ts';
 import type { EventSchema } from './events.schemas.ts';
 import type { EventRow } from './events.table.ts';
+import { decodeFeedCursor, encodeFeedCursor, FEED_START } from './feed-position.ts';
 
 export type { Changes, EventInput } from './event-types.ts';
 
@@ -36,12 +37,13 @@ export interface EventsService {
   /** The rows record() would write, for a repository that writes them in the same statement as the change. */
   rows(ctx: ActorContext, ...events: EventInput[]): NewEvent[];
   /**
-   * Pages a tenant's events in order.
-   * @throws AppError INVALID_PARAMETER for a malformed cursor.
+   * Pages a tenant's committed events in feed order (gap-free: see listEvents). `types` is a comma-separated list
+   * of types and wildcards (`user.*`).
+   * @throws AppError INVALID_PARAMETER for a malformed cursor or type pattern.
    */
   list(
     ctx: ActorContext,
-    query: { after?: string; type?: string; userId?: string; limit?: number },
+    query: { after?: string; type?: string; types?: string; userId?: string; limit?: number },
   ): Promise<{ data: EventView[]; nextCursor: string | null }>;
 }
 
@@ -68,25 +70,30 @@ export function createEventsService(deps: { db: Kysely<DB>; clock: Clock; ids: I
     rows: (ctx, ...events) => rows(ctx, events),
     async list(ctx, query) {
       const limit = query.limit ?? 100;
-      let afterSeq = 0;
-      if (query.after) {
-        afterSeq = decodeSeqCursor(query.after, 'after');
-      }
-      const rows = await listEvents(deps.db, ctx.tenantId, { afterSeq, type: query.type, userId: query.userId, limit: limit + 1 });
+      const after = query.after ? decodeFeedCursor(query.after, 'after') : FEED_START;
+      const types = query.types
+        ? parseEventTypePatterns(
+            query.types.split(',').map((t) => t.trim()),
+            'types',
+            'INVALID_PARAMETER',
+          )
+        : undefined;
+      const rows = await listEvents(deps.db, ctx.tenantId, { after, type: query.type, types, userId: query.userId, limit: limit + 1 });
       const page = rows.slice(0, limit);
       const last = page.at(-1);
       return {
         data: page.map(toEventView),
-        nextCursor: rows.length > limit && last ? encodeSeqCursor(last.seq) : null,
+        nextCursor: rows.length > limit && last ? encodeFeedCursor(last) : null,
       };
     },
   };
 }
 
-function toEventView(row: EventRow): EventView {
+/** An event row as the feed (and webhook bodies) show it. */
+export function toEventView(row: EventRow): EventView {
   return {
     id: row.id,
-    cursor: encodeSeqCursor(row.seq),
+    cursor: encodeFeedCursor(row),
     type: row.type,
     tenantId: row.tenant_id,
     userId: row.user_id,

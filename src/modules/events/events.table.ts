@@ -2,6 +2,8 @@ import type { ColumnType, Generated, Selectable } from 'kysely';
 
 export interface EventsTable {
   seq: Generated<number>;
+  /** The writing transaction (`xid8`, decimal text): the feed's order and horizon. */
+  txid: Generated<string>;
   id: string;
   tenant_id: string;
   type: string;
