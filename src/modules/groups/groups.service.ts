@@ -28,8 +28,8 @@ import {
   type GroupCreate,
   type GroupView,
   type GroupWithCount,
+  checkGroupChange,
   groupNotFound,
-  memberEditsOf,
   planGroupWrite,
   toGroupView,
 } from './groups.ts';
@@ -165,7 +165,7 @@ export function createGroupsService(deps: GroupsDeps): GroupsService {
   ): Promise<Omit<GroupWriteResult, 'group'> & { row: GroupWithCount }> {
     const now = clock.now();
     // Checked before any lock, so a malformed change fails without waiting.
-    const wanted = memberEditsOf(change);
+    const wanted = checkGroupChange(change, !target.existing, allowedRoles);
     const toAdd = wanted.set ?? wanted.add;
     const live = await lockLiveUsers(trx, ctx.tenantId, toAdd);
     if (live.size < toAdd.length) {

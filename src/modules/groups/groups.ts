@@ -126,6 +126,27 @@ export function planGroupWrite(
   return { columns, changes, members };
 }
 
+/** A group to plan a change against before the real one is read (and locked): only the checks matter then. */
+const ANY_GROUP: GroupRow = {
+  tenant_id: '',
+  id: '',
+  display_name: '',
+  external_id: null,
+  roles: [],
+  created_at: new Date(0),
+  updated_at: new Date(0),
+  version: 0,
+};
+
+/**
+ * Checks a create (`creating`) or a change before any lock is taken, reporting every invalid field at once.
+ * @returns the member edits.
+ * @throws AppError VALIDATION_FAILED naming each invalid field.
+ */
+export function checkGroupChange(input: GroupChange, creating: boolean, allowedRoles: ReadonlySet<string>): MemberEdits {
+  return planGroupWrite(input, creating ? null : ANY_GROUP, allowedRoles).members;
+}
+
 /** The columns of a plan that differ from the group as it is (a rename to the same name writes nothing). */
 export function changedColumns(columns: GroupColumns, changes: Changes): GroupColumns {
   const out: GroupColumns = {};
