@@ -24,11 +24,11 @@ import {
 } from './groups.repository.ts';
 import {
   changedColumns,
+  checkGroupChange,
   type GroupChange,
   type GroupCreate,
   type GroupView,
   type GroupWithCount,
-  checkGroupChange,
   groupNotFound,
   planGroupWrite,
   toGroupView,
