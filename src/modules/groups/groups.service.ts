@@ -192,9 +192,12 @@ export function createGroupsService(deps: GroupsDeps): GroupsService {
         created_at: now,
       });
     }
-    const removed = members.set
-      ? await deleteMembersNotIn(trx, ctx.tenantId, target.id, members.set)
-      : await deleteMembers(trx, ctx.tenantId, target.id, members.remove);
+    // A new group has no members to remove.
+    const removed = !existing
+      ? []
+      : members.set
+        ? await deleteMembersNotIn(trx, ctx.tenantId, target.id, members.set)
+        : await deleteMembers(trx, ctx.tenantId, target.id, members.remove);
     const inserted = new Set(await insertMembers(trx, ctx.tenantId, target.id, toAdd, now));
     const added = toAdd.filter((id) => inserted.has(id));
     const fields = existing ? changedColumns(columns, changes) : {};
