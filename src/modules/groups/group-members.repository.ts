@@ -3,7 +3,7 @@ import type { TimeIdPosition } from '../../core/cursor.ts';
 import { afterTimeId } from '../../db/paging.ts';
 import type { DB } from '../../db/schema.ts';
 import { brandsOfUser, type UserWithBrands } from '../users/users.repository.ts';
-import { uuidSet } from './groups.repository.ts';
+import { uuidArray } from './groups.repository.ts';
 import type { GroupWithCount } from './groups.ts';
 
 /**
@@ -17,7 +17,7 @@ export async function lockLiveUsers(db: Kysely<DB>, tenantId: string, ids: reado
     .select('id')
     .where('tenant_id', '=', tenantId)
     .where('erased_at', 'is', null)
-    .where('id', 'in', uuidSet(ids) as never)
+    .where(sql<boolean>`id = any(${uuidArray(ids)})`)
     .orderBy('id')
     .forKeyShare()
     .execute();
@@ -35,7 +35,7 @@ export async function insertMembers(
   if (ids.length === 0) return [];
   const result = await sql<{ user_id: string }>`
     insert into group_members (tenant_id, group_id, user_id, joined_at)
-    select ${tenantId}::uuid, ${groupId}::uuid, v.id, ${now}::timestamptz from ${uuidSet(ids)} as v(id)
+    select ${tenantId}::uuid, ${groupId}::uuid, v.id, ${now}::timestamptz from unnest(${uuidArray(ids)}) as v(id)
     on conflict (tenant_id, group_id, user_id) do nothing
     returning user_id`.execute(db);
   return result.rows.map((r) => r.user_id);
@@ -48,7 +48,7 @@ export async function deleteMembers(db: Kysely<DB>, tenantId: string, groupId: s
     .deleteFrom('group_members')
     .where('tenant_id', '=', tenantId)
     .where('group_id', '=', groupId)
-    .where('user_id', 'in', uuidSet(ids) as never)
+    .where(sql<boolean>`user_id = any(${uuidArray(ids)})`)
     .returning('user_id')
     .execute();
   return rows.map((r) => r.user_id);
@@ -60,7 +60,7 @@ export async function deleteMembersNotIn(db: Kysely<DB>, tenantId: string, group
     .deleteFrom('group_members')
     .where('tenant_id', '=', tenantId)
     .where('group_id', '=', groupId)
-    .$if(keep.length > 0, (qb) => qb.where('user_id', 'not in', uuidSet(keep) as never))
+    .$if(keep.length > 0, (qb) => qb.where(sql<boolean>`user_id <> all(${uuidArray(keep)})`))
     .returning('user_id')
     .execute();
   return rows.map((r) => r.user_id);
@@ -107,7 +107,7 @@ export async function memberIdsOfGroups(db: Kysely<DB>, tenantId: string, groupI
     .selectFrom('group_members')
     .select(['group_id', 'user_id'])
     .where('tenant_id', '=', tenantId)
-    .where('group_id', 'in', uuidSet(groupIds) as never)
+    .where(sql<boolean>`group_id = any(${uuidArray(groupIds)})`)
     .orderBy('group_id')
     .orderBy('joined_at')
     .orderBy('user_id')
@@ -148,7 +148,7 @@ export async function groupRolesOfUsers(db: Kysely<DB>, tenantId: string, userId
     from group_members gm
     join groups g on g.tenant_id = gm.tenant_id and g.id = gm.group_id
     cross join lateral unnest(g.roles) as r(role)
-    where gm.tenant_id = ${tenantId}::uuid and gm.user_id in ${uuidSet(userIds)}
+    where gm.tenant_id = ${tenantId}::uuid and gm.user_id = any(${uuidArray(userIds)})
     order by gm.user_id, r.role`.execute(db);
   for (const row of result.rows) out.set(row.user_id, [...(out.get(row.user_id) ?? []), row.role]);
   return out;
@@ -188,7 +188,7 @@ export async function deleteUserGroupMemberships(db: Kysely<DB>, tenantId: strin
       .updateTable('groups')
       .set((eb) => ({ updated_at: now, version: eb('version', '+', 1) }))
       .where('tenant_id', '=', tenantId)
-      .where('id', 'in', uuidSet(groupIds) as never)
+      .where(sql<boolean>`id = any(${uuidArray(groupIds)})`)
       .execute();
   }
   return groupIds;

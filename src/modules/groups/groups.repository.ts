@@ -151,7 +151,14 @@ export async function countGroups(db: Kysely<DB>, tenantId: string, filter: Grou
   return Number(row.n);
 }
 
-/** A JSON array of ids as a set of uuids, so any number of ids is one parameter on both backends. */
-export function uuidSet(ids: readonly string[]): RawBuilder<unknown> {
-  return sql`(select (jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))::uuid)`;
+/**
+ * A JSON array of ids as one uuid[] value, so any number of ids is one parameter on both backends. It is an
+ * uncorrelated scalar subquery (cast, so `= any(…)` reads it as an array, not as a row set), evaluated once per
+ * statement (an InitPlan): `col = any(…)` then probes the index
+ * for each id, where a set-returning subquery on the inner side of a join would re-parse the JSON per row.
+ */
+export function uuidArray(ids: readonly string[]): RawBuilder<string[]> {
+  return sql<
+    string[]
+  >`(select coalesce(array_agg(v::uuid), '{}'::uuid[]) from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb) as v)::uuid[]`;
 }
