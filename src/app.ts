@@ -21,6 +21,8 @@ import { attributesRoutes } from './modules/attributes/attributes.routes.ts';
 import { companiesRoutes } from './modules/companies/companies.routes.ts';
 import { CompanySchema } from './modules/companies/companies.schemas.ts';
 import { eventsRoutes } from './modules/events/events.routes.ts';
+import { groupsRoutes } from './modules/groups/groups.routes.ts';
+import { GroupSchema } from './modules/groups/groups.schemas.ts';
 import { plansRoutes } from './modules/plans/plans.routes.ts';
 import { PlanSchema } from './modules/plans/plans.schemas.ts';
 import { providersRoutes } from './modules/providers/providers.routes.ts';
@@ -83,6 +85,7 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
   app.addSchema(UserSchema);
   app.addSchema(CompanySchema);
   app.addSchema(PlanSchema);
+  app.addSchema(GroupSchema);
   app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, (_req, body, done) => {
     try {
       done(null, JSON.parse(body as string));
@@ -176,6 +179,7 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
       await api.register(sessionsRoutes, { registry: pickServices(registry, 'sessions', 'adminAuth') });
       await api.register(companiesRoutes, { registry: pickServices(registry, 'companies', 'companyMembers') });
       await api.register(plansRoutes, { registry: pickServices(registry, 'plans', 'userPlans') });
+      await api.register(groupsRoutes, { registry: pickServices(registry, 'groups', 'groupMembers') });
       await api.register(rolesRoutes, { registry: pickServices(registry, 'roles') });
       await api.register(webhooksRoutes, { registry: pickServices(registry, 'webhooks') });
     },

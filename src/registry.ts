@@ -13,6 +13,8 @@ import { type CompanyMembersService, createCompanyMembersService } from './modul
 import { type CredentialsService, createCredentialsService } from './modules/credentials/credentials.service.ts';
 import { createPasswordHasher } from './modules/credentials/password-hasher.ts';
 import { createEventsService, type EventsService } from './modules/events/events.service.ts';
+import { createGroupMembersService, type GroupMembersService } from './modules/groups/group-members.service.ts';
+import { createGroupsService, type GroupsService } from './modules/groups/groups.service.ts';
 import { createIdempotencyStore, type IdempotencyStore } from './modules/idempotency/idempotency.store.ts';
 import { createPlansService, type PlansService } from './modules/plans/plans.service.ts';
 import { createUserPlansService, type UserPlansService } from './modules/plans/user-plans.service.ts';
@@ -58,6 +60,10 @@ export interface Registry {
   signUps: SignUps;
   companies: CompaniesService;
   companyMembers: CompanyMembersService;
+  /** Groups: create, change (fields and whole member sets), delete, look up, list. */
+  groups: GroupsService;
+  /** Single-member adds and removes, member lists, a user's groups and effective roles. */
+  groupMembers: GroupMembersService;
   plans: PlansService;
   userPlans: UserPlansService;
   idempotency: IdempotencyStore;
@@ -160,6 +166,9 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
       settings: config.tokens,
     }),
   );
+  const groupsDeps = { ...directoryDeps, roles };
+  const groups = createGroupsService(groupsDeps);
+  const groupMembers = createGroupMembersService(groupsDeps);
   const usersQuery = createUsersQueryService(usersDeps);
   const userChanges = createUserChanges({ users, usersLifecycle, companyMembers, userPlans, sessions });
   return {
@@ -187,6 +196,8 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
     signinUnlock: createSigninUnlockService({ db, events, tenants, usersQuery }),
     companies: createCompaniesService(directoryDeps),
     companyMembers,
+    groups,
+    groupMembers,
     plans,
     userPlans,
     idempotency: createIdempotencyStore({ db, clock }),

@@ -4,6 +4,7 @@ import type { BrandsTable, UserBrandsTable } from '../modules/brands/brands.tabl
 import type { CompaniesTable, CompanyMembersTable } from '../modules/companies/companies.table.ts';
 import type { CredentialsTable } from '../modules/credentials/credentials.table.ts';
 import type { EventsTable } from '../modules/events/events.table.ts';
+import type { GroupMembersTable, GroupsTable } from '../modules/groups/groups.table.ts';
 import type { IdempotencyKeysTable } from '../modules/idempotency/idempotency.table.ts';
 import type { PlanNumbersTable, PlansTable, UserPlansTable } from '../modules/plans/plans.table.ts';
 import type { IdentityProvidersTable, UserIdentitiesTable } from '../modules/providers/providers.table.ts';
@@ -49,4 +50,6 @@ export interface DB {
   webhook_messages: WebhookMessagesTable;
   webhook_attempts: WebhookAttemptsTable;
   feed_cursors: FeedCursorsTable;
+  groups: GroupsTable;
+  group_members: GroupMembersTable;
 }

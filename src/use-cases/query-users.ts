@@ -1,12 +1,14 @@
 import type { ActorContext } from '../core/context.ts';
 import { decodeTimeIdCursor, encodeCursor } from '../core/cursor.ts';
 import { AppError, invalidField } from '../core/errors.ts';
+import { isUuid } from '../core/ids.ts';
 import { isStorableTime } from '../core/instant.ts';
 import { parsePhone } from '../core/phone.ts';
 import type { AttributeType } from '../modules/attributes/attributes.ts';
 import { parseFilterValue } from '../modules/attributes/attributes.ts';
 import { findBrandBySlug } from '../modules/brands/brands.repository.ts';
 import { findCompanyByRef } from '../modules/companies/companies.repository.ts';
+import { effectiveRoles, groupRolesOfUsers } from '../modules/groups/group-members.repository.ts';
 import { findPlanByRef } from '../modules/plans/plans.repository.ts';
 import { findUserByExternalId, findUserById, findUserByNumber, findUsersByEmailOrPhone } from '../modules/users/users.repository.ts';
 import { isUserId, type UsersDeps } from '../modules/users/users.service.ts';
@@ -25,6 +27,8 @@ export interface UserListQuery {
   attributes?: Record<string, string>;
   /** Company id or external id. */
   company?: string;
+  /** Group id. */
+  group?: string;
   /** Plan id, external id or number. */
   plan?: string;
   planActive?: boolean;
@@ -102,6 +106,7 @@ export function createUsersQueryService(deps: UsersDeps): UsersQueryService {
     }
     // Unknown companies and plans match no user rather than failing the search, as brands do.
     if (query.company) filter.companyId = (await findCompanyByRef(db, ctx.tenantId, query.company.trim()))?.id ?? NO_MATCH;
+    if (query.group) filter.groupId = isUuid(query.group.trim()) ? query.group.trim().toLowerCase() : NO_MATCH;
     if (query.plan) filter.planId = (await findPlanByRef(db, ctx.tenantId, query.plan))?.id ?? NO_MATCH;
     if (query.planActive !== undefined) {
       filter.planActive = query.planActive;
@@ -131,11 +136,21 @@ export function createUsersQueryService(deps: UsersDeps): UsersQueryService {
     return filter;
   }
 
+  /** Adds each user's effective roles (own ∪ its groups'), read for all of them in one statement. */
+  async function withEffectiveRoles(ctx: ActorContext, users: UserView[]): Promise<UserView[]> {
+    const fromGroups = await groupRolesOfUsers(
+      db,
+      ctx.tenantId,
+      users.map((u) => u.id),
+    );
+    return users.map((user) => ({ ...user, effectiveRoles: effectiveRoles(user.roles, fromGroups.get(user.id)) }));
+  }
+
   return {
     async getUser(ctx, id) {
       const row = isUserId(id) ? await findUserById(db, ctx.tenantId, id) : undefined;
       if (!row) throw notFound({ id });
-      return toUserView(row, row.brands);
+      return (await withEffectiveRoles(ctx, [toUserView(row, row.brands)]))[0] as UserView;
     },
 
     async getUserByExternalId(ctx, externalId) {
@@ -188,7 +203,10 @@ export function createUsersQueryService(deps: UsersDeps): UsersQueryService {
       const page = rows.slice(0, limit);
       const last = page.at(-1);
       return {
-        data: page.map((row) => toUserView(row, row.brands)),
+        data: await withEffectiveRoles(
+          ctx,
+          page.map((row) => toUserView(row, row.brands)),
+        ),
         nextCursor: rows.length > limit && last ? encodeCursor([last.created_at.toISOString(), last.id]) : null,
         ...(total !== undefined ? { total } : {}),
       };

@@ -8,6 +8,7 @@ import { deleteCredential, findCredential } from '../modules/credentials/credent
 import { listEvents, scrubUserEvents } from '../modules/events/events.repository.ts';
 import type { EventsService } from '../modules/events/events.service.ts';
 import { FEED_START } from '../modules/events/feed-position.ts';
+import { deleteUserGroupMemberships, listUserGroups } from '../modules/groups/group-members.repository.ts';
 import { deleteRecordsMentioning, listRecordsMentioning } from '../modules/idempotency/idempotency.repository.ts';
 import { listUserAssignments } from '../modules/plans/user-plans.repository.ts';
 import { deleteUserIdentities, listUserIdentities } from '../modules/providers/providers.repository.ts';
@@ -125,6 +126,23 @@ export const USER_DATA_PARTS: readonly UserDataPart[] = [
         role: member.role,
         title: member.title,
         joinedAt: member.joined_at.toISOString(),
+      }));
+    },
+  },
+  {
+    name: 'groups',
+    tables: ['group_members'],
+    erasure: 'deleted (each group’s version moves on; the groups stay)',
+    erase: async ({ trx, ctx, user, now }) => {
+      await deleteUserGroupMemberships(trx, ctx.tenantId, user.id, now);
+    },
+    async export({ trx, ctx, user }) {
+      return (await listUserGroups(trx, ctx.tenantId, user.id)).map((g) => ({
+        groupId: g.id,
+        displayName: g.display_name,
+        externalId: g.external_id,
+        roles: g.roles,
+        joinedAt: g.joined_at_member.toISOString(),
       }));
     },
   },
@@ -280,6 +298,7 @@ export const NO_USER_DATA: Readonly<Record<string, string>> = {
   plans: 'the plan catalogue; assignments are in user_plans',
   plan_numbers: 'a per-tenant counter',
   roles: 'the tenant’s role definitions; a user’s roles are on the user',
+  groups: 'the tenant’s groups; memberships are in group_members',
   identity_providers: 'upstream directory settings; links are in user_identities',
   webhook_endpoints: 'the tenant’s webhook endpoints',
   webhook_attempts: 'the delivery log: endpoint, event id, status and the receiver’s answer; no user column',

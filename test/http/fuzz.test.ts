@@ -114,9 +114,13 @@ beforeAll(async () => {
     await t.call({ method: 'POST', url: `/v1/users/${user.id}/plans`, headers: tenant.auth, payload: { plan: plan.id } })
   ).json();
   await t.call({ method: 'PUT', url: `/v1/users/${user.id}/companies/${company.id}`, headers: tenant.auth, payload: { role: 'owner' } });
+  const group = (
+    await t.call({ method: 'POST', url: '/v1/groups', headers: tenant.auth, payload: { displayName: 'Fuzzers', members: [user.id] } })
+  ).json();
   const session = (await t.call({ method: 'POST', url: `/v1/users/${user.id}/sessions`, headers: tenant.auth, payload: {} })).json();
   for (const [what, value] of Object.entries({
     company: company.id,
+    group: group.id,
     plan: plan.id,
     assignment: assignment.id,
     session: session.session?.id,
@@ -172,6 +176,7 @@ beforeAll(async () => {
     if (path.startsWith('/v1/sessions')) return [session.session.id];
     if (path.startsWith('/v1/roles')) return ['editor'];
     if (path.startsWith('/v1/companies')) return [company.id, 'acme'];
+    if (path.startsWith('/v1/groups')) return name === 'userId' ? [user.id, victim.id] : [group.id];
     if (path.startsWith('/v1/plans')) return [plan.id, 'gold', String(plan.number)];
     if (path.startsWith('/integration-api') || path.startsWith('/api/public/users/:')) return [String(user.number), 'known'];
     if (path.startsWith('/api/public')) return ['known'];

@@ -40,6 +40,11 @@ describe('OpenAPI document', () => {
       '/v1/users/{id}/plans/{assignmentId}',
       '/v1/roles',
       '/v1/roles/{name}',
+      '/v1/groups',
+      '/v1/groups/{groupId}',
+      '/v1/groups/{groupId}/members',
+      '/v1/groups/{groupId}/members/{userId}',
+      '/v1/users/{id}/groups',
     ]) {
       expect(paths, path).toContain(path);
     }
@@ -63,7 +68,7 @@ describe('OpenAPI document', () => {
   it('has User and Problem schemas, referenced by the operations', async () => {
     const doc = (await t.call({ method: 'GET', url: '/openapi.json' })).json();
     const schemas = doc.components.schemas;
-    expect(Object.keys(schemas)).toEqual(expect.arrayContaining(['User', 'Problem', 'Company', 'Plan']));
+    expect(Object.keys(schemas)).toEqual(expect.arrayContaining(['User', 'Problem', 'Company', 'Plan', 'Group']));
     expect(schemas.User.properties).toHaveProperty('email');
     expect(schemas.User.properties).toHaveProperty('version');
     expect(schemas.Problem.required).toEqual(expect.arrayContaining(['type', 'title', 'status', 'code', 'detail', 'requestId']));

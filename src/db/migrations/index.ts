@@ -6,6 +6,7 @@ import * as m0004 from './0004-directory.ts';
 import * as m0005 from './0005-providers.ts';
 import * as m0006 from './0006-tenant-gravatar-pictures.ts';
 import * as m0007 from './0007-webhooks.ts';
+import * as m0009 from './0009-groups.ts';
 
 /** Every migration, in order. Names never change once released. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '0005-providers': m0005,
   '0006-tenant-gravatar-pictures': m0006,
   '0007-webhooks': m0007,
+  '0009-groups': m0009,
 };

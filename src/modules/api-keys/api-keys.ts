@@ -17,6 +17,8 @@ export const SCOPES = [
   'events:read',
   'companies:read',
   'companies:write',
+  'groups:read',
+  'groups:write',
   'plans:read',
   'plans:write',
   'sessions:read',

@@ -48,3 +48,22 @@ export async function removeRoleFromUsers(
     .returning(['id', 'roles'])
     .execute();
 }
+
+/**
+ * Takes a role away from every group of the tenant giving it, moving each one's version on.
+ * @returns the groups changed, with the roles they give now.
+ */
+export async function removeRoleFromGroups(
+  db: Kysely<DB>,
+  tenantId: string,
+  role: string,
+  now: Date,
+): Promise<{ id: string; display_name: string; external_id: string | null; roles: string[] }[]> {
+  return db
+    .updateTable('groups')
+    .set((eb) => ({ roles: sql<string[]>`array_remove(roles, ${role})`, updated_at: now, version: eb('version', '+', 1) }))
+    .where('tenant_id', '=', tenantId)
+    .where(sql<boolean>`roles @> array[${role}]::text[]`)
+    .returning(['id', 'display_name', 'external_id', 'roles'])
+    .execute();
+}

@@ -7,7 +7,7 @@ import { TtlCache } from '../../core/ttl-cache.ts';
 import type { DB } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import type { EventInput, EventsService } from '../events/events.service.ts';
-import { deleteRole, insertRole, listRoles, removeRoleFromUsers, roleExists } from './roles.repository.ts';
+import { deleteRole, insertRole, listRoles, removeRoleFromGroups, removeRoleFromUsers, roleExists } from './roles.repository.ts';
 import type { RoleRow } from './roles.table.ts';
 import { BUILT_IN_ROLES, builtInRoleView, ROLE_NAME, type RoleInput, type RoleView, toRoleView } from './roles.ts';
 
@@ -17,7 +17,8 @@ export interface RolesService {
   /** @throws AppError VALIDATION_FAILED, ROLE_EXISTS (also for a built-in name) */
   defineRole(ctx: ActorContext, input: RoleInput): Promise<RoleView>;
   /**
-   * Deletes a tenant-defined role and takes it away from every user holding it (each gets a user.roles_changed event).
+   * Deletes a tenant-defined role and takes it away from every user holding it (each gets a user.roles_changed event)
+   * and every group giving it (each gets a group.updated event).
    * @throws AppError ROLE_BUILT_IN, ROLE_NOT_FOUND
    */
   deleteRole(ctx: ActorContext, name: string): Promise<void>;
@@ -58,6 +59,7 @@ export function createRolesService(deps: { db: Kysely<DB>; clock: Clock; events:
       await inTransaction(db, async (trx) => {
         if (!(await deleteRole(trx, ctx.tenantId, name))) throw notFound('ROLE_NOT_FOUND', { name }, { message: `Role ${name} not found` });
         const changed = await removeRoleFromUsers(trx, ctx.tenantId, name, clock.now());
+        const groups = await removeRoleFromGroups(trx, ctx.tenantId, name, clock.now());
         await events.record(
           trx,
           ctx,
@@ -67,6 +69,13 @@ export function createRolesService(deps: { db: Kysely<DB>; clock: Clock; events:
               type: 'user.roles_changed',
               userId: user.id,
               changes: { roles: { before: [...user.roles, name].sort(), after: user.roles } },
+            }),
+          ),
+          ...groups.map(
+            (group): EventInput => ({
+              type: 'group.updated',
+              changes: { roles: { before: [...group.roles, name].sort(), after: group.roles } },
+              data: { groupId: group.id, displayName: group.display_name, externalId: group.external_id },
             }),
           ),
         );

@@ -11,6 +11,8 @@ export interface AccessClaims {
   tid: string;
   sid: string;
   scope: string;
+  /** The user's effective roles when the token was issued (own ∪ its groups'). */
+  roles: string[];
   iat: number;
   exp: number;
   jti: string;
@@ -27,7 +29,7 @@ export interface AccessTokens {
   signer: SigningKeys['signer'];
   /** Signs with `signer` when given (loaded before a transaction, inside which the key store may not be read). */
   issue(
-    claims: { userId: string; tenantId: string; sessionId: string; scope: string },
+    claims: { userId: string; tenantId: string; sessionId: string; scope: string; roles?: readonly string[] },
     signer?: Awaited<ReturnType<SigningKeys['signer']>>,
   ): Promise<{ token: string; exp: number }>;
   /** The verified claims, or null for anything that is not a valid access token of ours. */
@@ -42,11 +44,11 @@ export function createAccessTokens(deps: { keys: SigningKeys; clock: Clock; ids:
   return {
     signer: () => keys.signer(),
 
-    async issue({ userId, tenantId, sessionId, scope }, preloaded) {
+    async issue({ userId, tenantId, sessionId, scope, roles }, preloaded) {
       const signer = preloaded ?? (await keys.signer());
       const iat = Math.floor(clock.now().getTime() / 1000);
       const exp = iat + settings.accessTokenSeconds;
-      const token = await new SignJWT({ tid: tenantId, sid: sessionId, scope })
+      const token = await new SignJWT({ tid: tenantId, sid: sessionId, scope, roles: [...(roles ?? [])] })
         .setProtectedHeader({ alg: TOKEN_ALG, kid: signer.kid, typ: ACCESS_TOKEN_TYP })
         .setIssuer(settings.issuer)
         .setAudience(settings.audience)
@@ -85,9 +87,18 @@ export function createAccessTokens(deps: { keys: SigningKeys; clock: Clock; ids:
         if (error instanceof errors.JOSEError) return null;
         throw error;
       }
-      const { sub, tid, sid, scope, iat, exp, jti } = payload;
+      const { sub, tid, sid, scope, iat, exp, jti, roles } = payload;
       if (typeof sub !== 'string' || typeof tid !== 'string' || typeof sid !== 'string' || typeof exp !== 'number') return null;
-      return { sub, tid, sid, scope: typeof scope === 'string' ? scope : '', iat: iat ?? 0, exp, jti: typeof jti === 'string' ? jti : '' };
+      return {
+        sub,
+        tid,
+        sid,
+        scope: typeof scope === 'string' ? scope : '',
+        roles: Array.isArray(roles) ? roles.filter((r): r is string => typeof r === 'string') : [],
+        iat: iat ?? 0,
+        exp,
+        jti: typeof jti === 'string' ? jti : '',
+      };
     },
   };
 }

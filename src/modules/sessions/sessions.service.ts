@@ -14,6 +14,7 @@ import { inTransaction } from '../../db/transaction.ts';
 import { findCredential, replaceCredentialIfUnchanged } from '../credentials/credentials.repository.ts';
 import type { PasswordHasher } from '../credentials/password-hasher.ts';
 import type { EventInput, EventsService } from '../events/events.service.ts';
+import { effectiveRolesOfUser } from '../groups/group-members.repository.ts';
 import type { SigninThrottle } from '../signin-throttle/signin-throttle.service.ts';
 import type { TenantsService } from '../tenants/tenants.service.ts';
 import { findUserByEmail, findUserByExternalId, findUserById, findUserByPhone, type UserWithBrands } from '../users/users.repository.ts';
@@ -160,8 +161,11 @@ export function createSessionsService(deps: SessionsDeps): SessionsService {
     session: SessionRow,
     refreshToken: string,
     signer?: Parameters<AccessTokens['issue']>[1],
+    reader: Kysely<DB> = db,
   ): Promise<TokenResponse> {
-    const claims = { userId: session.user_id, tenantId: ctx.tenantId, sessionId: session.id, scope: session.method };
+    // Effective roles as of now: own roles and those of the user's groups (inside a transaction, read through it).
+    const roles = await effectiveRolesOfUser(reader, ctx.tenantId, session.user_id);
+    const claims = { userId: session.user_id, tenantId: ctx.tenantId, sessionId: session.id, scope: session.method, roles };
     const access = await tokens.issue(claims, signer);
     return {
       accessToken: access.token,
@@ -295,7 +299,7 @@ export function createSessionsService(deps: SessionsDeps): SessionsService {
         async open(trx, userId) {
           const refreshToken = newRefreshToken();
           const session = await insertSessionIn(trx, ctx, tenant, userId, 'passwordless', client, refreshToken);
-          return respond(ctx, session, refreshToken, signer);
+          return respond(ctx, session, refreshToken, signer, trx);
         },
       };
     },

@@ -6,6 +6,7 @@ import type { UserStatus } from './users.ts';
 
 export interface UserFilter {
   status?: UserStatus;
+  /** Holding this role, its own or through a group. */
   role?: string;
   email?: string;
   phone?: string;
@@ -16,6 +17,8 @@ export interface UserFilter {
   /** Containment filters on searchable attributes. */
   attributes?: Record<string, unknown>;
   companyId?: string;
+  /** Members of this group. */
+  groupId?: string;
   /** Users with an assignment of this plan (active or not, unless planActive says). */
   planId?: string;
   /** true: users holding an active assignment (of planId when given); false: users holding none. */
@@ -27,7 +30,24 @@ export interface UserFilter {
 function filtered(db: Kysely<DB>, tenantId: string, filter: UserFilter) {
   let query = db.selectFrom('users').where('users.tenant_id', '=', tenantId).where('users.erased_at', 'is', null);
   if (filter.status) query = query.where('users.status', '=', filter.status);
-  if (filter.role) query = query.where(sql<boolean>`users.roles @> array[${filter.role}]::text[]`);
+  if (filter.role) {
+    const role = filter.role;
+    // Effective roles: the user's own, or those of a group it belongs to.
+    query = query.where((eb) =>
+      eb.or([
+        sql<boolean>`users.roles @> array[${role}]::text[]`,
+        eb.exists(
+          eb
+            .selectFrom('group_members as gm')
+            .innerJoin('groups as g', (join) => join.onRef('g.tenant_id', '=', 'gm.tenant_id').onRef('g.id', '=', 'gm.group_id'))
+            .select(sql`1`.as('one'))
+            .whereRef('gm.tenant_id', '=', 'users.tenant_id')
+            .whereRef('gm.user_id', '=', 'users.id')
+            .where(sql<boolean>`g.roles @> array[${role}]::text[]`),
+        ),
+      ]),
+    );
+  }
   if (filter.email) query = query.where('users.email', '=', filter.email);
   if (filter.phone) query = query.where('users.phone', '=', filter.phone);
   if (filter.createdAfter) query = query.where('users.created_at', '>', filter.createdAfter);
@@ -57,6 +77,18 @@ function filtered(db: Kysely<DB>, tenantId: string, filter: UserFilter) {
           .whereRef('cm.tenant_id', '=', 'users.tenant_id')
           .whereRef('cm.user_id', '=', 'users.id')
           .where('cm.company_id', '=', companyId),
+      ),
+    );
+  }
+  if (filter.groupId) {
+    const groupId = filter.groupId;
+    query = query.where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('group_members as gm')
+          .select(sql`1`.as('one'))
+          .whereRef('gm.tenant_id', '=', 'users.tenant_id')
+          .whereRef('gm.user_id', '=', 'users.id')
+          .where('gm.group_id', '=', groupId),
       ),
     );
   }

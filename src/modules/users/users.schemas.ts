@@ -89,6 +89,11 @@ export const UserSchema = Type.Object(
     score: NullOr<number>('number'),
     status: Type.Unsafe<(typeof USER_STATUSES)[number]>({ type: 'string', enum: [...USER_STATUSES] }),
     roles: Type.Array(Type.String(), { description: `Built-in roles: ${ROLES.join(', ')}; tenants define more under /v1/roles` }),
+    effectiveRoles: Type.Optional(
+      Type.Array(Type.String(), {
+        description: 'The roles the user holds: its own `roles` and those of its groups (on reads: GET /v1/users/{id} and lists)',
+      }),
+    ),
     sessionsLimit: NullOr<number>('integer'),
     attributes: Dictionary(JsonValue),
     brands: Type.Array(Type.Object({ slug: Type.String(), joinedAt: Type.String() })),
@@ -108,7 +113,7 @@ export const ExternalIdParams = Type.Object({ externalId: Type.String({ minLengt
 export const UserListQuerySchema = Type.Object(
   {
     status: Type.Optional(LiteralUnion(USER_STATUSES)),
-    role: Type.Optional(Type.String({ maxLength: 64 })),
+    role: Type.Optional(Type.String({ maxLength: 64, description: 'Users holding this role, their own or through a group' })),
     email: Type.Optional(Type.String({ maxLength: 320 })),
     phone: Type.Optional(Type.String({ maxLength: 32 })),
     brand: Type.Optional(Type.String({ maxLength: 64 })),
@@ -116,6 +121,7 @@ export const UserListQuerySchema = Type.Object(
     createdBefore: Type.Optional(Type.String({ format: 'date-time' })),
     q: Type.Optional(Type.String({ maxLength: 256 })),
     company: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Members of this company (id or external id)' })),
+    group: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Members of this group (id)' })),
     plan: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Holders of this plan (id, external id or number)' })),
     planActive: Type.Optional(
       Type.Boolean({ description: 'true: holding an active assignment (of `plan`); false: holding none (with `plan`: held it, lapsed)' }),

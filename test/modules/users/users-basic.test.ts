@@ -37,7 +37,8 @@ describe('users: create and read', () => {
 
     const got = await t.call({ method: 'GET', url: `/v1/users/${user.id}`, headers: tenant.auth });
     expect(got.statusCode).toBe(200);
-    expect(got.json()).toEqual(user);
+    // A read adds the effective roles (own ∪ groups'; no groups here), which write answers leave out.
+    expect(got.json()).toEqual({ ...user, effectiveRoles: user.roles });
 
     const foreign = await t.call({ method: 'GET', url: `/v1/users/${user.id}`, headers: other.auth });
     expect(foreign.statusCode).toBe(404);
