@@ -11,7 +11,7 @@ import type { RolesTable } from '../modules/roles/roles.table.ts';
 import type { RefreshTokensTable, SessionsTable, SigningKeysTable } from '../modules/sessions/sessions.table.ts';
 import type { SigninFailuresTable } from '../modules/signin-throttle/signin-throttle.table.ts';
 import type { SettingsTable, TenantHostsTable, TenantsTable } from '../modules/tenants/tenants.table.ts';
-import type { UsersTable } from '../modules/users/users.table.ts';
+import type { UserCountsTable, UsersTable } from '../modules/users/users.table.ts';
 
 /** Every table Kysely may touch. */
 export interface DB {
@@ -21,6 +21,7 @@ export interface DB {
   brands: BrandsTable;
   api_keys: ApiKeysTable;
   users: UsersTable;
+  user_counts: UserCountsTable;
   user_brands: UserBrandsTable;
   attribute_definitions: AttributeDefinitionsTable;
   unique_attribute_values: UniqueAttributeValuesTable;

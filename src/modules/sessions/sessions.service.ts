@@ -250,7 +250,7 @@ export function createSessionsService(deps: SessionsDeps): SessionsService {
   }
 
   const service: SessionsService = {
-    ...createSessionReader({ db, clock, tokens }),
+    ...createSessionReader({ db, clock, tokens, cache: deps.cache }),
     async signIn(ctx, input, client) {
       const { kind, value } = await identifierOf(ctx, input);
       const identifier = `${kind}:${value}`;
