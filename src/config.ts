@@ -49,6 +49,12 @@ export interface Config {
   secretKey: Buffer | null;
   /** Let provider calls reach loopback, private and link-local addresses (`ROSTER_ALLOW_PRIVATE_UPSTREAMS`). */
   allowPrivateUpstreams: boolean;
+  /** Seconds a live session stays cached for access-token checks (`ROSTER_SESSION_CACHE_SECONDS`); 0: off. */
+  sessionCacheSeconds: number;
+  /** Bearer token for GET /metrics besides the admin token (`ROSTER_METRICS_TOKEN`). */
+  metricsToken: string | null;
+  /** Serve /metrics on this port only, off the public one (`ROSTER_METRICS_PORT`); null: on the public port. */
+  metricsPort: number | null;
   /** Timeouts and the connection cap of the HTTP server; see src/http/server-limits.ts. */
   http: HttpLimits;
 }
@@ -145,6 +151,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretKey: env.ROSTER_SECRET_KEY?.trim() ? parseSecretKey(env.ROSTER_SECRET_KEY) : null,
     allowPrivateUpstreams: onOffVar(env, 'ROSTER_ALLOW_PRIVATE_UPSTREAMS', false),
     http: httpLimitsVar(env),
+    sessionCacheSeconds: intVar(env, 'ROSTER_SESSION_CACHE_SECONDS', 60, 0, 3600),
+    metricsToken: metricsTokenVar(env),
+    metricsPort: env.ROSTER_METRICS_PORT?.trim() ? intVar(env, 'ROSTER_METRICS_PORT', 0, 0, 65535) : null,
   };
 }
 
@@ -160,6 +169,12 @@ function httpLimitsVar(env: NodeJS.ProcessEnv): HttpLimits {
     throw new Error('ROSTER_HTTP_HEADERS_TIMEOUT_MS must not exceed ROSTER_HTTP_REQUEST_TIMEOUT_MS');
   }
   return limits;
+}
+
+function metricsTokenVar(env: NodeJS.ProcessEnv): string | null {
+  const token = env.ROSTER_METRICS_TOKEN?.trim() || null;
+  if (token !== null && token.length < 16) throw new Error('ROSTER_METRICS_TOKEN must be at least 16 characters');
+  return token;
 }
 
 function redisUrlVar(env: NodeJS.ProcessEnv): string | null {

@@ -14,11 +14,13 @@ import { type CredentialsService, createCredentialsService } from './modules/cre
 import { createPasswordHasher } from './modules/credentials/password-hasher.ts';
 import { createEventsService, type EventsService } from './modules/events/events.service.ts';
 import { createIdempotencyStore, type IdempotencyStore } from './modules/idempotency/idempotency.store.ts';
+import { createMetrics, type Metrics } from './modules/metrics/metrics.ts';
 import { createPlansService, type PlansService } from './modules/plans/plans.service.ts';
 import { createUserPlansService, type UserPlansService } from './modules/plans/user-plans.service.ts';
 import { createProvidersService, type ProvidersService } from './modules/providers/providers.service.ts';
 import { createRolesService, type RolesService } from './modules/roles/roles.service.ts';
 import { createAccessTokens } from './modules/sessions/access-tokens.ts';
+import { createSessionCache, type SessionCache } from './modules/sessions/session-cache.ts';
 import { endUserSessions } from './modules/sessions/session-revocation.ts';
 import { createSessionsService, type SessionsService } from './modules/sessions/sessions.service.ts';
 import { createSigningKeys, type SigningKeys } from './modules/sessions/signing-keys.ts';
@@ -69,6 +71,10 @@ export interface Registry {
   providers: ProvidersService;
   /** The sealing key (provider credentials, Naviga ids): ROSTER_SECRET_KEY, or generated and kept in the database. */
   secretKeys: SecretKeys;
+  /** Live sessions of access-token checks, evicted across processes by LISTEN/NOTIFY; start() once the database is ready. */
+  sessionCache: SessionCache;
+  /** Prometheus metrics of this process (GET /metrics). */
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -111,6 +117,7 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
   if (options.resolveSecrets !== false) await secretKeys.resolve(db);
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? randomIds;
+  const sessionCache = createSessionCache({ database, clock, ttlMs: config.sessionCacheSeconds * 1000 });
   const events = wrapped(options, 'events', createEventsService({ db, clock, ids }));
   const tenants = createTenantsService({ db, clock, ids, events });
   const brands = createBrandsService({ db, clock, ids, events });
@@ -152,8 +159,19 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
       tokens,
       throttle: signinThrottle,
       settings: config.tokens,
+      cache: sessionCache,
     }),
   );
+  const metrics = createMetrics({
+    db,
+    clock,
+    poolStats: database.poolStats,
+    hashLoad: () => hasher.load(),
+    sessionCacheSize: () => sessionCache.size,
+  });
+  database.observeQueries(metrics.observeQuery);
+  // A server that listens before its database is ready starts the cache once it is (server.ts).
+  if (options.migrate !== false) await sessionCache.start();
   const usersQuery = createUsersQueryService(usersDeps);
   const userChanges = createUserChanges({ users, usersLifecycle, companyMembers, userPlans, sessions });
   return {
@@ -196,7 +214,12 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
     }),
     adminAuth: createAdminAuth({ db, ids, configuredToken: config.adminToken }),
     secretKeys,
-    close: () => (options.database ? Promise.resolve() : database.close()),
+    sessionCache,
+    metrics,
+    close: async () => {
+      await sessionCache.stop();
+      if (!options.database) await database.close();
+    },
   };
 }
 

@@ -109,27 +109,18 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     watchConnectionErrors(pool, options.onConnectionError);
     const timing = queryTiming();
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), log: timing.log });
-    const listeners = new Set<Listener>();
+    const channels = sharedListeners((channel, onMessage, onState) => listenOnPostgres(options.url as string, channel, onMessage, onState));
     return {
       db,
       backend: 'postgres',
       schema: schema ?? null,
       close: async () => {
-        await Promise.all([...listeners].map((l) => l.stop()));
+        await channels.stopAll();
         await db.destroy();
       },
       poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
       observeQueries: timing.set,
-      async listen(channel, onMessage, onState) {
-        const listener = await listenOnPostgres(options.url as string, channel, onMessage, onState);
-        listeners.add(listener);
-        return {
-          stop: () => {
-            listeners.delete(listener);
-            return listener.stop();
-          },
-        };
-      },
+      listen: channels.listen,
     };
   }
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
@@ -158,6 +149,64 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       const unlisten = await pglite.listen(channel, onMessage);
       onState?.(true);
       return { stop: () => unlisten() };
+    },
+  };
+}
+
+type ListenFn = (channel: string, onMessage: (payload: string) => void, onState?: (listening: boolean) => void) => Promise<Listener>;
+
+/**
+ * One connection per channel however many listen (tests build many registries over one database): each
+ * subscriber is told every message and every change of state.
+ */
+function sharedListeners(open: ListenFn): { listen: ListenFn; stopAll(): Promise<void> } {
+  const channels = new Map<
+    string,
+    { listener: Promise<Listener>; up: boolean; subscribers: Set<{ onMessage: (p: string) => void; onState?: (up: boolean) => void }> }
+  >();
+  return {
+    async listen(channel, onMessage, onState) {
+      let shared = channels.get(channel);
+      if (!shared) {
+        const created = {
+          listener: null as unknown as Promise<Listener>,
+          up: false,
+          subscribers: new Set<{ onMessage: (p: string) => void; onState?: (up: boolean) => void }>(),
+        };
+        created.listener = open(
+          channel,
+          (payload) => {
+            for (const s of created.subscribers) s.onMessage(payload);
+          },
+          (up) => {
+            created.up = up;
+            for (const s of created.subscribers) s.onState?.(up);
+          },
+        );
+        channels.set(channel, created);
+        created.listener.catch(() => channels.delete(channel));
+        shared = created;
+      }
+      const subscriber = { onMessage, onState };
+      shared.subscribers.add(subscriber);
+      try {
+        await shared.listener;
+      } catch (error) {
+        shared.subscribers.delete(subscriber);
+        throw error;
+      }
+      onState?.(shared.up);
+      const current = shared;
+      return {
+        async stop() {
+          current.subscribers.delete(subscriber);
+        },
+      };
+    },
+    async stopAll() {
+      const all = [...channels.values()];
+      channels.clear();
+      await Promise.all(all.map(async (c) => (await c.listener.catch(() => null))?.stop()));
     },
   };
 }

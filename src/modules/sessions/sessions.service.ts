@@ -19,6 +19,7 @@ import type { TenantsService } from '../tenants/tenants.service.ts';
 import { findUserByEmail, findUserByExternalId, findUserById, findUserByPhone, type UserWithBrands } from '../users/users.repository.ts';
 import { isUserId } from '../users/users.service.ts';
 import type { AccessTokens } from './access-tokens.ts';
+import type { SessionCache } from './session-cache.ts';
 import { createSessionReader, invalidRefresh, type SessionReader } from './session-reader.ts';
 import { endUserSessions } from './session-revocation.ts';
 import {
@@ -96,6 +97,8 @@ export interface SessionsDeps {
   tokens: AccessTokens;
   throttle: SigninThrottle;
   settings: SessionSettings;
+  /** Live sessions of access-token checks, evicted across processes by NOTIFY (session-cache.ts). */
+  cache?: SessionCache;
 }
 
 function newRefreshToken(): string {
