@@ -78,19 +78,33 @@ export function createMetrics(sources: MetricsSources): Metrics {
       this.set(sources.sessionCacheSize());
     },
   });
-  const feedSeq = new Gauge({ name: 'roster_event_feed_head_seq', help: 'Sequence number of the newest event', registers: [registry] });
+  // Both feed gauges come from one read per scrape: the sequence gauge (collected first) starts it.
+  let head: Promise<{ seq: number; created_at: Date } | undefined> | null = null;
+  const readHead = async () => {
+    // The primary key's last entry: one index probe however long the log is.
+    const { rows } = await sql<{ seq: number; created_at: Date }>`select seq, created_at from events order by seq desc limit 1`.execute(
+      sources.db,
+    );
+    return rows[0];
+  };
+  new Gauge({
+    name: 'roster_event_feed_head_seq',
+    help: 'Sequence number of the newest event',
+    registers: [registry],
+    async collect() {
+      head = readHead();
+      const row = await head;
+      this.set(row ? Number(row.seq) : 0);
+    },
+  });
   new Gauge({
     name: 'roster_event_feed_head_age_seconds',
     help: 'Seconds since the newest event was written (a feed consumer at the head lags by at most this)',
     registers: [registry],
     async collect() {
-      // The primary key's last entry: one index probe however long the log is.
-      const { rows } = await sql<{ seq: number; created_at: Date }>`select seq, created_at from events order by seq desc limit 1`.execute(
-        sources.db,
-      );
-      const head = rows[0];
-      feedSeq.set(head ? Number(head.seq) : 0);
-      this.set(head ? Math.max(0, (sources.clock.now().getTime() - new Date(head.created_at).getTime()) / 1000) : 0);
+      const row = await (head ?? readHead());
+      head = null;
+      this.set(row ? Math.max(0, (sources.clock.now().getTime() - new Date(row.created_at).getTime()) / 1000) : 0);
     },
   });
   const scrapes = new Counter({ name: 'roster_metrics_scrapes_total', help: 'Scrapes of /metrics', registers: [registry] });
