@@ -26,10 +26,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       SELECT tenant_id, status, 0, count(*) FROM users WHERE erased_at IS NULL GROUP BY tenant_id, status;
     `,
   );
-  // plpgsql bodies hold semicolons at line ends: one statement each, not through runStatements.
+  // plpgsql bodies hold semicolons at line ends: one statement each, not through runStatements. The search path is
+  // pinned to Roster's schema: a trigger fired by any session (a COPY in psql) must find user_counts.
   await sql
     .raw(`
-    CREATE FUNCTION roster_count_users() RETURNS trigger LANGUAGE plpgsql AS $$
+    CREATE FUNCTION roster_count_users() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
     DECLARE
       my_shard smallint := (txid_current() % 16)::smallint;
     BEGIN
