@@ -7,7 +7,7 @@ export interface ChartInput {
 
 const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f'];
 
-function escape(text: string): string {
+function escapeXml(text: string): string {
   return text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
@@ -23,7 +23,7 @@ export function lineChart(input: ChartInput): string {
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" font-family="sans-serif" font-size="12">`,
     `<rect width="${w}" height="${h}" fill="white"/>`,
-    `<text x="${left}" y="20" font-size="14">${escape(input.title)}</text>`,
+    `<text x="${left}" y="20" font-size="14">${escapeXml(input.title)}</text>`,
     `<line x1="${left}" y1="${h - bottom}" x2="${w - right}" y2="${h - bottom}" stroke="black"/>`,
     `<line x1="${left}" y1="${top}" x2="${left}" y2="${h - bottom}" stroke="black"/>`,
   ];
@@ -36,7 +36,7 @@ export function lineChart(input: ChartInput): string {
     const color = COLORS[i % COLORS.length];
     const points = input.xs.map((x, j) => `${px(x).toFixed(1)},${py(s.ys[j] ?? 0).toFixed(1)}`).join(' ');
     parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${points}"/>`);
-    parts.push(`<text x="${w - right + 10}" y="${top + 16 * i + 10}" fill="${color}">${escape(s.name)}</text>`);
+    parts.push(`<text x="${w - right + 10}" y="${top + 16 * i + 10}" fill="${color}">${escapeXml(s.name)}</text>`);
   });
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
