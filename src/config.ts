@@ -14,6 +14,8 @@ export interface Config {
   logLevel: LogLevel;
   /** PostgreSQL connection string; when absent, embedded PGlite is used. */
   databaseUrl: string | null;
+  /** A streaming replica for reads that may lag (lists, searches, counts); null: every read on the primary. */
+  databaseReadUrl: string | null;
   /** Directory of the embedded PGlite database. */
   dataDir: string;
   /** Platform admin token from the environment, if any. */
@@ -111,6 +113,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new Error('DATABASE_URL must start with postgres:// or postgresql://');
   }
+  const databaseReadUrl = env.DATABASE_READ_URL?.trim() || null;
+  if (databaseReadUrl && (!databaseUrl || !/^postgres(ql)?:\/\//.test(databaseReadUrl))) {
+    throw new Error('DATABASE_READ_URL must start with postgres:// or postgresql:// and needs DATABASE_URL');
+  }
   const adminToken = env.ROSTER_ADMIN_TOKEN?.trim() || null;
   if (adminToken !== null && adminToken.length < 16) {
     throw new Error('ROSTER_ADMIN_TOKEN must be at least 16 characters');
@@ -120,6 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST?.trim() || '127.0.0.1',
     logLevel,
     databaseUrl,
+    databaseReadUrl,
     dataDir: resolve(env.ROSTER_DATA_DIR?.trim() || './data'),
     adminToken,
     dbPoolSize: intVar(env, 'ROSTER_DB_POOL_SIZE', 20, 1, 500),

@@ -3,6 +3,7 @@ import type { Config } from './config.ts';
 import { type Clock, systemClock } from './core/clock.ts';
 import { type Ids, randomIds } from './core/ids.ts';
 import { type Backend, type Database, type DB, databaseOptionsOf, openDatabase, prepareDatabase } from './db/database.ts';
+import { createReadRouting, type ReadRouting } from './db/read-routing.ts';
 import { type AdminAuth, createAdminAuth } from './modules/admin/admin-auth.ts';
 import { createSecretKeys, type SecretKeys } from './modules/admin/secret-key.ts';
 import { type ApiKeysService, createApiKeysService } from './modules/api-keys/api-keys.service.ts';
@@ -75,6 +76,8 @@ export interface Registry {
   sessionCache: SessionCache;
   /** Prometheus metrics of this process (GET /metrics). */
   metrics: Metrics;
+  /** Where lag-tolerant reads go: the DATABASE_READ_URL replica, falling back to the primary. */
+  reads: ReadRouting;
   close(): Promise<void>;
 }
 
@@ -172,7 +175,11 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
   database.observeQueries(metrics.observeQuery);
   // A server that listens before its database is ready starts the cache once it is (server.ts).
   if (options.migrate !== false) await sessionCache.start();
-  const usersQuery = createUsersQueryService(usersDeps);
+  const replica = config.databaseReadUrl
+    ? await openDatabase({ ...databaseOptionsOf(config), url: config.databaseReadUrl, poolSize: config.dbPoolSize })
+    : null;
+  const reads = createReadRouting(db, replica?.db ?? null);
+  const usersQuery = createUsersQueryService({ ...usersDeps, reads });
   const userChanges = createUserChanges({ users, usersLifecycle, companyMembers, userPlans, sessions });
   return {
     config,
@@ -216,8 +223,10 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
     secretKeys,
     sessionCache,
     metrics,
+    reads,
     close: async () => {
       await sessionCache.stop();
+      await replica?.close();
       if (!options.database) await database.close();
     },
   };
