@@ -39,5 +39,7 @@ export async function seed(admin: pg.Client, tenantId: string): Promise<void> {
      FROM unnest(${arrays}) WITH ORDINALITY AS s(${SEEDED.join(', ')}, n)`,
     [tenantId, `${SCHEMA}.${userNumberSequence(tenantId)}`, SEED_USERS, ...columns],
   );
+  // Fresh statistics: with autovacuum off, the table would keep its empty-table estimates (issue 16).
+  await admin.query(`ANALYZE ${SCHEMA}.users`);
   process.stdout.write(`seeded ${SEED_USERS} users in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }

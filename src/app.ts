@@ -12,6 +12,7 @@ import { logIfServerError, toAppError } from './http/errors.ts';
 import { registerIdempotency } from './http/idempotency.ts';
 import { loggerOptions } from './http/logger.ts';
 import { methodNotAllowed, recordRoutes } from './http/method-not-allowed.ts';
+import { registerMetrics } from './http/metrics.ts';
 import { sendProblem } from './http/problem.ts';
 import { registerRateLimit } from './http/rate-limit.ts';
 import { capConnections, serverTimeoutOptions } from './http/server-limits.ts';
@@ -125,6 +126,8 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
     reply.header('x-request-id', request.id);
     done(null, payload);
   });
+
+  registerMetrics(app, registry);
 
   if (options.docs !== false) {
     await registerDocs(app);

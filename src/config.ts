@@ -14,6 +14,8 @@ export interface Config {
   logLevel: LogLevel;
   /** PostgreSQL connection string; when absent, embedded PGlite is used. */
   databaseUrl: string | null;
+  /** A streaming replica for reads that may lag (lists, searches, counts); null: every read on the primary. */
+  databaseReadUrl: string | null;
   /** Directory of the embedded PGlite database. */
   dataDir: string;
   /** Platform admin token from the environment, if any. */
@@ -49,6 +51,12 @@ export interface Config {
   secretKey: Buffer | null;
   /** Let provider calls reach loopback, private and link-local addresses (`ROSTER_ALLOW_PRIVATE_UPSTREAMS`). */
   allowPrivateUpstreams: boolean;
+  /** Seconds a live session stays cached for access-token checks (`ROSTER_SESSION_CACHE_SECONDS`); 0: off. */
+  sessionCacheSeconds: number;
+  /** Bearer token for GET /metrics besides the admin token (`ROSTER_METRICS_TOKEN`). */
+  metricsToken: string | null;
+  /** Serve /metrics on this port only, off the public one (`ROSTER_METRICS_PORT`); null: on the public port. */
+  metricsPort: number | null;
   /** Timeouts and the connection cap of the HTTP server; see src/http/server-limits.ts. */
   http: HttpLimits;
   /** Webhooks, their delivery worker and the NATS publisher (issue 12). */
@@ -121,6 +129,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new Error('DATABASE_URL must start with postgres:// or postgresql://');
   }
+  const databaseReadUrl = env.DATABASE_READ_URL?.trim() || null;
+  if (databaseReadUrl && (!databaseUrl || !/^postgres(ql)?:\/\//.test(databaseReadUrl))) {
+    throw new Error('DATABASE_READ_URL must start with postgres:// or postgresql:// and needs DATABASE_URL');
+  }
   const adminToken = env.ROSTER_ADMIN_TOKEN?.trim() || null;
   if (adminToken !== null && adminToken.length < 16) {
     throw new Error('ROSTER_ADMIN_TOKEN must be at least 16 characters');
@@ -130,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST?.trim() || '127.0.0.1',
     logLevel,
     databaseUrl,
+    databaseReadUrl,
     dataDir: resolve(env.ROSTER_DATA_DIR?.trim() || './data'),
     adminToken,
     dbPoolSize: intVar(env, 'ROSTER_DB_POOL_SIZE', 20, 1, 500),
@@ -169,6 +182,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       natsSubjectPrefix: natsNameVar(env, 'ROSTER_NATS_SUBJECT_PREFIX', 'roster', /^[A-Za-z0-9_-]{1,64}$/),
       leaseSeconds: intVar(env, 'ROSTER_WEBHOOK_LEASE_SECONDS', 60, 2, 3600),
     },
+    sessionCacheSeconds: intVar(env, 'ROSTER_SESSION_CACHE_SECONDS', 60, 0, 3600),
+    metricsToken: metricsTokenVar(env),
+    metricsPort: env.ROSTER_METRICS_PORT?.trim() ? intVar(env, 'ROSTER_METRICS_PORT', 0, 0, 65535) : null,
   };
 }
 
@@ -201,6 +217,12 @@ function httpLimitsVar(env: NodeJS.ProcessEnv): HttpLimits {
     throw new Error('ROSTER_HTTP_HEADERS_TIMEOUT_MS must not exceed ROSTER_HTTP_REQUEST_TIMEOUT_MS');
   }
   return limits;
+}
+
+function metricsTokenVar(env: NodeJS.ProcessEnv): string | null {
+  const token = env.ROSTER_METRICS_TOKEN?.trim() || null;
+  if (token !== null && token.length < 16) throw new Error('ROSTER_METRICS_TOKEN must be at least 16 characters');
+  return token;
 }
 
 function redisUrlVar(env: NodeJS.ProcessEnv): string | null {

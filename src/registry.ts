@@ -3,6 +3,7 @@ import type { Config } from './config.ts';
 import { type Clock, systemClock } from './core/clock.ts';
 import { type Ids, randomIds } from './core/ids.ts';
 import { type Backend, type Database, type DB, databaseOptionsOf, openDatabase, prepareDatabase } from './db/database.ts';
+import { createReadRouting, type ReadRouting } from './db/read-routing.ts';
 import { type AdminAuth, createAdminAuth } from './modules/admin/admin-auth.ts';
 import { createSecretKeys, type SecretKeys } from './modules/admin/secret-key.ts';
 import { type ApiKeysService, createApiKeysService } from './modules/api-keys/api-keys.service.ts';
@@ -16,11 +17,13 @@ import { createEventsService, type EventsService } from './modules/events/events
 import { createGroupMembersService, type GroupMembersService } from './modules/groups/group-members.service.ts';
 import { createGroupsService, type GroupsService } from './modules/groups/groups.service.ts';
 import { createIdempotencyStore, type IdempotencyStore } from './modules/idempotency/idempotency.store.ts';
+import { createMetrics, type Metrics } from './modules/metrics/metrics.ts';
 import { createPlansService, type PlansService } from './modules/plans/plans.service.ts';
 import { createUserPlansService, type UserPlansService } from './modules/plans/user-plans.service.ts';
 import { createProvidersService, type ProvidersService } from './modules/providers/providers.service.ts';
 import { createRolesService, type RolesService } from './modules/roles/roles.service.ts';
 import { createAccessTokens } from './modules/sessions/access-tokens.ts';
+import { createSessionCache, type SessionCache } from './modules/sessions/session-cache.ts';
 import { endUserSessions } from './modules/sessions/session-revocation.ts';
 import { createSessionsService, type SessionsService } from './modules/sessions/sessions.service.ts';
 import { createSigningKeys, type SigningKeys } from './modules/sessions/signing-keys.ts';
@@ -81,6 +84,12 @@ export interface Registry {
   webhooks: WebhooksService;
   /** The delivery worker's core (fan-out, leases, attempts); src/workers/ loops over it. */
   webhookDelivery: WebhookDelivery;
+  /** Live sessions of access-token checks, evicted across processes by LISTEN/NOTIFY; start() once the database is ready. */
+  sessionCache: SessionCache;
+  /** Prometheus metrics of this process (GET /metrics). */
+  metrics: Metrics;
+  /** Where lag-tolerant reads go: the DATABASE_READ_URL replica, falling back to the primary. */
+  reads: ReadRouting;
   close(): Promise<void>;
 }
 
@@ -123,6 +132,7 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
   if (options.resolveSecrets !== false) await secretKeys.resolve(db);
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? randomIds;
+  const sessionCache = createSessionCache({ database, clock, ttlMs: config.sessionCacheSeconds * 1000 });
   const events = wrapped(options, 'events', createEventsService({ db, clock, ids }));
   const tenants = createTenantsService({ db, clock, ids, events });
   const brands = createBrandsService({ db, clock, ids, events });
@@ -164,12 +174,27 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
       tokens,
       throttle: signinThrottle,
       settings: config.tokens,
+      cache: sessionCache,
     }),
   );
   const groupsDeps = { ...directoryDeps, roles };
   const groups = createGroupsService(groupsDeps);
   const groupMembers = createGroupMembersService(groupsDeps);
-  const usersQuery = createUsersQueryService(usersDeps);
+  const metrics = createMetrics({
+    db,
+    clock,
+    poolStats: database.poolStats,
+    hashLoad: () => hasher.load(),
+    sessionCacheSize: () => sessionCache.size,
+  });
+  database.observeQueries(metrics.observeQuery);
+  // A server that listens before its database is ready starts the cache once it is (server.ts).
+  if (options.migrate !== false) await sessionCache.start();
+  const replica = config.databaseReadUrl
+    ? await openDatabase({ ...databaseOptionsOf(config), url: config.databaseReadUrl, poolSize: config.dbPoolSize })
+    : null;
+  const reads = createReadRouting(db, replica?.db ?? null);
+  const usersQuery = createUsersQueryService({ ...usersDeps, reads });
   const userChanges = createUserChanges({ users, usersLifecycle, companyMembers, userPlans, sessions });
   return {
     config,
@@ -230,7 +255,14 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
       allowPrivate: config.allowPrivateUpstreams,
       leaseMs: config.webhooks.leaseSeconds * 1000,
     }),
-    close: () => (options.database ? Promise.resolve() : database.close()),
+    sessionCache,
+    metrics,
+    reads,
+    close: async () => {
+      await sessionCache.stop();
+      await replica?.close();
+      if (!options.database) await database.close();
+    },
   };
 }
 

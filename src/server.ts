@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import type { Config } from './config.ts';
@@ -5,6 +6,7 @@ import { safeError } from './core/safe-error.ts';
 import { advertiseDataDirUrl } from './db/data-dir-lock.ts';
 import { type Database, databaseOptionsOf, openDatabase, prepareDatabase } from './db/database.ts';
 import { retryUntilReachable } from './db/startup.ts';
+import { startMetricsServer } from './http/metrics.ts';
 import { GENERATED_SECRET_KEY_SETTING } from './modules/admin/secret-key.ts';
 import { createRegistry, type Registry } from './registry.ts';
 import { startWorkers } from './workers/start-workers.ts';
@@ -18,6 +20,8 @@ export interface RunningServer {
    * migration's error) when that does not happen; the process should then exit.
    */
   ready: Promise<void>;
+  /** The listener of ROSTER_METRICS_PORT, when set. */
+  metricsServer: Server | null;
   /** Stops accepting connections, lets in-flight requests finish, closes the database. */
   stop(): Promise<void>;
 }
@@ -39,10 +43,13 @@ export async function startServer(config: Config): Promise<RunningServer> {
   let workers: Worker | null = null;
   app = await buildApp(registry, { startup });
   const listening = app;
+  let metricsServer: Server | null = null;
   try {
     await listening.listen({ port: config.port, host: config.host });
     if (registry.backend === 'pglite') advertiseDataDirUrl(config.dataDir, localUrl(listening));
+    if (config.metricsPort !== null) metricsServer = await startMetricsServer(registry, config.host, config.metricsPort);
   } catch (error) {
+    await listening.close();
     await database.close();
     throw error;
   }
@@ -66,8 +73,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
     app: listening,
     registry,
     ready,
+    metricsServer,
     stop() {
       stopping ??= (async () => {
+        const metrics = metricsServer;
+        if (metrics) await new Promise<void>((resolve) => metrics.close(() => resolve()));
         await listening.close();
         await workers?.stop();
         await registry.close();
@@ -90,6 +100,7 @@ async function prepare(config: Config, database: Database, registry: Registry, a
   } else {
     await prepareDatabase(database);
   }
+  await registry.sessionCache.start();
   const secret = await registry.secretKeys.resolve(database.db);
   if (secret.origin !== 'environment') {
     // Every start, not only the first: it stays a setting production must change.

@@ -4,16 +4,16 @@ import { loadConfig } from '../config.ts';
 import { CLI_ACTOR, platformContext } from '../core/context.ts';
 import { safeError } from '../core/safe-error.ts';
 import { rosterVersion } from '../core/version.ts';
-import { databaseOptionsOf, openDatabase, prepareDatabase } from '../db/database.ts';
 import type { ProviderType } from '../modules/providers/providers.ts';
-import { createRegistry, type Registry } from '../registry.ts';
-import { startServer } from '../server.ts';
-import { startWorkers } from '../workers/start-workers.ts';
+import type { Registry } from '../registry.ts';
 import { runThroughServer } from './remote.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
+// The registry, the server and the database driver load only in the commands that use them: `--help`, and a
+// command answered by a running server (remote.ts), never pay for Fastify, the dialects or PGlite.
 async function withRegistry<T>(work: (registry: Registry) => Promise<T>): Promise<void> {
+  const { createRegistry } = await import('../registry.ts');
   const registry = await createRegistry(loadConfig());
   try {
     const result = await work(registry);
@@ -42,6 +42,7 @@ program
   .command('serve')
   .description('run the HTTP server (same as npm start)')
   .action(async () => {
+    const { startServer } = await import('../server.ts');
     const server = await startServer(loadConfig());
     server.ready.catch((error: unknown) => {
       server.app.log.fatal({ err: safeError(error) }, `roster failed to start: ${error instanceof Error ? error.message : String(error)}`);
@@ -57,6 +58,7 @@ program
   .description('apply pending database migrations')
   .action(async () => {
     const config = loadConfig();
+    const { databaseOptionsOf, openDatabase, prepareDatabase } = await import('../db/database.ts');
     // Migrations may rewrite big tables: no statement timeout for them.
     const database = await openDatabase({ ...databaseOptionsOf(config), statementTimeoutMs: 0 });
     try {
@@ -220,6 +222,8 @@ program
   .description('run the background workers (webhook delivery; the NATS publisher when ROSTER_NATS_URL is set) until SIGTERM')
   .action(async () => {
     const config = loadConfig();
+    const { createRegistry } = await import('../registry.ts');
+    const { startWorkers } = await import('../workers/start-workers.ts');
     const registry = await createRegistry(config);
     const workers = startWorkers(registry, config, (error) => {
       process.stderr.write(`roster worker: ${error instanceof Error ? error.message : String(error)}\n`);

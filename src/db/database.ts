@@ -1,10 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
-import { type DatabaseIntrospector, Kysely, Migrator, PostgresDialect, sql } from 'kysely';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { type DatabaseIntrospector, Kysely, type LogEvent, Migrator, PostgresDialect, sql } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import type { Config } from '../config.ts';
 import { acquireDataDirLock } from './data-dir-lock.ts';
+import { listenOnPostgres } from './listen.ts';
 import { migrations } from './migrations/index.ts';
 import { PreparingClient } from './prepared.ts';
 import type { DB } from './schema.ts';
@@ -19,6 +21,34 @@ export interface Database {
   schema: string | null;
   /** Closes the pool or the embedded database. */
   close(): Promise<void>;
+  /** Connections of the PostgreSQL pool now (PGlite: one, never waiting). */
+  poolStats(): PoolStats;
+  /**
+   * Sets the one function told of every statement's duration (metrics); null stops it. Kysely times each
+   * statement anyway, so observing costs a function call.
+   */
+  observeQueries(observer: QueryObserver | null): void;
+  /**
+   * Listens on a NOTIFY channel: PostgreSQL over a dedicated connection (reconnected with backoff), PGlite in
+   * process. `onState` is told when the listener is (re)established (true) and when it is lost (false): while
+   * lost, a cache that relies on the notifications must not be trusted.
+   * @throws a driver error when the first connection fails.
+   */
+  listen(channel: string, onMessage: (payload: string) => void, onState?: (listening: boolean) => void): Promise<Listener>;
+}
+
+/** Pool gauges for metrics. */
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+}
+
+export type QueryObserver = (seconds: number, failed: boolean) => void;
+
+/** A running LISTEN; stop() ends it. */
+export interface Listener {
+  stop(): Promise<void>;
 }
 
 export interface DatabaseOptions {
@@ -77,21 +107,119 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       keepAlive: true,
     });
     watchConnectionErrors(pool, options.onConnectionError);
-    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-    return { db, backend: 'postgres', schema: schema ?? null, close: () => db.destroy() };
+    const timing = queryTiming();
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), log: timing.log });
+    const channels = sharedListeners((channel, onMessage, onState) => listenOnPostgres(options.url as string, channel, onMessage, onState));
+    return {
+      db,
+      backend: 'postgres',
+      schema: schema ?? null,
+      close: async () => {
+        await channels.stopAll();
+        await db.destroy();
+      },
+      poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+      observeQueries: timing.set,
+      listen: channels.listen,
+    };
   }
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   // One process per data directory: PGlite has no lock of its own (see data-dir-lock.ts).
   const lock = options.dataDir ? acquireDataDirLock(options.dataDir) : null;
   const pglite = await PGlite.create({
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    // Trigram indexes for `q` substring search (migration 0011).
+    extensions: { pg_trgm },
     parsers: { 1082: (v: string) => v, 20: (v: string) => Number(v) },
   }).catch((error: unknown) => {
     lock?.release();
     throw error;
   });
-  const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
-  return { db, backend: 'pglite', schema: null, close: () => db.destroy().finally(() => lock?.release()) };
+  const timing = queryTiming();
+  const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite), log: timing.log });
+  return {
+    db,
+    backend: 'pglite',
+    schema: null,
+    close: () => db.destroy().finally(() => lock?.release()),
+    poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
+    observeQueries: timing.set,
+    async listen(channel, onMessage, onState) {
+      // One process owns a PGlite database: its notifications are this process's own commits.
+      const unlisten = await pglite.listen(channel, onMessage);
+      onState?.(true);
+      return { stop: () => unlisten() };
+    },
+  };
+}
+
+type ListenFn = (channel: string, onMessage: (payload: string) => void, onState?: (listening: boolean) => void) => Promise<Listener>;
+
+/**
+ * One connection per channel however many listen (tests build many registries over one database): each
+ * subscriber is told every message and every change of state.
+ */
+function sharedListeners(open: ListenFn): { listen: ListenFn; stopAll(): Promise<void> } {
+  const channels = new Map<
+    string,
+    { listener: Promise<Listener>; up: boolean; subscribers: Set<{ onMessage: (p: string) => void; onState?: (up: boolean) => void }> }
+  >();
+  return {
+    async listen(channel, onMessage, onState) {
+      let shared = channels.get(channel);
+      if (!shared) {
+        const created = {
+          listener: null as unknown as Promise<Listener>,
+          up: false,
+          subscribers: new Set<{ onMessage: (p: string) => void; onState?: (up: boolean) => void }>(),
+        };
+        created.listener = open(
+          channel,
+          (payload) => {
+            for (const s of created.subscribers) s.onMessage(payload);
+          },
+          (up) => {
+            created.up = up;
+            for (const s of created.subscribers) s.onState?.(up);
+          },
+        );
+        channels.set(channel, created);
+        created.listener.catch(() => channels.delete(channel));
+        shared = created;
+      }
+      const subscriber = { onMessage, onState };
+      shared.subscribers.add(subscriber);
+      try {
+        await shared.listener;
+      } catch (error) {
+        shared.subscribers.delete(subscriber);
+        throw error;
+      }
+      onState?.(shared.up);
+      const current = shared;
+      return {
+        async stop() {
+          current.subscribers.delete(subscriber);
+        },
+      };
+    },
+    async stopAll() {
+      const all = [...channels.values()];
+      channels.clear();
+      await Promise.all(all.map(async (c) => (await c.listener.catch(() => null))?.stop()));
+    },
+  };
+}
+
+/** Kysely's log hook, forwarding each statement's duration to whichever observer is set. */
+function queryTiming(): { log: (event: LogEvent) => void; set: (observer: QueryObserver | null) => void } {
+  let observer: QueryObserver | null = null;
+  return {
+    log: (event) => observer?.(event.queryDurationMillis / 1000, event.level === 'error'),
+    set: (next) => {
+      observer = next;
+    },
+  };
 }
 
 /**

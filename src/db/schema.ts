@@ -12,7 +12,7 @@ import type { RolesTable } from '../modules/roles/roles.table.ts';
 import type { RefreshTokensTable, SessionsTable, SigningKeysTable } from '../modules/sessions/sessions.table.ts';
 import type { SigninFailuresTable } from '../modules/signin-throttle/signin-throttle.table.ts';
 import type { SettingsTable, TenantHostsTable, TenantsTable } from '../modules/tenants/tenants.table.ts';
-import type { UsersTable } from '../modules/users/users.table.ts';
+import type { UserCountsTable, UsersTable } from '../modules/users/users.table.ts';
 import type {
   FeedCursorsTable,
   WebhookAttemptsTable,
@@ -28,6 +28,7 @@ export interface DB {
   brands: BrandsTable;
   api_keys: ApiKeysTable;
   users: UsersTable;
+  user_counts: UserCountsTable;
   user_brands: UserBrandsTable;
   attribute_definitions: AttributeDefinitionsTable;
   unique_attribute_values: UniqueAttributeValuesTable;

@@ -4,6 +4,7 @@ import { AppError, invalidField } from '../core/errors.ts';
 import { isUuid } from '../core/ids.ts';
 import { isStorableTime } from '../core/instant.ts';
 import { parsePhone } from '../core/phone.ts';
+import { createReadRouting, type ReadRouting } from '../db/read-routing.ts';
 import type { AttributeType } from '../modules/attributes/attributes.ts';
 import { parseFilterValue } from '../modules/attributes/attributes.ts';
 import { findBrandBySlug } from '../modules/brands/brands.repository.ts';
@@ -74,8 +75,10 @@ function notFound(details: Record<string, unknown>): AppError {
   return new AppError('USER_NOT_FOUND', 'User not found', details);
 }
 
-export function createUsersQueryService(deps: UsersDeps): UsersQueryService {
+export function createUsersQueryService(deps: UsersDeps & { reads?: ReadRouting }): UsersQueryService {
   const { db } = deps;
+  // Lists and counts may lag: the replica when configured (DATABASE_READ_URL). Lookups stay on the primary.
+  const reads = deps.reads ?? createReadRouting(db, null);
 
   async function identifiers(ctx: ActorContext, query: { email?: string; phone?: string }) {
     const email = query.email !== undefined ? normalizeEmail(query.email) : null;
@@ -197,8 +200,8 @@ export function createUsersQueryService(deps: UsersDeps): UsersQueryService {
       if (position) after = { createdAt: position.at, id: position.id };
       const filter = await buildFilter(ctx, query);
       const [rows, total] = await Promise.all([
-        listUsers(db, ctx.tenantId, filter, after, limit + 1, offset),
-        query.count ? countUsers(db, ctx.tenantId, filter) : Promise.resolve(undefined),
+        reads.lagTolerant((from) => listUsers(from, ctx.tenantId, filter, after, limit + 1, offset)),
+        query.count ? reads.lagTolerant((from) => countUsers(from, ctx.tenantId, filter)) : Promise.resolve(undefined),
       ]);
       const page = rows.slice(0, limit);
       const last = page.at(-1);

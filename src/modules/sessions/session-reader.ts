@@ -7,6 +7,7 @@ import type { DB } from '../../db/schema.ts';
 import { findUserById } from '../users/users.repository.ts';
 import { toUserView, type UserView } from '../users/users.ts';
 import type { AccessClaims, AccessTokens } from './access-tokens.ts';
+import type { SessionCache } from './session-cache.ts';
 import { findRefreshToken, findSession } from './sessions.repository.ts';
 import type { SessionMethod, SessionRow } from './sessions.table.ts';
 import { isLive, REFRESH_TOKEN_SHAPE } from './sessions.ts';
@@ -46,11 +47,16 @@ function invalidAccess(): AppError {
   return new AppError('ACCESS_TOKEN_INVALID', 'The access token is not valid');
 }
 
-export function createSessionReader(deps: { db: Kysely<DB>; clock: Clock; tokens: AccessTokens }): SessionReader {
-  const { db, clock, tokens } = deps;
+export function createSessionReader(deps: { db: Kysely<DB>; clock: Clock; tokens: AccessTokens; cache?: SessionCache }): SessionReader {
+  const { db, clock, tokens, cache } = deps;
 
   async function liveSession(tenantId: string, sessionId: string): Promise<SessionRow | null> {
+    // Expiry is judged on every use, cached or not; revocation evicts the entry (see session-cache.ts).
+    const cached = cache?.get(tenantId, sessionId);
+    if (cached) return isLive(cached, clock.now()) ? cached : null;
+    const stamp = cache?.stamp() ?? 0;
     const session = await findSession(db, tenantId, sessionId);
+    if (session && cache) cache.set(tenantId, sessionId, session, stamp);
     return session && isLive(session, clock.now()) ? session : null;
   }
 

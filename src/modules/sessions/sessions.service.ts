@@ -20,6 +20,7 @@ import type { TenantsService } from '../tenants/tenants.service.ts';
 import { findUserByEmail, findUserByExternalId, findUserById, findUserByPhone, type UserWithBrands } from '../users/users.repository.ts';
 import { isUserId } from '../users/users.service.ts';
 import type { AccessTokens } from './access-tokens.ts';
+import type { SessionCache } from './session-cache.ts';
 import { createSessionReader, invalidRefresh, type SessionReader } from './session-reader.ts';
 import { endUserSessions } from './session-revocation.ts';
 import {
@@ -97,6 +98,8 @@ export interface SessionsDeps {
   tokens: AccessTokens;
   throttle: SigninThrottle;
   settings: SessionSettings;
+  /** Live sessions of access-token checks, evicted across processes by NOTIFY (session-cache.ts). */
+  cache?: SessionCache;
 }
 
 function newRefreshToken(): string {
@@ -254,7 +257,7 @@ export function createSessionsService(deps: SessionsDeps): SessionsService {
   }
 
   const service: SessionsService = {
-    ...createSessionReader({ db, clock, tokens }),
+    ...createSessionReader({ db, clock, tokens, cache: deps.cache }),
     async signIn(ctx, input, client) {
       const { kind, value } = await identifierOf(ctx, input);
       const identifier = `${kind}:${value}`;

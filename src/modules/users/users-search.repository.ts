@@ -146,8 +146,29 @@ export async function listUsers(
     .execute();
 }
 
-/** Exact number of a tenant's users matching the filter. */
+/** Filter keys the maintained counters answer (with `now`, which only qualifies a plan filter). */
+const COUNTED_KEYS = new Set(['status', 'now']);
+
+/** Whether the maintained per-status counters answer this filter (none, or status alone). */
+export function countedByCounters(filter: UserFilter): boolean {
+  return Object.entries(filter).every(([key, value]) => value === undefined || COUNTED_KEYS.has(key));
+}
+
+/**
+ * Exact number of a tenant's users matching the filter. Unfiltered and status-only totals read the counters the
+ * triggers of migration 0011 keep in every writing transaction (at most 16 rows per status); any other filter
+ * counts the matching rows.
+ */
 export async function countUsers(db: Kysely<DB>, tenantId: string, filter: UserFilter): Promise<number> {
+  if (countedByCounters(filter)) {
+    const row = await db
+      .selectFrom('user_counts')
+      .where('tenant_id', '=', tenantId)
+      .$if(Boolean(filter.status), (qb) => qb.where('status', '=', filter.status as string))
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('n'), sql<number>`0`).as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
   const row = await filtered(db, tenantId, filter)
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .executeTakeFirstOrThrow();

@@ -38,3 +38,11 @@ export interface UsersTable {
 }
 
 export type UserRow = Selectable<UsersTable>;
+
+/** Per-tenant, per-status totals of users not erased, kept by triggers (migration 0011); a total sums the shards. */
+export interface UserCountsTable {
+  tenant_id: string;
+  status: string;
+  shard: number;
+  n: number;
+}
