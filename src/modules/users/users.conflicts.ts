@@ -3,7 +3,7 @@ import { AppError } from '../../core/errors.ts';
 import { uniqueViolation } from '../../db/errors.ts';
 import type { DB } from '../../db/schema.ts';
 import { findUniqueValueOwner } from '../attributes/attributes.repository.ts';
-import { findUserByEmail, findUserByExternalId, findUserByPhone } from './users.repository.ts';
+import { findUserByEmail, findUserByExternalId, findUserByPhone, findUserByUsername } from './users.repository.ts';
 import type { WritePlan } from './users.write-plan.ts';
 
 /**
@@ -18,6 +18,10 @@ export async function toUserConflict(db: Kysely<DB>, tenantId: string, plan: Wri
   if (constraint === 'users_tenant_email_key' && u.email) {
     const holder = await findUserByEmail(db, tenantId, u.email);
     return taken('USER_EMAIL_TAKEN', 'email', holder?.id);
+  }
+  if (constraint === 'users_tenant_username_key' && u.username) {
+    const holder = await findUserByUsername(db, tenantId, u.username);
+    return taken('USER_USERNAME_TAKEN', 'username', holder?.id);
   }
   if (constraint === 'users_tenant_phone_key' && u.phone) {
     const holder = await findUserByPhone(db, tenantId, u.phone);
@@ -39,7 +43,7 @@ export async function toUserConflict(db: Kysely<DB>, tenantId: string, plan: Wri
 }
 
 function taken(
-  code: 'USER_EMAIL_TAKEN' | 'USER_PHONE_TAKEN' | 'USER_EXTERNAL_ID_TAKEN' | 'ATTRIBUTE_VALUE_TAKEN',
+  code: 'USER_EMAIL_TAKEN' | 'USER_USERNAME_TAKEN' | 'USER_PHONE_TAKEN' | 'USER_EXTERNAL_ID_TAKEN' | 'ATTRIBUTE_VALUE_TAKEN',
   field: string,
   existingId: string | undefined,
 ): AppError {

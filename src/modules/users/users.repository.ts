@@ -161,6 +161,17 @@ export async function findUserByEmail(db: Kysely<DB>, tenantId: string, email: s
   return findUserBy(db, tenantId, 'email', email);
 }
 
+/** The user holding this username, compared case-insensitively (the unique index is on lower(username)). */
+export async function findUserByUsername(db: Kysely<DB>, tenantId: string, username: string): Promise<UserWithBrands | undefined> {
+  const params = new Params();
+  params.add(tenantId);
+  params.add(username.trim().toLowerCase());
+  const rows = await executeCompiled<UserWithBrands>(db, 'users.by(username)', params, (param) =>
+    selectUsers(db, param(0)).where(sql<string>`lower(users.username)`, '=', param<string>(1)),
+  );
+  return rows[0];
+}
+
 export async function findUserByPhone(db: Kysely<DB>, tenantId: string, phone: string): Promise<UserWithBrands | undefined> {
   return findUserBy(db, tenantId, 'phone', phone);
 }
@@ -342,6 +353,7 @@ export async function eraseUser(db: Kysely<DB>, tenantId: string, id: string, no
     .updateTable('users')
     .set((eb) => ({
       external_id: null,
+      username: null,
       email: null,
       phone: null,
       name: null,
