@@ -17,6 +17,8 @@ import {
 } from '../modules/users/users.repository.ts';
 import { isUserId, type UsersDeps } from '../modules/users/users.service.ts';
 import { normalizeEmail, toUserView, type UserView } from '../modules/users/users.ts';
+import { findUsersByPredicate } from '../modules/users/users-predicate.repository.ts';
+import type { PredicateSort, UserPredicate } from '../modules/users/users-predicate.ts';
 import { countUsers, listUsers, type UserFilter } from '../modules/users/users-search.repository.ts';
 
 export interface UserListQuery {
@@ -69,6 +71,15 @@ export interface UsersQueryService {
   lookupUser(ctx: ActorContext, query: { email?: string; phone?: string; username?: string }): Promise<UserView>;
   /** @throws AppError INVALID_PARAMETER (naming `page` past MAX_LIST_OFFSET or with a cursor), ATTRIBUTE_NOT_SEARCHABLE */
   listUsers(ctx: ActorContext, query: UserListQuery): Promise<UserPage>;
+  /**
+   * A page (by offset) of the users matching a predicate, with the exact number matching: the query path of
+   * adapters whose filter languages compile to SQL (SCIM). Never filters in memory.
+   */
+  searchUsers(
+    ctx: ActorContext,
+    predicate: UserPredicate,
+    page: { sort: PredicateSort | null; offset: number; limit: number },
+  ): Promise<{ data: UserView[]; total: number }>;
 }
 
 /** An id no row has: a filter on an unknown brand, company or plan matches nobody. */
@@ -177,6 +188,11 @@ export function createUsersQueryService(deps: UsersDeps): UsersQueryService {
       const match = rows.find((r) => (!email || r.email === email) && (!phone || r.phone === phone));
       if (!match) throw notFound({});
       return toUserView(match, match.brands);
+    },
+
+    async searchUsers(ctx, predicate, page) {
+      const { rows, total } = await findUsersByPredicate(db, ctx.tenantId, predicate, page.sort, page.offset, page.limit);
+      return { data: rows.map((row) => toUserView(row, row.brands)), total };
     },
 
     async listUsers(ctx, query) {

@@ -19,6 +19,8 @@ export const SCOPES = [
   'plans:write',
   'sessions:read',
   'sessions:write',
+  /** The SCIM 2.0 service provider at /scim/v2 (users and, once merged, groups). */
+  'scim',
 ] as const;
 
 export type Scope = (typeof SCOPES)[number];

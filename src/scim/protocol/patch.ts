@@ -153,7 +153,10 @@ function applyOne(resource: Json, operation: PatchOperation, schema: PatchSchema
   if (!target) return;
   const { attr, sub } = path.path;
   if (!path.filter) {
-    if (op !== 'remove') return write(target, attr, sub, value, op, schema);
+    if (op !== 'remove') {
+      write(target, attr, sub, value, op, schema);
+      return;
+    }
     if (sub) {
       const current = getInsensitive(target, attr);
       for (const item of Array.isArray(current) ? current : [current]) if (isObject(item)) deleteKey(item, sub);
