@@ -65,7 +65,7 @@ function constant(f: Extract<Filter, { kind: 'compare' | 'present' }>, actual: u
   const e = typeof f.value === 'string' ? f.value.toLowerCase() : f.value;
   let hit: boolean;
   if (f.op === 'eq') hit = a === e;
-  else if (f.op === 'ne') return a === e ? { kind: 'not', inner: exists } : { kind: 'const', value: true };
+  else if (f.op === 'ne') hit = a !== e;
   else if (typeof a === 'string' && typeof e === 'string')
     hit = f.op === 'co' ? a.includes(e) : f.op === 'sw' ? a.startsWith(e) : f.op === 'ew' ? a.endsWith(e) : false;
   else hit = false;

@@ -148,6 +148,7 @@ describe('SCIM Users', () => {
     expect(after.json().data.length).toBe(count);
     const scimEvents = after.json().data.filter((e: { userId: string; source?: string }) => e.userId === created.id);
     expect(scimEvents.length).toBeGreaterThan(0);
+    for (const event of scimEvents) expect(event.source).toBe('scim');
   });
 
   it('replaces with PUT, deletes with DELETE, and never shows another tenant’s user', async () => {
