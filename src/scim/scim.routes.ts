@@ -5,12 +5,13 @@ import type { Registry } from '../registry.ts';
 import { ScimError } from './protocol/errors.ts';
 import { parseFilter } from './protocol/filter-parser.ts';
 import { listResponse, projectResource, readListParams } from './protocol/list.ts';
-import { applyPatch, parsePatchRequest } from './protocol/patch.ts';
+import { runBulk } from './scim-bulk.ts';
 import { resourceTypes, SCIM_LIMITS, schemas, serviceProviderConfig } from './scim-discovery.ts';
 import { SCIM_CONTENT_TYPE, sendScimError } from './scim-errors.ts';
-import { isMultiValued, USER_SCHEMA, userCaseExact } from './scim-schemas.ts';
+import { USER_SCHEMA } from './scim-schemas.ts';
+import { scimUserWrites, type UserWriteResult } from './scim-users.ts';
 import { toUserPredicate, toUserSort } from './user-filter.ts';
-import { toScimUser, toUserChange, versionTag } from './user-mapping.ts';
+import { toScimUser, versionTag } from './user-mapping.ts';
 
 /** What the SCIM service provider uses of the registry. */
 export type ScimDeps = Pick<
@@ -22,8 +23,6 @@ export type ScimDeps = Pick<
 export function scimBaseUrl(request: FastifyRequest): string {
   return `${request.protocol}://${request.host}/scim/v2`;
 }
-
-const PATCH_SCHEMA = { coreSchemas: [USER_SCHEMA], multiValued: isMultiValued, caseExact: userCaseExact };
 
 function send(reply: FastifyReply, status: number, body: unknown, version?: number): FastifyReply {
   if (version !== undefined) reply.header('etag', versionTag(version));
@@ -65,7 +64,7 @@ export async function scimRoutes(app: FastifyInstance, { registry }: { registry:
     request.ctx = { ...(await authenticateKey(registry, request, 'scim')), source: 'scim' };
   });
 
-  app.get('/ServiceProviderConfig', async (request, reply) => send(reply, 200, serviceProviderConfig(scimBaseUrl(request), false)));
+  app.get('/ServiceProviderConfig', async (request, reply) => send(reply, 200, serviceProviderConfig(scimBaseUrl(request), true)));
   app.get('/ResourceTypes', async (request, reply) => {
     const types = resourceTypes(scimBaseUrl(request), false);
     return send(reply, 200, listResponse(types, types.length, 1));
@@ -108,18 +107,18 @@ export async function scimRoutes(app: FastifyInstance, { registry }: { registry:
   app.get('/Users', async (request, reply) => listUsers(request, reply, request.query as Record<string, unknown>, false));
   app.post('/Users/.search', async (request, reply) => listUsers(request, reply, bodyObject(request), true));
 
-  app.post('/Users', async (request, reply) => {
-    const change = toUserChange(bodyObject(request), false);
-    const { user } = await registry.userChanges.applyUserChange(request.ctx, { kind: 'create' }, change);
-    const resource = toScimUser(user, scimBaseUrl(request));
-    reply.header('location', (resource.meta as { location: string }).location);
-    return send(reply, 201, resource, user.version);
-  });
+  const writes = scimUserWrites(registry);
+  const answer = (reply: FastifyReply, out: UserWriteResult) => {
+    if (!out.resource) return reply.code(out.status).send();
+    if (out.status === 201) reply.header('location', (out.resource.meta as { location: string }).location);
+    return send(reply, out.status, out.resource, out.version);
+  };
+
+  app.post('/Users', async (request, reply) => answer(reply, await writes.create(request.ctx, scimBaseUrl(request), bodyObject(request))));
 
   app.get<{ Params: { id: string } }>('/Users/:id', async (request, reply) => {
     const user = await registry.usersQuery.getUser(request.ctx, request.params.id);
-    const query = request.query as Record<string, unknown>;
-    const params = readListParams(query, 1);
+    const params = readListParams(request.query as Record<string, unknown>, 1);
     return send(
       reply,
       200,
@@ -128,36 +127,17 @@ export async function scimRoutes(app: FastifyInstance, { registry }: { registry:
     );
   });
 
-  app.put<{ Params: { id: string } }>('/Users/:id', async (request, reply) => {
-    const body = bodyObject(request);
-    const change = toUserChange(body, true);
-    const { user } = await registry.userTransforms.transformUser(request.ctx, request.params.id, () => change, readIfMatch(request));
-    return send(reply, 200, toScimUser(user, scimBaseUrl(request)), user.version);
-  });
+  app.put<{ Params: { id: string } }>('/Users/:id', async (request, reply) =>
+    answer(reply, await writes.replace(request.ctx, scimBaseUrl(request), request.params.id, bodyObject(request), readIfMatch(request))),
+  );
+  app.patch<{ Params: { id: string } }>('/Users/:id', async (request, reply) =>
+    answer(reply, await writes.patch(request.ctx, scimBaseUrl(request), request.params.id, bodyObject(request), readIfMatch(request))),
+  );
+  app.delete<{ Params: { id: string } }>('/Users/:id', async (request, reply) =>
+    answer(reply, await writes.remove(request.ctx, request.params.id, readIfMatch(request))),
+  );
 
-  app.patch<{ Params: { id: string } }>('/Users/:id', async (request, reply) => {
-    const operations = parsePatchRequest(bodyObject(request), SCIM_LIMITS.patchMaxOperations);
-    for (const op of operations) {
-      const top = op.path?.path.attr.toLowerCase();
-      if (top === 'id' || top === 'meta' || top === 'groups') throw new ScimError(400, 'mutability', `${op.pathText} is read-only`);
-    }
-    const base = scimBaseUrl(request);
-    const { user } = await registry.userTransforms.transformUser(
-      request.ctx,
-      request.params.id,
-      (current) => toUserChange(applyPatch(toScimUser(current, base), operations, PATCH_SCHEMA), true),
-      readIfMatch(request),
-    );
-    return send(reply, 200, toScimUser(user, base), user.version);
-  });
-
-  app.delete<{ Params: { id: string } }>('/Users/:id', async (request, reply) => {
-    const ifMatch = readIfMatch(request);
-    if (ifMatch !== undefined) {
-      const user = await registry.usersQuery.getUser(request.ctx, request.params.id);
-      if (user.version !== ifMatch) throw new ScimError(412, null, 'The user has changed since that version');
-    }
-    await registry.userData.eraseUser(request.ctx, request.params.id);
-    return reply.code(204).send();
-  });
+  app.post('/Bulk', { bodyLimit: SCIM_LIMITS.bulkMaxPayloadSize }, async (request, reply) =>
+    send(reply, 200, await runBulk(writes, request.ctx, scimBaseUrl(request), bodyObject(request))),
+  );
 }

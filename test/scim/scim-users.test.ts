@@ -221,4 +221,45 @@ describe('SCIM Users', () => {
     expect(search.statusCode, search.body).toBe(200);
     expect(search.json().totalResults).toBe(2);
   });
+
+  it('runs Bulk with bulkId references, per-operation failures, failOnErrors and the 413 limit', async () => {
+    const BULK = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
+    const res = await call('POST', '/Bulk', {
+      schemas: [BULK],
+      Operations: [
+        // Refers to the user created by the second operation: it runs after it.
+        {
+          method: 'PATCH',
+          path: '/Users/bulkId:u1',
+          data: { schemas: [PATCH], Operations: [{ op: 'replace', path: 'displayName', value: 'Bulk One' }] },
+        },
+        { method: 'POST', bulkId: 'u1', path: '/Users', data: { schemas: [USER], userName: 'bulk1@example.com' } },
+        { method: 'POST', bulkId: 'dup', path: '/Users', data: { schemas: [USER], userName: 'BULK1@example.com' } },
+        { method: 'DELETE', path: '/Users/bulkId:missing' },
+      ],
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const ops = res.json().Operations;
+    expect(ops.map((o: { status: string }) => o.status)).toEqual(['201', '200', '409', '409']);
+    expect(ops[1].location).toBe(ops[0].location);
+    expect(ops[2].response.scimType).toBe('uniqueness');
+    const id = ops[0].location.split('/').at(-1);
+    expect((await call('GET', `/Users/${id}`)).json().displayName).toBe('Bulk One');
+
+    const stopped = await call('POST', '/Bulk', {
+      schemas: [BULK],
+      failOnErrors: 1,
+      Operations: [
+        { method: 'POST', bulkId: 'a', path: '/Users', data: { schemas: [USER], userName: 'bulk1@example.com' } },
+        { method: 'POST', bulkId: 'b', path: '/Users', data: { schemas: [USER], userName: 'bulk2@example.com' } },
+      ],
+    });
+    expect(stopped.json().Operations.length).toBe(1);
+    const tooMany = await call('POST', '/Bulk', {
+      schemas: [BULK],
+      Operations: Array.from({ length: 101 }, (_, i) => ({ method: 'DELETE', path: `/Users/${i}` })),
+    });
+    expect(tooMany.statusCode).toBe(413);
+    expect(tooMany.json().scimType).toBe('tooMany');
+  });
 });
