@@ -4,10 +4,10 @@ import {
   ENTERPRISE_SCHEMA,
   GROUP_ATTRIBUTES,
   GROUP_SCHEMA,
-  ROSTER_USER_SCHEMA,
   rosterAttributes,
   schemaResource,
   USER_ATTRIBUTES,
+  USER_EXTENSION_SCHEMA,
   USER_SCHEMA,
 } from './scim-schemas.ts';
 
@@ -48,7 +48,7 @@ export function resourceTypes(baseUrl: string, groups: boolean) {
     schema: USER_SCHEMA,
     schemaExtensions: [
       { schema: ENTERPRISE_SCHEMA, required: false },
-      { schema: ROSTER_USER_SCHEMA, required: false },
+      { schema: USER_EXTENSION_SCHEMA, required: false },
     ],
     meta: { resourceType: 'ResourceType', location: `${baseUrl}/ResourceTypes/User` },
   };
@@ -70,6 +70,12 @@ export function schemas(baseUrl: string, custom: CustomAttributeSpec[]) {
     schemaResource(baseUrl, USER_SCHEMA, 'User', 'User Account', USER_ATTRIBUTES),
     schemaResource(baseUrl, ENTERPRISE_SCHEMA, 'EnterpriseUser', 'Enterprise User', ENTERPRISE_ATTRIBUTES),
     schemaResource(baseUrl, GROUP_SCHEMA, 'Group', 'Group', GROUP_ATTRIBUTES),
-    schemaResource(baseUrl, ROSTER_USER_SCHEMA, 'RosterUser', 'Roster fields and the tenant’s custom attributes', rosterAttributes(custom)),
+    schemaResource(
+      baseUrl,
+      USER_EXTENSION_SCHEMA,
+      'RosterUser',
+      'Roster fields and the tenant’s custom attributes',
+      rosterAttributes(custom),
+    ),
   ];
 }

@@ -3,7 +3,7 @@
 export const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 export const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 export const ENTERPRISE_SCHEMA = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
-export const ROSTER_USER_SCHEMA = 'urn:roster:params:scim:schemas:extension:2.0:User';
+export const USER_EXTENSION_SCHEMA = 'urn:roster:params:scim:schemas:extension:2.0:User';
 export const SCHEMA_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Schema';
 
 export interface ScimAttribute {

@@ -2,7 +2,7 @@ import type { UserInput, UserView } from '../modules/users/users.ts';
 import type { UserChange } from '../use-cases/user-change.ts';
 import { ScimError } from './protocol/errors.ts';
 import { getInsensitive } from './protocol/filter-eval.ts';
-import { ENTERPRISE_SCHEMA, ROSTER_USER_SCHEMA, USER_SCHEMA } from './scim-schemas.ts';
+import { ENTERPRISE_SCHEMA, USER_EXTENSION_SCHEMA, USER_SCHEMA } from './scim-schemas.ts';
 
 /** SCIM User ⇄ Roster user. Pure: no I/O. */
 
@@ -29,7 +29,7 @@ export function toScimUser(user: UserView, baseUrl: string): ScimUser {
   });
   const address = compact({ postalCode: user.postalCode, locality: user.city, region: user.region, country: user.country });
   const resource: ScimUser = {
-    schemas: [USER_SCHEMA, ROSTER_USER_SCHEMA],
+    schemas: [USER_SCHEMA, USER_EXTENSION_SCHEMA],
     id: user.id,
     ...(user.externalId !== null ? { externalId: user.externalId } : {}),
     userName: user.username ?? user.email ?? user.externalId ?? user.id,
@@ -42,7 +42,7 @@ export function toScimUser(user: UserView, baseUrl: string): ScimUser {
     ...(user.timezone !== null ? { timezone: user.timezone } : {}),
     active: user.status === 'active',
     groups: [],
-    [ROSTER_USER_SCHEMA]: { number: user.number, brands: user.brands.map((b) => b.slug), attributes: user.attributes },
+    [USER_EXTENSION_SCHEMA]: { number: user.number, brands: user.brands.map((b) => b.slug), attributes: user.attributes },
     meta: {
       resourceType: 'User',
       created: user.createdAt,
@@ -117,11 +117,11 @@ export function toUserChange(resource: Record<string, unknown>, replace: boolean
   };
   if (!replace) for (const key of Object.keys(profile) as (keyof UserInput)[]) if (profile[key] === null) delete profile[key];
   const change: UserChange = { profile };
-  const roster = get(ROSTER_USER_SCHEMA);
+  const roster = get(USER_EXTENSION_SCHEMA);
   if (isObject(roster)) {
     const attributes = getInsensitive(roster, 'attributes');
     if (attributes !== undefined && attributes !== null && !isObject(attributes)) {
-      throw new ScimError(400, 'invalidValue', `${ROSTER_USER_SCHEMA}:attributes must be an object`);
+      throw new ScimError(400, 'invalidValue', `${USER_EXTENSION_SCHEMA}:attributes must be an object`);
     }
     if (isObject(attributes)) change.attributes = attributes;
   }
