@@ -108,7 +108,7 @@ export function predicateSql(p: UserPredicate): RawBuilder<SqlBool> {
 
 /**
  * One page of the tenant's live users matching the predicate, in the sort's order (then by id), and the exact
- * number matching. Two statements; the count answers from the same predicate.
+ * number matching, in one statement (two when the page is past the last match).
  */
 export async function findUsersByPredicate(
   db: Kysely<DB>,
@@ -120,14 +120,17 @@ export async function findUsersByPredicate(
 ): Promise<{ rows: UserWithBrands[]; total: number }> {
   const where = predicateSql(predicate) as Expression<SqlBool>;
   const base = db.selectFrom('users').where('users.tenant_id', '=', tenantId).where('users.erased_at', 'is', null).where(where);
-  const countRow = await base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
-  const total = Number(countRow.n);
-  if (limit === 0 || offset >= total) return { rows: [], total };
-  let query = base.selectAll('users').select(brandsOfUser);
+  const count = async () => Number((await base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+  if (limit === 0) return { rows: [], total: await count() };
+  // The page and the exact count in one statement (count(*) over () sees every matching row before offset/limit).
+  let query = base.selectAll('users').select(brandsOfUser).select(sql<string>`count(*) over ()`.as('total_matching'));
   if (sort) {
     const key = PREDICATE_FIELDS[sort.field].type === 'string' ? sql`${operand(sort.field)} collate "C"` : operand(sort.field);
     query = query.orderBy(sql`${key} ${sql.raw(sort.descending ? 'desc nulls first' : 'asc nulls last')}`);
-  } else query = query.orderBy('users.created_at').orderBy('users.id');
-  const rows = (await query.orderBy('users.id').offset(offset).limit(limit).execute()) as UserWithBrands[];
+  } else query = query.orderBy('users.created_at');
+  const found = (await query.orderBy('users.id').offset(offset).limit(limit).execute()) as (UserWithBrands & { total_matching: string })[];
+  // Past the last match the page is empty and says no count: ask for it.
+  const total = found[0] ? Number(found[0].total_matching) : offset > 0 ? await count() : 0;
+  const rows = found.map(({ total_matching: _, ...row }) => row as UserWithBrands);
   return { rows, total };
 }
