@@ -53,8 +53,8 @@ import { measure, type Target } from './measure.ts';
 import { printTable, type Row, writeReport } from './report.ts';
 import { json, type RosterApi, type Scenario } from './scenario.ts';
 import { dialectScenarios } from './scenarios/dialects.ts';
-import { sessionScenarios } from './scenarios/sessions.ts';
 import { scimScenarios } from './scenarios/scim.ts';
+import { sessionScenarios } from './scenarios/sessions.ts';
 import { userScenarios } from './scenarios/users.ts';
 import { seed } from './seed.ts';
 import {
