@@ -25,7 +25,7 @@
  *   BENCH_SCHEMA            schema to (re)create (default roster_bench)
  *   BENCH_SEED_USERS        users seeded before measuring (default 10000)
  *   BENCH_SCENARIOS         comma list of find-or-create, lookup, upsert, list, sign-in, refresh, tagmango, thanx,
- *                           publicala, usercom (default all)
+ *                           publicala, usercom, scim-filter (default all)
  *   BENCH_HASHES            argon2id hashes timed for the hash rate (default 80; 0 skips it)
  *   BENCH_SIGNIN_USERS      users with a password made through the API for sign-in (default 64)
  *   BENCH_SIGNIN_CONNECTIONS  connections for sign-in (default 8: 4 per core; more only lengthen the hash queue)
@@ -53,6 +53,7 @@ import { measure, type Target } from './measure.ts';
 import { printTable, type Row, writeReport } from './report.ts';
 import { json, type RosterApi, type Scenario } from './scenario.ts';
 import { dialectScenarios } from './scenarios/dialects.ts';
+import { scimScenarios } from './scenarios/scim.ts';
 import { sessionScenarios } from './scenarios/sessions.ts';
 import { userScenarios } from './scenarios/users.ts';
 import { seed } from './seed.ts';
@@ -77,7 +78,7 @@ import {
 } from './settings.ts';
 
 /** In the order the table lists them. */
-const SCENARIOS: Scenario[] = [...userScenarios, ...dialectScenarios, ...sessionScenarios];
+const SCENARIOS: Scenario[] = [...userScenarios, ...dialectScenarios, ...sessionScenarios, ...scimScenarios];
 const env = process.env;
 
 function profileArgs(dir: string, name: string): string[] {

@@ -11,7 +11,8 @@ export type ScenarioKey =
   | 'tagmango'
   | 'thanx'
   | 'publicala'
-  | 'usercom';
+  | 'usercom'
+  | 'scim-filter';
 export type Versus = 'thin' | 'hashes' | 'native';
 
 /** Calls Roster's API with the bench tenant's key. */

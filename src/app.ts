@@ -36,6 +36,7 @@ import { usersRoutes } from './modules/users/users.routes.ts';
 import { UserSchema } from './modules/users/users.schemas.ts';
 import { webhooksRoutes } from './modules/webhooks/webhooks.routes.ts';
 import { pickServices, type Registry } from './registry.ts';
+import { scimRoutes } from './scim/scim.routes.ts';
 
 export interface AppOptions {
   /** Serve /docs and /openapi.json (default true). */
@@ -190,6 +191,10 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
   );
 
   await registerDialects(app, registry);
+  await app.register(scimRoutes, {
+    prefix: '/scim/v2',
+    registry: pickServices(registry, 'apiKeys', 'adminAuth', 'userChanges', 'userTransforms', 'usersQuery', 'userData', 'attributes'),
+  });
 
   app.setErrorHandler((error, request, reply) => nativeError(error, request, reply));
   app.setNotFoundHandler((request, reply) =>

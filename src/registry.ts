@@ -35,6 +35,7 @@ import { createWebhooksService, type WebhooksService } from './modules/webhooks/
 import { createUserChanges, type UserChanges } from './use-cases/apply-user-change.ts';
 import { createUsersQueryService, type UsersQueryService } from './use-cases/query-users.ts';
 import { createSignUps, type SignUps } from './use-cases/sign-up-user.ts';
+import { createUserTransforms, type UserTransforms } from './use-cases/transform-user.ts';
 import { createSigninUnlockService, type SigninUnlockService } from './use-cases/unlock-signin.ts';
 import { createUserDataService, type UserDataService } from './use-cases/user-data.service.ts';
 import { createUsersLifecycleService, type UsersLifecycleService } from './use-cases/users-lifecycle.service.ts';
@@ -59,6 +60,8 @@ export interface Registry {
   userData: UserDataService;
   /** The one way to change a user: every part of a request in one transaction. */
   userChanges: UserChanges;
+  /** Read-modify-write of one user as one atomic change (SCIM PATCH and PUT). */
+  userTransforms: UserTransforms;
   /** Sign-up with a passwordless session (Thanx). */
   signUps: SignUps;
   companies: CompaniesService;
@@ -196,6 +199,7 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
   const reads = createReadRouting(db, replica?.db ?? null);
   const usersQuery = createUsersQueryService({ ...usersDeps, reads });
   const userChanges = createUserChanges({ users, usersLifecycle, companyMembers, userPlans, sessions });
+  const userTransforms = createUserTransforms({ usersQuery, userChanges });
   return {
     config,
     db,
@@ -209,6 +213,7 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
     attributes,
     roles,
     users,
+    userTransforms,
     usersQuery,
     usersLifecycle,
     userData: createUserDataService({ db, clock, events }),

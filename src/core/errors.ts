@@ -25,6 +25,7 @@ export const ERRORS = {
   API_KEY_NOT_FOUND: { status: 404, title: 'API key not found' },
   USER_NOT_FOUND: { status: 404, title: 'User not found' },
   USER_EMAIL_TAKEN: { status: 409, title: 'The email belongs to another user' },
+  USER_USERNAME_TAKEN: { status: 409, title: 'The username belongs to another user' },
   USER_PHONE_TAKEN: { status: 409, title: 'The phone belongs to another user' },
   USER_EXTERNAL_ID_TAKEN: { status: 409, title: 'The external id belongs to another user' },
   USER_IDENTIFIERS_CONFLICT: { status: 409, title: 'The email and phone belong to different users' },

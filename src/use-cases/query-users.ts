@@ -11,9 +11,17 @@ import { findBrandBySlug } from '../modules/brands/brands.repository.ts';
 import { findCompanyByRef } from '../modules/companies/companies.repository.ts';
 import { effectiveRoles, groupRolesOfUsers } from '../modules/groups/group-members.repository.ts';
 import { findPlanByRef } from '../modules/plans/plans.repository.ts';
-import { findUserByExternalId, findUserById, findUserByNumber, findUsersByEmailOrPhone } from '../modules/users/users.repository.ts';
+import {
+  findUserByExternalId,
+  findUserById,
+  findUserByNumber,
+  findUserByUsername,
+  findUsersByEmailOrPhone,
+} from '../modules/users/users.repository.ts';
 import { isUserId, type UsersDeps } from '../modules/users/users.service.ts';
 import { normalizeEmail, toUserView, type UserStatus, type UserView } from '../modules/users/users.ts';
+import { findUsersByPredicate } from '../modules/users/users-predicate.repository.ts';
+import type { PredicateSort, UserPredicate } from '../modules/users/users-predicate.ts';
 import { countUsers, listUsers, type UserFilter } from '../modules/users/users-search.repository.ts';
 
 export interface UserListQuery {
@@ -21,6 +29,8 @@ export interface UserListQuery {
   role?: string;
   email?: string;
   phone?: string;
+  /** Case-insensitive exact match. */
+  username?: string;
   brand?: string;
   createdAfter?: string;
   createdBefore?: string;
@@ -60,12 +70,21 @@ export interface UsersQueryService {
   /** The user with this per-tenant number (User.com's and Publica.la's integer ids). @throws AppError USER_NOT_FOUND */
   getUserByNumber(ctx: ActorContext, number: number): Promise<UserView>;
   /**
-   * The user holding the email and/or the phone; both given must name the same user.
+   * The user holding the email and/or the phone (both given must name the same user), or the username.
    * @throws AppError USER_NOT_FOUND, INVALID_PARAMETER
    */
-  lookupUser(ctx: ActorContext, query: { email?: string; phone?: string }): Promise<UserView>;
+  lookupUser(ctx: ActorContext, query: { email?: string; phone?: string; username?: string }): Promise<UserView>;
   /** @throws AppError INVALID_PARAMETER (naming `page` past MAX_LIST_OFFSET or with a cursor), ATTRIBUTE_NOT_SEARCHABLE */
   listUsers(ctx: ActorContext, query: UserListQuery): Promise<UserPage>;
+  /**
+   * A page (by offset) of the users matching a predicate, with the exact number matching: the query path of
+   * adapters whose filter languages compile to SQL (SCIM). Never filters in memory.
+   */
+  searchUsers(
+    ctx: ActorContext,
+    predicate: UserPredicate,
+    page: { sort: PredicateSort | null; offset: number; limit: number },
+  ): Promise<{ data: UserView[]; total: number }>;
 }
 
 /** An id no row has: a filter on an unknown brand, company or plan matches nobody. */
@@ -98,6 +117,7 @@ export function createUsersQueryService(deps: UsersDeps & { reads?: ReadRouting 
     const ids = await identifiers(ctx, { email: query.email, phone: query.phone });
     if (ids.email) filter.email = ids.email;
     if (ids.phone) filter.phone = ids.phone;
+    if (query.username !== undefined) filter.username = query.username;
     for (const key of ['createdAfter', 'createdBefore'] as const) {
       const raw = query[key];
       if (raw === undefined) continue;
@@ -170,6 +190,14 @@ export function createUsersQueryService(deps: UsersDeps & { reads?: ReadRouting 
     },
 
     async lookupUser(ctx, query) {
+      if (query.username !== undefined) {
+        if (query.email !== undefined || query.phone !== undefined) {
+          throw invalidField('username', 'not with email or phone', 'conflict', 'INVALID_PARAMETER');
+        }
+        const row = query.username.trim() ? await findUserByUsername(db, ctx.tenantId, query.username) : undefined;
+        if (!row) throw notFound({});
+        return toUserView(row, row.brands);
+      }
       if (query.email === undefined && query.phone === undefined) {
         throw invalidField('email', 'email or phone is required', 'required', 'INVALID_PARAMETER');
       }
@@ -178,6 +206,11 @@ export function createUsersQueryService(deps: UsersDeps & { reads?: ReadRouting 
       const match = rows.find((r) => (!email || r.email === email) && (!phone || r.phone === phone));
       if (!match) throw notFound({});
       return toUserView(match, match.brands);
+    },
+
+    async searchUsers(ctx, predicate, page) {
+      const { rows, total } = await findUsersByPredicate(db, ctx.tenantId, predicate, page.sort, page.offset, page.limit);
+      return { data: rows.map((row) => toUserView(row, row.brands)), total };
     },
 
     async listUsers(ctx, query) {

@@ -13,6 +13,7 @@ export interface PublicaLaErrorBody {
 const UNPROCESSABLE = new Set<ErrorCode>([
   'VALIDATION_FAILED',
   'USER_EMAIL_TAKEN',
+  'USER_USERNAME_TAKEN',
   'USER_PHONE_TAKEN',
   'USER_EXTERNAL_ID_TAKEN',
   'USER_IDENTIFIER_REQUIRED',

@@ -25,6 +25,8 @@ export const SCOPES = [
   'sessions:write',
   'webhooks:read',
   'webhooks:write',
+  /** The SCIM 2.0 service provider at /scim/v2 (users and, once merged, groups). */
+  'scim',
 ] as const;
 
 export type Scope = (typeof SCOPES)[number];

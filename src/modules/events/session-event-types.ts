@@ -36,7 +36,7 @@ export const SESSION_EVENT_TYPES = {
     user: 'sometimes',
     changes: null,
     data: Obj({
-      identifier: Type.Union([Type.Literal('email'), Type.Literal('phone'), Type.Literal('externalId')]),
+      identifier: Type.Union([Type.Literal('email'), Type.Literal('phone'), Type.Literal('externalId'), Type.Literal('username')]),
       reason: Type.Union([
         Type.Literal('unknown_user'),
         Type.Literal('no_password'),

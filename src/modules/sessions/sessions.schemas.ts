@@ -36,6 +36,7 @@ export const SignInSchema = Type.Object(
     email: Type.Optional(Type.String({ maxLength: 320 })),
     phone: Type.Optional(Type.String({ maxLength: 32 })),
     externalId: Type.Optional(Type.String({ maxLength: 256 })),
+    username: Type.Optional(Type.String({ maxLength: 256 })),
     password: Type.String({ minLength: 1, maxLength: 4096 }),
     ...clientFields,
   },

@@ -17,7 +17,14 @@ import type { EventInput, EventsService } from '../events/events.service.ts';
 import { effectiveRolesOfUser } from '../groups/group-members.repository.ts';
 import type { SigninThrottle } from '../signin-throttle/signin-throttle.service.ts';
 import type { TenantsService } from '../tenants/tenants.service.ts';
-import { findUserByEmail, findUserByExternalId, findUserById, findUserByPhone, type UserWithBrands } from '../users/users.repository.ts';
+import {
+  findUserByEmail,
+  findUserByExternalId,
+  findUserById,
+  findUserByPhone,
+  findUserByUsername,
+  type UserWithBrands,
+} from '../users/users.repository.ts';
 import { isUserId } from '../users/users.service.ts';
 import type { AccessTokens } from './access-tokens.ts';
 import type { SessionCache } from './session-cache.ts';
@@ -56,7 +63,9 @@ export interface SessionSettings {
 }
 
 /** Exactly one identifier and the password, as the sign-in body carries them. */
-export type SignInInput = Pick<Static<typeof SignInSchema>, 'email' | 'phone' | 'externalId' | 'password'>;
+type IdentifierKind = 'email' | 'phone' | 'externalId' | 'username';
+
+export type SignInInput = Pick<Static<typeof SignInSchema>, 'email' | 'phone' | 'externalId' | 'username' | 'password'>;
 
 export interface SessionsService extends SessionReader {
   /**
@@ -120,12 +129,16 @@ export function createSessionsService(deps: SessionsDeps): SessionsService {
   }
 
   /** The one identifier of a sign-in, normalized as users store it. */
-  async function identifierOf(ctx: ActorContext, input: SignInInput): Promise<{ kind: 'email' | 'phone' | 'externalId'; value: string }> {
-    const given = (['email', 'phone', 'externalId'] as const).filter((kind) => input[kind] !== undefined);
+  async function identifierOf(ctx: ActorContext, input: SignInInput): Promise<{ kind: IdentifierKind; value: string }> {
+    const given = (['email', 'phone', 'externalId', 'username'] as const).filter((kind) => input[kind] !== undefined);
     if (given.length !== 1) {
-      throw invalidField(given[1] ?? 'email', 'send exactly one of email, phone, externalId', given.length === 0 ? 'required' : 'conflict');
+      throw invalidField(
+        given[1] ?? 'email',
+        'send exactly one of email, phone, externalId, username',
+        given.length === 0 ? 'required' : 'conflict',
+      );
     }
-    const kind = given[0] as 'email' | 'phone' | 'externalId';
+    const kind = given[0] as IdentifierKind;
     const raw = input[kind] as string;
     if (kind === 'email') {
       const email = normalizeEmail(raw);
@@ -137,14 +150,16 @@ export function createSessionsService(deps: SessionsDeps): SessionsService {
       if (!phone) throw invalidField('phone', 'must be a phone number (E.164, or national with the tenant country)', 'invalid_phone');
       return { kind, value: phone.e164 };
     }
-    const externalId = raw.trim();
-    if (!externalId) throw invalidField('externalId', 'must not be empty', 'required');
-    return { kind, value: externalId };
+    const value = raw.trim();
+    if (!value) throw invalidField(kind, 'must not be empty', 'required');
+    // Usernames compare case-insensitively: the throttle keys on the lower-cased form, as the unique index does.
+    return { kind, value: kind === 'username' ? value.toLowerCase() : value };
   }
 
-  function findByIdentifier(tenantId: string, kind: 'email' | 'phone' | 'externalId', value: string) {
+  function findByIdentifier(tenantId: string, kind: IdentifierKind, value: string) {
     if (kind === 'email') return findUserByEmail(db, tenantId, value);
     if (kind === 'phone') return findUserByPhone(db, tenantId, value);
+    if (kind === 'username') return findUserByUsername(db, tenantId, value);
     return findUserByExternalId(db, tenantId, value);
   }
 

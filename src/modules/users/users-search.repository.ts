@@ -10,6 +10,8 @@ export interface UserFilter {
   role?: string;
   email?: string;
   phone?: string;
+  /** Compared case-insensitively. */
+  username?: string;
   brandId?: string;
   createdAfter?: Date;
   createdBefore?: Date;
@@ -50,6 +52,7 @@ function filtered(db: Kysely<DB>, tenantId: string, filter: UserFilter) {
   }
   if (filter.email) query = query.where('users.email', '=', filter.email);
   if (filter.phone) query = query.where('users.phone', '=', filter.phone);
+  if (filter.username) query = query.where(sql<string>`lower(users.username)`, '=', filter.username.trim().toLowerCase());
   if (filter.createdAfter) query = query.where('users.created_at', '>', filter.createdAfter);
   if (filter.createdBefore) query = query.where('users.created_at', '<', filter.createdBefore);
   if (filter.q) query = query.where('users.search_text', 'like', containsPattern(filter.q));

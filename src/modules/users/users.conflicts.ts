@@ -3,7 +3,7 @@ import { taken } from '../../core/error-helpers.ts';
 import { AppError } from '../../core/errors.ts';
 import type { DB } from '../../db/schema.ts';
 import { findUniqueValueOwner } from '../attributes/attributes.repository.ts';
-import { findUserByEmail, findUserByExternalId, findUserByPhone } from './users.repository.ts';
+import { findUserByEmail, findUserByExternalId, findUserByPhone, findUserByUsername } from './users.repository.ts';
 import type { WritePlan } from './users.write-plan.ts';
 
 /**
@@ -18,6 +18,8 @@ export async function withValueHolder(db: Kysely<DB>, tenantId: string, plan: Wr
   switch (error.code) {
     case 'USER_EMAIL_TAKEN':
       return u.email ? heldBy('USER_EMAIL_TAKEN', 'email', (await findUserByEmail(db, tenantId, u.email))?.id) : error;
+    case 'USER_USERNAME_TAKEN':
+      return u.username ? heldBy('USER_USERNAME_TAKEN', 'username', (await findUserByUsername(db, tenantId, u.username))?.id) : error;
     case 'USER_PHONE_TAKEN':
       return u.phone ? heldBy('USER_PHONE_TAKEN', 'phone', (await findUserByPhone(db, tenantId, u.phone))?.id) : error;
     case 'USER_EXTERNAL_ID_TAKEN':
@@ -37,7 +39,7 @@ export async function withValueHolder(db: Kysely<DB>, tenantId: string, plan: Wr
 }
 
 function heldBy(
-  code: 'USER_EMAIL_TAKEN' | 'USER_PHONE_TAKEN' | 'USER_EXTERNAL_ID_TAKEN' | 'ATTRIBUTE_VALUE_TAKEN',
+  code: 'USER_EMAIL_TAKEN' | 'USER_USERNAME_TAKEN' | 'USER_PHONE_TAKEN' | 'USER_EXTERNAL_ID_TAKEN' | 'ATTRIBUTE_VALUE_TAKEN',
   field: string,
   existingId: string | undefined,
 ): AppError {

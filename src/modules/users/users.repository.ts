@@ -63,6 +63,7 @@ function paramsOf(record: Record<string, unknown>, first: number, param: <T>(ind
  */
 const USER_UNIQUE: UniqueRules = {
   users_tenant_email_key: () => taken('USER_EMAIL_TAKEN', 'email', 'belongs to another user', { existingId: null }),
+  users_tenant_username_key: () => taken('USER_USERNAME_TAKEN', 'username', 'belongs to another user', { existingId: null }),
   users_tenant_phone_key: () => taken('USER_PHONE_TAKEN', 'phone', 'belongs to another user', { existingId: null }),
   users_tenant_external_id_key: () => taken('USER_EXTERNAL_ID_TAKEN', 'externalId', 'belongs to another user', { existingId: null }),
 };
@@ -176,6 +177,17 @@ export async function findUserByNumber(db: Kysely<DB>, tenantId: string, number:
 
 export async function findUserByEmail(db: Kysely<DB>, tenantId: string, email: string): Promise<UserWithBrands | undefined> {
   return findUserBy(db, tenantId, 'email', email);
+}
+
+/** The user holding this username, compared case-insensitively (the unique index is on lower(username)). */
+export async function findUserByUsername(db: Kysely<DB>, tenantId: string, username: string): Promise<UserWithBrands | undefined> {
+  const params = new Params();
+  params.add(tenantId);
+  params.add(username.trim().toLowerCase());
+  const rows = await executeCompiled<UserWithBrands>(db, 'users.by(username)', params, (param) =>
+    selectUsers(db, param(0)).where(sql<string>`lower(users.username)`, '=', param<string>(1)),
+  );
+  return rows[0];
 }
 
 export async function findUserByPhone(db: Kysely<DB>, tenantId: string, phone: string): Promise<UserWithBrands | undefined> {
@@ -365,6 +377,7 @@ export async function eraseUser(db: Kysely<DB>, tenantId: string, id: string, no
     .updateTable('users')
     .set((eb) => ({
       external_id: null,
+      username: null,
       email: null,
       phone: null,
       name: null,

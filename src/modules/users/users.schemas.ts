@@ -8,6 +8,9 @@ const JsonValue = Type.Unknown();
 /** Profile fields accepted on create, patch, upsert and find-or-create. */
 export const userInputProperties = {
   externalId: Type.Optional(NullableString({ maxLength: 256 })),
+  username: Type.Optional(
+    NullableString({ maxLength: 1024, description: 'Trimmed, 1 to 256 characters; unique per tenant, case-insensitively' }),
+  ),
   email: Type.Optional(NullableString({ maxLength: 320 })),
   phone: Type.Optional(NullableString({ maxLength: 32 })),
   name: Type.Optional(NullableString({ maxLength: 256 })),
@@ -67,6 +70,7 @@ export const UserSchema = Type.Object(
     id: Type.String({ format: 'uuid' }),
     number: Type.Integer(),
     externalId: NullOr<string>('string'),
+    username: NullOr<string>('string'),
     email: NullOr<string>('string'),
     phone: NullOr<string>('string'),
     name: NullOr<string>('string'),
@@ -116,6 +120,7 @@ export const UserListQuerySchema = Type.Object(
     role: Type.Optional(Type.String({ maxLength: 64, description: 'Users holding this role, their own or through a group' })),
     email: Type.Optional(Type.String({ maxLength: 320 })),
     phone: Type.Optional(Type.String({ maxLength: 32 })),
+    username: Type.Optional(Type.String({ maxLength: 256, description: 'Case-insensitive exact match' })),
     brand: Type.Optional(Type.String({ maxLength: 64 })),
     createdAfter: Type.Optional(Type.String({ format: 'date-time' })),
     createdBefore: Type.Optional(Type.String({ format: 'date-time' })),
@@ -143,6 +148,7 @@ export const LookupQuerySchema = Type.Object(
   {
     email: Type.Optional(Type.String({ maxLength: 320 })),
     phone: Type.Optional(Type.String({ maxLength: 32 })),
+    username: Type.Optional(Type.String({ maxLength: 256, description: 'Case-insensitive; not with email or phone' })),
     withProvider: Type.Optional(
       Type.Boolean({ description: 'By email: merge the upstream identity provider’s view (answers a merged lookup instead of a user)' }),
     ),

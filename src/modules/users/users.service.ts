@@ -308,6 +308,7 @@ export function createUsersService(deps: UsersDeps): UsersService {
       user.email ? `email:${user.email}` : null,
       user.phone ? `phone:${user.phone}` : null,
       user.externalId ? `externalId:${user.externalId}` : null,
+      user.username ? `username:${user.username.toLowerCase()}` : null,
     ].filter((value): value is string => value !== null);
     await deps.signinThrottle.clear(ctx.tenantId, identifiers);
   }
@@ -317,7 +318,7 @@ export function createUsersService(deps: UsersDeps): UsersService {
       const { password, profile } = splitPassword(input);
       const p = await plan(ctx, profile, null, options.roles);
       const u = p.update;
-      if (!u.email && !u.phone && !u.external_id) throw identifierRequired(['email', 'phone', 'externalId']);
+      if (!u.email && !u.phone && !u.external_id && !u.username) throw identifierRequired(['email', 'phone', 'externalId', 'username']);
       const credential = await prepareCredential(ctx, password);
       try {
         return await inTransaction(db, async (trx) =>
@@ -414,7 +415,7 @@ export function createUsersService(deps: UsersDeps): UsersService {
           }
           p = planWith(loaded, ctx, profile, existing, options.roles);
           const u = { ...existing, ...p.update };
-          if (!u.email && !u.phone && !u.external_id) throw identifierRequired(['email', 'phone', 'externalId']);
+          if (!u.email && !u.phone && !u.external_id && !u.username) throw identifierRequired(['email', 'phone', 'externalId', 'username']);
           return runWithin(trx, options.within, await applyPlan(trx, ctx, existing, p, eventType, credential), false);
         });
         if (credential) await clearSigninLocks(ctx, user);

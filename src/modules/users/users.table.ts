@@ -8,6 +8,7 @@ export interface UsersTable {
   id: string;
   number: number;
   external_id: string | null;
+  username: string | null;
   email: string | null;
   phone: string | null;
   name: string | null;

@@ -30,6 +30,7 @@ export type UserStatus = (typeof USER_STATUSES)[number];
 /** Column values after normalization; absent keys are left as they are. */
 export interface UserColumns {
   external_id?: string | null;
+  username?: string | null;
   email?: string | null;
   phone?: string | null;
   name?: string | null;
@@ -103,6 +104,12 @@ export function normalizeUserInput(
     const id = text(input.externalId);
     if (input.externalId !== null && !id) fail('externalId', 'required', 'must not be empty');
     out.external_id = id ?? null;
+  }
+  if (input.username !== undefined) {
+    const username = input.username === null ? null : input.username.trim();
+    if (username !== null && (username.length < 1 || username.length > 256))
+      fail('username', 'invalid_length', 'must be 1 to 256 characters after trimming');
+    out.username = username;
   }
   if (input.email !== undefined) {
     out.email = input.email === null ? null : normalizeEmail(input.email);
@@ -206,8 +213,13 @@ export function validationError(errors: FieldError[]): AppError {
 }
 
 /** Lower-cased text the `q` filter searches. */
-export function searchText(row: Pick<UserRow, 'name' | 'first_name' | 'last_name' | 'email' | 'phone' | 'external_id'>): string {
-  return [row.name, row.first_name, row.last_name, row.email, row.phone, row.external_id].filter(Boolean).join(' ').toLowerCase();
+export function searchText(
+  row: Pick<UserRow, 'name' | 'first_name' | 'last_name' | 'email' | 'phone' | 'external_id'> & { username?: string | null },
+): string {
+  return [row.name, row.first_name, row.last_name, row.email, row.phone, row.external_id, row.username ?? null]
+    .filter(Boolean)
+    .join(' ')
+    .toLowerCase();
 }
 
 /** The Gravatar URL of an email, for tenants that turn `gravatarPictures` on (it sends a hash of the email to Gravatar). */
@@ -222,6 +234,7 @@ export function toUserView(row: UserRow, brands: BrandMembership[]): UserView {
     id: row.id,
     number: row.number,
     externalId: row.external_id,
+    username: row.username ?? null,
     email: row.email,
     phone: row.phone,
     name: row.name,

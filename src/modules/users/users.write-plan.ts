@@ -43,7 +43,7 @@ export function editedRoles(input: UserInput, existing: UserRow | null, edit?: R
   return [...roles].sort();
 }
 
-const SEARCHED = new Set(['name', 'first_name', 'last_name', 'email', 'phone', 'external_id']);
+const SEARCHED = new Set(['name', 'first_name', 'last_name', 'email', 'phone', 'external_id', 'username']);
 
 function same(a: unknown, b: unknown): boolean {
   return a === b || JSON.stringify(a) === JSON.stringify(b);

@@ -1,0 +1,136 @@
+import { type Expression, type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely';
+import type { DB } from '../../db/schema.ts';
+import { brandsOfUser, type UserWithBrands } from './users.repository.ts';
+import { PREDICATE_FIELDS, type PredicateField, type PredicateSort, type UserPredicate } from './users-predicate.ts';
+
+const COLUMNS: Record<PredicateField, string> = {
+  id: 'id',
+  username: 'username',
+  externalId: 'external_id',
+  email: 'email',
+  phone: 'phone',
+  name: 'name',
+  firstName: 'first_name',
+  lastName: 'last_name',
+  locale: 'locale',
+  timezone: 'timezone',
+  postalCode: 'postal_code',
+  city: 'city',
+  region: 'region',
+  country: 'country',
+  active: 'status',
+  createdAt: 'created_at',
+  updatedAt: 'updated_at',
+};
+
+/**
+ * The compared expression of a field: lower(column) for case-insensitive text (username's unique index is on
+ * exactly that; email is stored lower-cased, so its plain column is already the lower form and keeps its index).
+ */
+function operand(field: PredicateField): RawBuilder<unknown> {
+  const column = sql.ref(`users.${COLUMNS[field]}`);
+  if (field === 'id') return sql`${column}::text`;
+  if (field === 'email' || !(PREDICATE_FIELDS[field].type === 'string' && !PREDICATE_FIELDS[field].caseExact)) return sql`${column}`;
+  return sql`lower(${column})`;
+}
+
+function likeEscape(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** Every op on strings uses byte order (COLLATE "C"), the order a JS string comparison has. */
+function compare(p: Extract<UserPredicate, { kind: 'compare' }>): RawBuilder<SqlBool> {
+  const spec = PREDICATE_FIELDS[p.field];
+  const left = operand(p.field);
+  if (p.value === null) {
+    const isNull = sql<SqlBool>`${sql.ref(`users.${COLUMNS[p.field]}`)} is null`;
+    if (p.op === 'eq') return isNull;
+    if (p.op === 'ne') return sql<SqlBool>`not (${isNull})`;
+    return sql<SqlBool>`false`;
+  }
+  if (spec.type === 'boolean') {
+    const active = sql<SqlBool>`(users.status = 'active')`;
+    if (p.op === 'eq') return p.value ? active : sql<SqlBool>`not ${active}`;
+    if (p.op === 'ne') return p.value ? sql<SqlBool>`not ${active}` : active;
+    return sql<SqlBool>`false`;
+  }
+  const value = typeof p.value === 'string' && !spec.caseExact ? p.value.toLowerCase() : p.value;
+  if (spec.type === 'dateTime') {
+    const ops = { eq: '=', gt: '>', ge: '>=', lt: '<', le: '<=' } as const;
+    if (p.op === 'ne') return sql<SqlBool>`${left} is distinct from ${value}`;
+    if (p.op in ops) return sql<SqlBool>`${left} ${sql.raw(ops[p.op as keyof typeof ops])} ${value}`;
+    return sql<SqlBool>`false`;
+  }
+  const text = String(value);
+  switch (p.op) {
+    case 'eq':
+      return sql<SqlBool>`${left} = ${text}`;
+    case 'ne':
+      return sql<SqlBool>`${left} is distinct from ${text}`;
+    case 'co':
+      return sql<SqlBool>`${left} like ${`%${likeEscape(text)}%`}`;
+    case 'sw':
+      return sql<SqlBool>`${left} like ${`${likeEscape(text)}%`}`;
+    case 'ew':
+      return sql<SqlBool>`${left} like ${`%${likeEscape(text)}`}`;
+    case 'gt':
+      return sql<SqlBool>`${left} collate "C" > ${text}`;
+    case 'ge':
+      return sql<SqlBool>`${left} collate "C" >= ${text}`;
+    case 'lt':
+      return sql<SqlBool>`${left} collate "C" < ${text}`;
+    case 'le':
+      return sql<SqlBool>`${left} collate "C" <= ${text}`;
+  }
+}
+
+/** The predicate as SQL; every comparison is null-safe, so `not` is a true negation. */
+export function predicateSql(p: UserPredicate): RawBuilder<SqlBool> {
+  switch (p.kind) {
+    case 'const':
+      return p.value ? sql<SqlBool>`true` : sql<SqlBool>`false`;
+    case 'present': {
+      const column = sql.ref(`users.${COLUMNS[p.field]}`);
+      return PREDICATE_FIELDS[p.field].type === 'string'
+        ? sql<SqlBool>`(${column} is not null and ${column}::text <> '')`
+        : sql<SqlBool>`(${column} is not null)`;
+    }
+    case 'and':
+      return sql<SqlBool>`(${predicateSql(p.left)} and ${predicateSql(p.right)})`;
+    case 'or':
+      return sql<SqlBool>`(${predicateSql(p.left)} or ${predicateSql(p.right)})`;
+    case 'not':
+      return sql<SqlBool>`(not coalesce(${predicateSql(p.inner)}, false))`;
+    case 'compare':
+      return sql<SqlBool>`coalesce(${compare(p)}, false)`;
+  }
+}
+
+/**
+ * One page of the tenant's live users matching the predicate, in the sort's order (then by id), and the exact
+ * number matching, in one statement (two when the page is past the last match).
+ */
+export async function findUsersByPredicate(
+  db: Kysely<DB>,
+  tenantId: string,
+  predicate: UserPredicate,
+  sort: PredicateSort | null,
+  offset: number,
+  limit: number,
+): Promise<{ rows: UserWithBrands[]; total: number }> {
+  const where = predicateSql(predicate) as Expression<SqlBool>;
+  const base = db.selectFrom('users').where('users.tenant_id', '=', tenantId).where('users.erased_at', 'is', null).where(where);
+  const count = async () => Number((await base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+  if (limit === 0) return { rows: [], total: await count() };
+  // The page and the exact count in one statement (count(*) over () sees every matching row before offset/limit).
+  let query = base.selectAll('users').select(brandsOfUser).select(sql<string>`count(*) over ()`.as('total_matching'));
+  if (sort) {
+    const key = PREDICATE_FIELDS[sort.field].type === 'string' ? sql`${operand(sort.field)} collate "C"` : operand(sort.field);
+    query = query.orderBy(sql`${key} ${sql.raw(sort.descending ? 'desc nulls first' : 'asc nulls last')}`);
+  } else query = query.orderBy('users.created_at');
+  const found = (await query.orderBy('users.id').offset(offset).limit(limit).execute()) as (UserWithBrands & { total_matching: string })[];
+  // Past the last match the page is empty and says no count: ask for it.
+  const total = found[0] ? Number(found[0].total_matching) : offset > 0 ? await count() : 0;
+  const rows = found.map(({ total_matching: _, ...row }) => row as UserWithBrands);
+  return { rows, total };
+}

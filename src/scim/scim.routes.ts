@@ -1,0 +1,143 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { authenticateKey } from '../http/auth.ts';
+import { expectedVersion } from '../http/etag.ts';
+import type { Registry } from '../registry.ts';
+import { ScimError } from './protocol/errors.ts';
+import { parseFilter } from './protocol/filter-parser.ts';
+import { listResponse, projectResource, readListParams } from './protocol/list.ts';
+import { runBulk } from './scim-bulk.ts';
+import { resourceTypes, SCIM_LIMITS, schemas, serviceProviderConfig } from './scim-discovery.ts';
+import { SCIM_CONTENT_TYPE, sendScimError } from './scim-errors.ts';
+import { USER_SCHEMA } from './scim-schemas.ts';
+import { scimUserWrites, type UserWriteResult } from './scim-users.ts';
+import { toUserPredicate, toUserSort } from './user-filter.ts';
+import { toScimUser, versionTag } from './user-mapping.ts';
+
+/** What the SCIM service provider uses of the registry. */
+export type ScimDeps = Pick<
+  Registry,
+  'apiKeys' | 'adminAuth' | 'userChanges' | 'userTransforms' | 'usersQuery' | 'userData' | 'attributes'
+>;
+
+/** The base URL resources are located under, as the client reached it. */
+export function scimBaseUrl(request: FastifyRequest): string {
+  return `${request.protocol}://${request.host}/scim/v2`;
+}
+
+function send(reply: FastifyReply, status: number, body: unknown, version?: number): FastifyReply {
+  if (version !== undefined) reply.header('etag', versionTag(version));
+  return reply.code(status).type(SCIM_CONTENT_TYPE).send(body);
+}
+
+function bodyObject(request: FastifyRequest): Record<string, unknown> {
+  const body = request.body;
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new ScimError(400, 'invalidSyntax', 'the body must be a JSON object');
+  return body as Record<string, unknown>;
+}
+
+function readIfMatch(request: FastifyRequest): number | undefined {
+  try {
+    return expectedVersion(request);
+  } catch {
+    throw new ScimError(400, 'invalidValue', 'If-Match must be an ETag this server issued, like W/"3"');
+  }
+}
+
+/** The /scim/v2 Users resource and discovery endpoints. Groups plug in after the groups core merges (docs/scim.md). */
+export async function scimRoutes(app: FastifyInstance, { registry }: { registry: ScimDeps }): Promise<void> {
+  app.decorateRequest('ctx', null as never);
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser(['application/scim+json'], { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, JSON.parse(body as string));
+    } catch {
+      done(new ScimError(400, 'invalidSyntax', 'the body is not JSON'), undefined);
+    }
+  });
+  app.setErrorHandler(sendScimError);
+  app.setNotFoundHandler((request, reply) =>
+    sendScimError(new ScimError(404, null, `No resource at ${request.url.split('?')[0]}`), request, reply),
+  );
+  app.addHook('onRequest', async (request) => {
+    // Every SCIM change is recorded with source "scim" (the events' `source`).
+    request.ctx = { ...(await authenticateKey(registry, request, 'scim')), source: 'scim' };
+  });
+
+  app.get('/ServiceProviderConfig', async (request, reply) => send(reply, 200, serviceProviderConfig(scimBaseUrl(request), true)));
+  app.get('/ResourceTypes', async (request, reply) => {
+    const types = resourceTypes(scimBaseUrl(request), false);
+    return send(reply, 200, listResponse(types, types.length, 1));
+  });
+  app.get<{ Params: { id: string } }>('/ResourceTypes/:id', async (request, reply) => {
+    const found = resourceTypes(scimBaseUrl(request), false).find((t) => t.id === request.params.id);
+    if (!found) throw new ScimError(404, null, `No resource type ${request.params.id}`);
+    return send(reply, 200, found);
+  });
+  async function tenantSchemas(request: FastifyRequest) {
+    const definitions = await registry.attributes.listDefinitions(request.ctx);
+    return schemas(
+      scimBaseUrl(request),
+      definitions.map((d) => ({ name: d.name, type: d.type })),
+    );
+  }
+  app.get('/Schemas', async (request, reply) => {
+    const all = await tenantSchemas(request);
+    return send(reply, 200, listResponse(all, all.length, 1));
+  });
+  app.get<{ Params: { id: string } }>('/Schemas/:id', async (request, reply) => {
+    const found = (await tenantSchemas(request)).find((s) => s.id === request.params.id);
+    if (!found) throw new ScimError(404, null, `No schema ${request.params.id}`);
+    return send(reply, 200, found);
+  });
+
+  async function listUsers(request: FastifyRequest, reply: FastifyReply, source: Record<string, unknown>, search: boolean) {
+    const params = readListParams(source, SCIM_LIMITS.maxResults, search);
+    const predicate = params.filter ? toUserPredicate(parseFilter(params.filter)) : ({ kind: 'const', value: true } as const);
+    const sort = toUserSort(params.sortBy, params.sortOrder);
+    const page = await registry.usersQuery.searchUsers(request.ctx, predicate, {
+      sort,
+      offset: params.startIndex - 1,
+      limit: params.count,
+    });
+    const base = scimBaseUrl(request);
+    const resources = page.data.map((u) => projectResource(toScimUser(u, base), params, ['id', 'schemas'], [USER_SCHEMA]));
+    return send(reply, 200, listResponse(resources, page.total, params.startIndex));
+  }
+  app.get('/Users', async (request, reply) => listUsers(request, reply, request.query as Record<string, unknown>, false));
+  app.post('/Users/.search', async (request, reply) => listUsers(request, reply, bodyObject(request), true));
+
+  const writes = scimUserWrites(registry);
+  const answer = (reply: FastifyReply, out: UserWriteResult) => {
+    if (!out.resource) return reply.code(out.status).send();
+    if (out.status === 201) reply.header('location', (out.resource.meta as { location: string }).location);
+    return send(reply, out.status, out.resource, out.version);
+  };
+
+  app.post('/Users', async (request, reply) => answer(reply, await writes.create(request.ctx, scimBaseUrl(request), bodyObject(request))));
+
+  app.get<{ Params: { id: string } }>('/Users/:id', async (request, reply) => {
+    const user = await registry.usersQuery.getUser(request.ctx, request.params.id);
+    const params = readListParams(request.query as Record<string, unknown>, 1);
+    return send(
+      reply,
+      200,
+      projectResource(toScimUser(user, scimBaseUrl(request)), params, ['id', 'schemas'], [USER_SCHEMA]),
+      user.version,
+    );
+  });
+
+  app.put<{ Params: { id: string } }>('/Users/:id', async (request, reply) =>
+    answer(reply, await writes.replace(request.ctx, scimBaseUrl(request), request.params.id, bodyObject(request), readIfMatch(request))),
+  );
+  app.patch<{ Params: { id: string } }>('/Users/:id', async (request, reply) =>
+    answer(reply, await writes.patch(request.ctx, scimBaseUrl(request), request.params.id, bodyObject(request), readIfMatch(request))),
+  );
+  app.delete<{ Params: { id: string } }>('/Users/:id', async (request, reply) =>
+    answer(reply, await writes.remove(request.ctx, request.params.id, readIfMatch(request))),
+  );
+
+  app.post('/Bulk', { bodyLimit: SCIM_LIMITS.bulkMaxPayloadSize }, async (request, reply) =>
+    send(reply, 200, await runBulk(writes, request.ctx, scimBaseUrl(request), bodyObject(request))),
+  );
+}
