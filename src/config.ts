@@ -49,6 +49,8 @@ export interface Config {
   secretKey: Buffer | null;
   /** Let provider calls reach loopback, private and link-local addresses (`ROSTER_ALLOW_PRIVATE_UPSTREAMS`). */
   allowPrivateUpstreams: boolean;
+  /** Serve the admin web console at /console (`ROSTER_CONSOLE`, default on). */
+  console: boolean;
   /** Timeouts and the connection cap of the HTTP server; see src/http/server-limits.ts. */
   http: HttpLimits;
 }
@@ -144,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     secretKey: env.ROSTER_SECRET_KEY?.trim() ? parseSecretKey(env.ROSTER_SECRET_KEY) : null,
     allowPrivateUpstreams: onOffVar(env, 'ROSTER_ALLOW_PRIVATE_UPSTREAMS', false),
+    console: onOffVar(env, 'ROSTER_CONSOLE', true),
     http: httpLimitsVar(env),
   };
 }

@@ -14,6 +14,7 @@ import { type CredentialsService, createCredentialsService } from './modules/cre
 import { createPasswordHasher } from './modules/credentials/password-hasher.ts';
 import { createEventsService, type EventsService } from './modules/events/events.service.ts';
 import { createIdempotencyStore, type IdempotencyStore } from './modules/idempotency/idempotency.store.ts';
+import { createOperatorsService, type OperatorsService } from './modules/operators/operators.service.ts';
 import { createPlansService, type PlansService } from './modules/plans/plans.service.ts';
 import { createUserPlansService, type UserPlansService } from './modules/plans/user-plans.service.ts';
 import { createProvidersService, type ProvidersService } from './modules/providers/providers.service.ts';
@@ -69,6 +70,8 @@ export interface Registry {
   providers: ProvidersService;
   /** The sealing key (provider credentials, Naviga ids): ROSTER_SECRET_KEY, or generated and kept in the database. */
   secretKeys: SecretKeys;
+  /** Console operators and their cookie sessions. */
+  operators: OperatorsService;
   close(): Promise<void>;
 }
 
@@ -156,6 +159,7 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
   );
   const usersQuery = createUsersQueryService(usersDeps);
   const userChanges = createUserChanges({ users, usersLifecycle, companyMembers, userPlans, sessions });
+  const adminAuth = createAdminAuth({ db, ids, configuredToken: config.adminToken });
   return {
     config,
     db,
@@ -194,8 +198,9 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
       secretBox: secretKeys.box,
       allowPrivateUpstreams: config.allowPrivateUpstreams,
     }),
-    adminAuth: createAdminAuth({ db, ids, configuredToken: config.adminToken }),
+    adminAuth,
     secretKeys,
+    operators: createOperatorsService({ db, clock, ids, hasher, throttle: signinThrottle, adminAuth, tenants }),
     close: () => (options.database ? Promise.resolve() : database.close()),
   };
 }

@@ -34,7 +34,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   });
   const registry = await createRegistry(config, { database, migrate: false, resolveSecrets: false });
   const startup = { ready: false };
-  app = await buildApp(registry, { startup });
+  app = await buildApp(registry, { startup, console: config.console });
   const listening = app;
   try {
     await listening.listen({ port: config.port, host: config.host });
