@@ -1,0 +1,32 @@
+import { createRootRoute, createRoute, createRouter, redirect } from '@tanstack/react-router';
+import { Shell } from './pages/Shell.tsx';
+import { KeysPage } from './pages/KeysPage.tsx';
+import { OperatorsPage } from './pages/OperatorsPage.tsx';
+import { TenantsPage } from './pages/TenantsPage.tsx';
+import { UserDetailPage } from './pages/UserDetailPage.tsx';
+import { UsersPage } from './pages/UsersPage.tsx';
+
+const rootRoute = createRootRoute({ component: Shell });
+
+const indexRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/',
+  beforeLoad: () => {
+    throw redirect({ to: '/tenants' });
+  },
+});
+const tenantsRoute = createRoute({ getParentRoute: () => rootRoute, path: '/tenants', component: TenantsPage });
+export const usersRoute = createRoute({ getParentRoute: () => rootRoute, path: '/tenants/$tenantId/users', component: UsersPage });
+export const userRoute = createRoute({ getParentRoute: () => rootRoute, path: '/tenants/$tenantId/users/$userId', component: UserDetailPage });
+export const keysRoute = createRoute({ getParentRoute: () => rootRoute, path: '/tenants/$tenantId/keys', component: KeysPage });
+const operatorsRoute = createRoute({ getParentRoute: () => rootRoute, path: '/operators', component: OperatorsPage });
+
+const routeTree = rootRoute.addChildren([indexRoute, tenantsRoute, usersRoute, userRoute, keysRoute, operatorsRoute]);
+
+export const router = createRouter({ routeTree, basepath: '/console', defaultPreload: false });
+
+declare module '@tanstack/react-router' {
+  interface Register {
+    router: typeof router;
+  }
+}
