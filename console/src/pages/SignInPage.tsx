@@ -1,4 +1,5 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useNavigate } from '@tanstack/react-router';
 import { useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { ApiError, api, type SessionInfo, setCsrfToken } from '../api.ts';
@@ -13,6 +14,7 @@ interface SignInForm {
 export function SignInPage() {
   const [withToken, setWithToken] = useState(false);
   const queryClient = useQueryClient();
+  const navigate = useNavigate();
   const { register, handleSubmit, formState } = useForm<SignInForm>({ defaultValues: { email: '', password: '', adminToken: '' } });
   const signIn = useMutation({
     mutationFn: (form: SignInForm) =>
@@ -20,6 +22,8 @@ export function SignInPage() {
     onSuccess: (session) => {
       setCsrfToken(session.csrfToken);
       queryClient.setQueryData(['session'], session);
+      // Whoever signs in starts from the tenants they may see, not from the page the last operator left.
+      void navigate({ to: '/tenants' });
     },
   });
   const error = signIn.error instanceof ApiError ? signIn.error : null;
