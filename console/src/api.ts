@@ -31,7 +31,12 @@ export interface ApiResult<T> {
 }
 
 /** Calls /console/api: same-origin cookie, X-CSRF-Token on writes, problem+json turned into ApiError. */
-export async function apiCall<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResult<T>> {
+export async function apiCall<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<ApiResult<T>> {
   const init: RequestInit = { method, credentials: 'same-origin', headers: { accept: 'application/json', ...headers } };
   const h = init.headers as Record<string, string>;
   if (method !== 'GET' && csrfToken) h['x-csrf-token'] = csrfToken;

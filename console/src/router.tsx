@@ -1,7 +1,7 @@
 import { createRootRoute, createRoute, createRouter, redirect } from '@tanstack/react-router';
-import { Shell } from './pages/Shell.tsx';
 import { KeysPage } from './pages/KeysPage.tsx';
 import { OperatorsPage } from './pages/OperatorsPage.tsx';
+import { Shell } from './pages/Shell.tsx';
 import { TenantsPage } from './pages/TenantsPage.tsx';
 import { UserDetailPage } from './pages/UserDetailPage.tsx';
 import { UsersPage } from './pages/UsersPage.tsx';
@@ -17,7 +17,11 @@ const indexRoute = createRoute({
 });
 const tenantsRoute = createRoute({ getParentRoute: () => rootRoute, path: '/tenants', component: TenantsPage });
 export const usersRoute = createRoute({ getParentRoute: () => rootRoute, path: '/tenants/$tenantId/users', component: UsersPage });
-export const userRoute = createRoute({ getParentRoute: () => rootRoute, path: '/tenants/$tenantId/users/$userId', component: UserDetailPage });
+export const userRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/tenants/$tenantId/users/$userId',
+  component: UserDetailPage,
+});
 export const keysRoute = createRoute({ getParentRoute: () => rootRoute, path: '/tenants/$tenantId/keys', component: KeysPage });
 const operatorsRoute = createRoute({ getParentRoute: () => rootRoute, path: '/operators', component: OperatorsPage });
 

@@ -15,7 +15,9 @@ export function parseAttributeInput(type: AttributeDefinition['type'], text: str
     case 'boolean':
       return text === 'true' || text === 'false' ? { value: text === 'true' } : { error: 'must be true or false' };
     case 'date':
-      return /^\d{4}-\d{2}-\d{2}$/.test(text) && !Number.isNaN(Date.parse(text)) ? { value: text } : { error: 'must be a date (yyyy-mm-dd)' };
+      return /^\d{4}-\d{2}-\d{2}$/.test(text) && !Number.isNaN(Date.parse(text))
+        ? { value: text }
+        : { error: 'must be a date (yyyy-mm-dd)' };
     case 'json':
       try {
         return { value: JSON.parse(text) };

@@ -1,6 +1,7 @@
 import type { ConflictRow } from './conflict.ts';
 
-const show = (value: unknown) => (value === null || value === undefined || value === '' ? '—' : typeof value === 'string' ? value : JSON.stringify(value));
+const show = (value: unknown) =>
+  value === null || value === undefined || value === '' ? '—' : typeof value === 'string' ? value : JSON.stringify(value);
 
 /** Shown when a save answered 412: what changed meanwhile, next to what the operator typed; never overwrites by itself. */
 export function ConflictView(props: { rows: ConflictRow[]; onReapply: () => void; onDiscard: () => void; busy?: boolean }) {
@@ -24,7 +25,9 @@ export function ConflictView(props: { rows: ConflictRow[]; onReapply: () => void
             <tr key={row.field} data-testid={`conflict-${row.field}`}>
               <th scope="row">
                 {row.field}
-                {row.changedByThem && row.changedByMe ? <span className="ml-1 text-xs text-red-700 dark:text-red-300">(both changed)</span> : null}
+                {row.changedByThem && row.changedByMe ? (
+                  <span className="ml-1 text-xs text-red-700 dark:text-red-300">(both changed)</span>
+                ) : null}
               </th>
               <td>{show(row.base)}</td>
               <td>{row.changedByThem ? show(row.theirs) : <span className="muted">unchanged</span>}</td>

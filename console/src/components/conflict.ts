@@ -24,7 +24,8 @@ export function conflictRows(
   for (const field of fields) {
     const changedByThem = !same(base[field], theirs[field]);
     const changedByMe = !same(base[field], mine[field]);
-    if (changedByThem || changedByMe) rows.push({ field, base: base[field], mine: mine[field], theirs: theirs[field], changedByThem, changedByMe });
+    if (changedByThem || changedByMe)
+      rows.push({ field, base: base[field], mine: mine[field], theirs: theirs[field], changedByThem, changedByMe });
   }
   return rows;
 }

@@ -17,7 +17,10 @@ export function KeysPage() {
   const queryClient = useQueryClient();
   const tenants = useQuery({ queryKey: ['tenants'], queryFn: () => api.get<{ data: Tenant[]; scopes: string[] }>('/tenants') });
   const keys = useQuery({ queryKey: ['keys', tenantId], queryFn: () => api.get<{ data: ApiKey[] }>(`/tenants/${tenantId}/keys`) });
-  const brands = useQuery({ queryKey: ['brands', tenantId], queryFn: () => api.get<{ data: { slug: string; name: string }[] }>(`/tenants/${tenantId}/brands`) });
+  const brands = useQuery({
+    queryKey: ['brands', tenantId],
+    queryFn: () => api.get<{ data: { slug: string; name: string }[] }>(`/tenants/${tenantId}/brands`),
+  });
   const [secret, setSecret] = useState<string | null>(null);
   const [copied, setCopied] = useState(false);
   const { register, handleSubmit, reset, formState } = useForm<KeyForm>({ defaultValues: { name: '', brand: '', scopes: [] } });
@@ -98,7 +101,12 @@ export function KeysPage() {
                     {key.revokedAt ? (
                       <span>revoked {formatDateTime(key.revokedAt)}</span>
                     ) : (
-                      <button type="button" className="btn btn-danger" onClick={() => revoke.mutate(key.id)} aria-label={`Revoke ${key.name}`}>
+                      <button
+                        type="button"
+                        className="btn btn-danger"
+                        onClick={() => revoke.mutate(key.id)}
+                        aria-label={`Revoke ${key.name}`}
+                      >
                         Revoke
                       </button>
                     )}
@@ -120,7 +128,9 @@ export function KeysPage() {
                 Name
               </label>
               <input id="key-name" className="input" {...register('name', { required: 'A name is required' })} />
-              {formState.errors.name || serverErrors.name ? <p className="field-error">{formState.errors.name?.message ?? serverErrors.name}</p> : null}
+              {formState.errors.name || serverErrors.name ? (
+                <p className="field-error">{formState.errors.name?.message ?? serverErrors.name}</p>
+              ) : null}
             </div>
             <div>
               <label htmlFor="key-brand" className="label">

@@ -36,7 +36,13 @@ export function SignInPage() {
             <label htmlFor="adminToken" className="label">
               Admin token
             </label>
-            <input id="adminToken" type="password" className="input" autoComplete="off" {...register('adminToken', { required: 'Enter the admin token' })} />
+            <input
+              id="adminToken"
+              type="password"
+              className="input"
+              autoComplete="off"
+              {...register('adminToken', { required: 'Enter the admin token' })}
+            />
             {formState.errors.adminToken ? <p className="field-error">{formState.errors.adminToken.message}</p> : null}
           </div>
         ) : (
@@ -45,7 +51,13 @@ export function SignInPage() {
               <label htmlFor="email" className="label">
                 Email
               </label>
-              <input id="email" type="email" className="input" autoComplete="username" {...register('email', { required: 'Enter your email' })} />
+              <input
+                id="email"
+                type="email"
+                className="input"
+                autoComplete="username"
+                {...register('email', { required: 'Enter your email' })}
+              />
               {formState.errors.email ? <p className="field-error">{formState.errors.email.message}</p> : null}
             </div>
             <div>

@@ -20,7 +20,11 @@ export function TenantsPage() {
   const { register, handleSubmit, reset, formState } = useForm<TenantForm>({ defaultValues: { slug: '', name: '', defaultCountry: '' } });
   const create = useMutation({
     mutationFn: (form: TenantForm) =>
-      api.post<Tenant>('/tenants', { slug: form.slug, name: form.name, ...(form.defaultCountry ? { defaultCountry: form.defaultCountry } : {}) }),
+      api.post<Tenant>('/tenants', {
+        slug: form.slug,
+        name: form.name,
+        ...(form.defaultCountry ? { defaultCountry: form.defaultCountry } : {}),
+      }),
     onSuccess: () => {
       reset();
       void queryClient.invalidateQueries({ queryKey: ['tenants'] });
@@ -55,10 +59,20 @@ export function TenantsPage() {
                   </td>
                   <td>{formatDateTime(tenant.createdAt)}</td>
                   <td className="flex gap-2">
-                    <Link className="btn" to="/tenants/$tenantId/users" params={{ tenantId: tenant.id }} aria-label={`Users of ${tenant.name}`}>
+                    <Link
+                      className="btn"
+                      to="/tenants/$tenantId/users"
+                      params={{ tenantId: tenant.id }}
+                      aria-label={`Users of ${tenant.name}`}
+                    >
                       Users
                     </Link>
-                    <Link className="btn" to="/tenants/$tenantId/keys" params={{ tenantId: tenant.id }} aria-label={`API keys of ${tenant.name}`}>
+                    <Link
+                      className="btn"
+                      to="/tenants/$tenantId/keys"
+                      params={{ tenantId: tenant.id }}
+                      aria-label={`API keys of ${tenant.name}`}
+                    >
                       API keys
                     </Link>
                   </td>
@@ -79,14 +93,18 @@ export function TenantsPage() {
                 Slug
               </label>
               <input id="tenant-slug" className="input" {...register('slug', { required: 'A slug is required' })} />
-              {formState.errors.slug || serverErrors.slug ? <p className="field-error">{formState.errors.slug?.message ?? serverErrors.slug}</p> : null}
+              {formState.errors.slug || serverErrors.slug ? (
+                <p className="field-error">{formState.errors.slug?.message ?? serverErrors.slug}</p>
+              ) : null}
             </div>
             <div>
               <label htmlFor="tenant-name" className="label">
                 Name
               </label>
               <input id="tenant-name" className="input" {...register('name', { required: 'A name is required' })} />
-              {formState.errors.name || serverErrors.name ? <p className="field-error">{formState.errors.name?.message ?? serverErrors.name}</p> : null}
+              {formState.errors.name || serverErrors.name ? (
+                <p className="field-error">{formState.errors.name?.message ?? serverErrors.name}</p>
+              ) : null}
             </div>
             <div>
               <label htmlFor="tenant-country" className="label">

@@ -85,7 +85,10 @@ export function UserDetailPage() {
       if (!(error instanceof ApiError) || error.code !== 'PRECONDITION_FAILED' || !base) return;
       const theirs = await api.get<User>(path);
       const mine = Object.fromEntries(Object.entries(getValues()).map(([k, v]) => [k, asPatchValue(v)]));
-      setConflict({ rows: conflictRows(base as unknown as Record<string, unknown>, mine, theirs as unknown as Record<string, unknown>, PROFILE_FIELDS), theirs });
+      setConflict({
+        rows: conflictRows(base as unknown as Record<string, unknown>, mine, theirs as unknown as Record<string, unknown>, PROFILE_FIELDS),
+        theirs,
+      });
     },
   });
 
@@ -127,7 +130,12 @@ export function UserDetailPage() {
   });
 
   if (user.isPending) return <p>Loading user…</p>;
-  if (user.isError) return <p role="alert" className="field-error">{user.error.message}</p>;
+  if (user.isError)
+    return (
+      <p role="alert" className="field-error">
+        {user.error.message}
+      </p>
+    );
   const u = user.data;
   const saveErrors = fieldErrorsOf(save.error);
   const confirmWord = u.email ?? u.id;
@@ -228,7 +236,12 @@ export function UserDetailPage() {
                 </label>
                 <input id="erase-confirm" className="input" value={confirmText} onChange={(e) => setConfirmText(e.target.value)} />
                 <div className="mt-3 flex gap-2">
-                  <button type="button" className="btn btn-danger" disabled={confirmText !== confirmWord || erase.isPending} onClick={() => erase.mutate()}>
+                  <button
+                    type="button"
+                    className="btn btn-danger"
+                    disabled={confirmText !== confirmWord || erase.isPending}
+                    onClick={() => erase.mutate()}
+                  >
                     Erase
                   </button>
                   <Dialog.Close asChild>
@@ -252,12 +265,23 @@ export function UserDetailPage() {
             <label htmlFor="set-password" className="label">
               Set password
             </label>
-            <input id="set-password" type="password" autoComplete="new-password" className="input" value={password} onChange={(e) => setPassword(e.target.value)} />
+            <input
+              id="set-password"
+              type="password"
+              autoComplete="new-password"
+              className="input"
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+            />
           </div>
           <button type="submit" className="btn" disabled={!password || setPasswordMutation.isPending}>
             Set password
           </button>
-          {setPasswordMutation.error ? <p className="field-error w-full">{Object.values(fieldErrorsOf(setPasswordMutation.error))[0] ?? messageOf(setPasswordMutation.error)}</p> : null}
+          {setPasswordMutation.error ? (
+            <p className="field-error w-full">
+              {Object.values(fieldErrorsOf(setPasswordMutation.error))[0] ?? messageOf(setPasswordMutation.error)}
+            </p>
+          ) : null}
         </form>
         {messageOf(action.error) ? (
           <p role="alert" className="field-error">
@@ -283,7 +307,8 @@ export function UserDetailPage() {
           <p>Loading…</p>
         )}
         <p className="muted mt-2 text-sm">
-          Roles: {u.roles.length ? u.roles.join(', ') : 'none'} · Brands: {u.brands.length ? u.brands.map((b) => b.slug).join(', ') : 'none'}
+          Roles: {u.roles.length ? u.roles.join(', ') : 'none'} · Brands:{' '}
+          {u.brands.length ? u.brands.map((b) => b.slug).join(', ') : 'none'}
         </p>
       </section>
 
@@ -298,7 +323,12 @@ export function UserDetailPage() {
               <span>
                 {s.method} · {formatDateTime(s.createdAt)} · {s.ip ?? 'no ip'} · {s.userAgent ?? 'no user agent'}
               </span>
-              <button type="button" className="btn" onClick={() => revoke.mutate(s.id)} aria-label={`Revoke session from ${formatDateTime(s.createdAt)}`}>
+              <button
+                type="button"
+                className="btn"
+                onClick={() => revoke.mutate(s.id)}
+                aria-label={`Revoke session from ${formatDateTime(s.createdAt)}`}
+              >
                 Revoke
               </button>
             </li>
@@ -314,7 +344,10 @@ export function UserDetailPage() {
           {timeline.map((e) => (
             <li key={e.id} className="border-l-2 border-slate-300 pl-3 dark:border-slate-600">
               <div>
-                <strong>{e.type}</strong> <span className="muted text-sm">by {e.actor ?? 'system'} · {formatDateTime(e.createdAt)}</span>
+                <strong>{e.type}</strong>{' '}
+                <span className="muted text-sm">
+                  by {e.actor ?? 'system'} · {formatDateTime(e.createdAt)}
+                </span>
               </div>
               {e.changes ? (
                 <ul className="text-sm">

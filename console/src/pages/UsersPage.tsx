@@ -1,7 +1,7 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link } from '@tanstack/react-router';
 import { flexRender, type RowSelectionState, type SortingState } from '@tanstack/react-table';
 import { getSortedRowModel, type LegacyColumnDef, useLegacyTable } from '@tanstack/react-table/legacy';
-import { Link } from '@tanstack/react-router';
 import { useEffect, useMemo, useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { api, type Tenant, type User, type UserPage } from '../api.ts';
@@ -127,7 +127,11 @@ export function UsersPage() {
         accessorKey: 'name',
         header: 'Name',
         cell: ({ row }) => (
-          <Link to="/tenants/$tenantId/users/$userId" params={{ tenantId, userId: row.original.id }} className="text-blue-700 underline dark:text-blue-300">
+          <Link
+            to="/tenants/$tenantId/users/$userId"
+            params={{ tenantId, userId: row.original.id }}
+            className="text-blue-700 underline dark:text-blue-300"
+          >
             {row.original.name ?? row.original.email ?? row.original.phone ?? row.original.id}
           </Link>
         ),
@@ -161,7 +165,8 @@ export function UsersPage() {
 
   const { register, handleSubmit, reset, formState } = useForm<NewUserForm>({ defaultValues: { email: '', name: '' } });
   const create = useMutation({
-    mutationFn: (form: NewUserForm) => api.post<User>(`/tenants/${tenantId}/users`, { email: form.email, ...(form.name ? { name: form.name } : {}) }),
+    mutationFn: (form: NewUserForm) =>
+      api.post<User>(`/tenants/${tenantId}/users`, { email: form.email, ...(form.name ? { name: form.name } : {}) }),
     onSuccess: () => {
       reset();
       void queryClient.invalidateQueries({ queryKey: ['users', tenantId] });
@@ -186,7 +191,12 @@ export function UsersPage() {
         <button type="button" className="btn" disabled={selected.length === 0 || bulk.isPending} onClick={() => bulk.mutate('logout')}>
           Force logout
         </button>
-        <button type="button" className="btn btn-danger" disabled={selected.length === 0 || bulk.isPending} onClick={() => bulk.mutate('deactivate')}>
+        <button
+          type="button"
+          className="btn btn-danger"
+          disabled={selected.length === 0 || bulk.isPending}
+          onClick={() => bulk.mutate('deactivate')}
+        >
           Deactivate
         </button>
       </div>
@@ -254,7 +264,9 @@ export function UsersPage() {
               Email
             </label>
             <input id="new-user-email" type="email" className="input" {...register('email', { required: 'An email is required' })} />
-            {formState.errors.email || createErrors.email ? <p className="field-error">{formState.errors.email?.message ?? createErrors.email}</p> : null}
+            {formState.errors.email || createErrors.email ? (
+              <p className="field-error">{formState.errors.email?.message ?? createErrors.email}</p>
+            ) : null}
           </div>
           <div>
             <label htmlFor="new-user-name" className="label">
