@@ -1,7 +1,9 @@
 import { createRootRoute, createRoute, createRouter, redirect } from '@tanstack/react-router';
+import { EventsPage } from './pages/EventsPage.tsx';
 import { KeysPage } from './pages/KeysPage.tsx';
 import { OperatorsPage } from './pages/OperatorsPage.tsx';
 import { Shell } from './pages/Shell.tsx';
+import { TenantSettingsPage } from './pages/TenantSettingsPage.tsx';
 import { TenantsPage } from './pages/TenantsPage.tsx';
 import { UserDetailPage } from './pages/UserDetailPage.tsx';
 import { UsersPage } from './pages/UsersPage.tsx';
@@ -23,9 +25,24 @@ export const userRoute = createRoute({
   component: UserDetailPage,
 });
 export const keysRoute = createRoute({ getParentRoute: () => rootRoute, path: '/tenants/$tenantId/keys', component: KeysPage });
+export const tenantSettingsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/tenants/$tenantId/settings',
+  component: TenantSettingsPage,
+});
+export const eventsRoute = createRoute({ getParentRoute: () => rootRoute, path: '/tenants/$tenantId/events', component: EventsPage });
 const operatorsRoute = createRoute({ getParentRoute: () => rootRoute, path: '/operators', component: OperatorsPage });
 
-const routeTree = rootRoute.addChildren([indexRoute, tenantsRoute, usersRoute, userRoute, keysRoute, operatorsRoute]);
+const routeTree = rootRoute.addChildren([
+  indexRoute,
+  tenantsRoute,
+  usersRoute,
+  userRoute,
+  keysRoute,
+  tenantSettingsRoute,
+  eventsRoute,
+  operatorsRoute,
+]);
 
 export const router = createRouter({ routeTree, basepath: '/console', defaultPreload: false });
 

@@ -207,6 +207,32 @@ describe('the console in Chromium', () => {
     await shot('user-detail');
   });
 
+  it('edits the tenant’s settings and adds a brand', async () => {
+    await page.goto(`${base}/console/tenants/${tenantId}/settings`);
+    await page.getByLabel('Default country').fill('AR');
+    await page.getByLabel('Sessions per user (blank: unlimited)').fill('3');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    await page.getByLabel('Brand slug').fill('daily');
+    await page.getByLabel('Brand name').fill('Daily News');
+    await page.getByRole('button', { name: 'Add brand' }).click();
+    await page.getByText('Daily News').waitFor();
+    await expectAccessible('settings');
+    const tenant = await t.registry.tenants.getTenant(tenantId);
+    expect(tenant.defaultCountry).toBe('AR');
+    expect(tenant.sessionsLimit).toBe(3);
+  });
+
+  it('shows the tenant’s event feed, newest first, filtered by type', async () => {
+    await page.goto(`${base}/console/tenants/${tenantId}/events`);
+    const feed = page.getByTestId('feed');
+    await expect.poll(() => feed.locator(':scope > li').first().textContent()).toContain('tenant.brand_created');
+    await page.getByLabel('Type').fill('user.deactivated');
+    await expect.poll(() => feed.locator(':scope > li').count()).toBe(1);
+    await expectAccessible('events');
+    await shot('events');
+  });
+
   it('keeps a tenant operator to its tenant', async () => {
     const other = await t.call({
       method: 'POST',

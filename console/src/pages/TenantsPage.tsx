@@ -58,7 +58,7 @@ export function TenantsPage() {
                     <code>{tenant.slug}</code>
                   </td>
                   <td>{formatDateTime(tenant.createdAt)}</td>
-                  <td className="flex gap-2">
+                  <td className="flex flex-wrap gap-2">
                     <Link
                       className="btn"
                       to="/tenants/$tenantId/users"
@@ -74,6 +74,22 @@ export function TenantsPage() {
                       aria-label={`API keys of ${tenant.name}`}
                     >
                       API keys
+                    </Link>
+                    <Link
+                      className="btn"
+                      to="/tenants/$tenantId/events"
+                      params={{ tenantId: tenant.id }}
+                      aria-label={`Events of ${tenant.name}`}
+                    >
+                      Events
+                    </Link>
+                    <Link
+                      className="btn"
+                      to="/tenants/$tenantId/settings"
+                      params={{ tenantId: tenant.id }}
+                      aria-label={`Settings of ${tenant.name}`}
+                    >
+                      Settings
                     </Link>
                   </td>
                 </tr>
