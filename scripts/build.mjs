@@ -193,6 +193,8 @@ export function buildConsole() {
   }
   const result = spawnSync(process.execPath, [vite, 'build', '--config', join(CONSOLE, 'vite.config.ts')], {
     cwd: ROOT,
+    // Vite keeps an inherited NODE_ENV (vitest sets `test`): that would ship React's development build.
+    env: { ...process.env, NODE_ENV: 'production' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   if (result.status !== 0) throw new Error(`vite build failed (${result.status ?? result.signal ?? result.error?.message})`);

@@ -6,6 +6,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import AxeBuilder from '@axe-core/playwright';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -97,6 +98,12 @@ describe('the console in Chromium', () => {
     const script = await page.locator('script[type=module]').getAttribute('src');
     const asset = await fetch(`${base}${script}`);
     expect(asset.headers.get('cache-control')).toContain('immutable');
+    // The budget: what a first visit downloads (the entry script and the stylesheet), under 300 KB gzip.
+    const css = await page.locator('link[rel=stylesheet]').getAttribute('href');
+    const sizes = await Promise.all(
+      [script, css].map(async (path) => gzipSync(Buffer.from(await (await fetch(`${base}${path}`)).arrayBuffer())).length),
+    );
+    expect(sizes.reduce((a, b) => a + b, 0)).toBeLessThan(300 * 1024);
     await page.getByRole('heading', { name: 'Sign in to Roster' }).waitFor();
   });
 
