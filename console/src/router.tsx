@@ -1,4 +1,5 @@
 import { createRootRoute, createRoute, createRouter, redirect } from '@tanstack/react-router';
+import { DirectoryPage } from './pages/DirectoryPage.tsx';
 import { EventsPage } from './pages/EventsPage.tsx';
 import { KeysPage } from './pages/KeysPage.tsx';
 import { OperatorsPage } from './pages/OperatorsPage.tsx';
@@ -31,6 +32,11 @@ export const tenantSettingsRoute = createRoute({
   component: TenantSettingsPage,
 });
 export const eventsRoute = createRoute({ getParentRoute: () => rootRoute, path: '/tenants/$tenantId/events', component: EventsPage });
+export const directoryRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/tenants/$tenantId/directory',
+  component: DirectoryPage,
+});
 const operatorsRoute = createRoute({ getParentRoute: () => rootRoute, path: '/operators', component: OperatorsPage });
 
 const routeTree = rootRoute.addChildren([
@@ -41,6 +47,7 @@ const routeTree = rootRoute.addChildren([
   keysRoute,
   tenantSettingsRoute,
   eventsRoute,
+  directoryRoute,
   operatorsRoute,
 ]);
 

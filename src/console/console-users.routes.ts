@@ -12,7 +12,7 @@ import { tenantContext } from './console-auth.ts';
 /** What these routes use of the registry. */
 export type ConsoleUsersRoutesDeps = Pick<
   Registry,
-  'tenants' | 'userChanges' | 'usersQuery' | 'usersLifecycle' | 'userData' | 'sessions' | 'events' | 'attributes'
+  'tenants' | 'userChanges' | 'usersQuery' | 'usersLifecycle' | 'userData' | 'sessions' | 'events'
 >;
 
 const TenantParams = Type.Object({ tenantId: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -140,9 +140,4 @@ export async function consoleUsersRoutes(fastify: FastifyInstance, { registry }:
       return registry.events.list(ctx, request.query);
     },
   );
-
-  app.get('/tenants/:tenantId/attributes', { schema: { params: TenantParams } }, async (request) => {
-    const ctx = await tenantContext(registry, request, request.params.tenantId);
-    return { data: await registry.attributes.listDefinitions(ctx) };
-  });
 }

@@ -9,6 +9,7 @@ import { logIfServerError, toAppError } from '../http/errors.ts';
 import { sendProblem } from '../http/problem.ts';
 import { pickServices, type Registry } from '../registry.ts';
 import { authenticateConsole } from './console-auth.ts';
+import { consoleDirectoryRoutes } from './console-directory.routes.ts';
 import { consoleSessionRoutes } from './console-session.routes.ts';
 import { consoleTenantsRoutes } from './console-tenants.routes.ts';
 import { consoleUsersRoutes } from './console-users.routes.ts';
@@ -75,18 +76,9 @@ export async function registerConsole(app: FastifyInstance, registry: Registry, 
       await api.register(consoleSessionRoutes, { registry: pickServices(registry, 'operators', 'config') });
       await api.register(consoleTenantsRoutes, { registry: pickServices(registry, 'tenants', 'brands', 'apiKeys') });
       await api.register(consoleUsersRoutes, {
-        registry: pickServices(
-          registry,
-          'tenants',
-          'userChanges',
-          'usersQuery',
-          'usersLifecycle',
-          'userData',
-          'sessions',
-          'events',
-          'attributes',
-        ),
+        registry: pickServices(registry, 'tenants', 'userChanges', 'usersQuery', 'usersLifecycle', 'userData', 'sessions', 'events'),
       });
+      await api.register(consoleDirectoryRoutes, { registry: pickServices(registry, 'tenants', 'attributes', 'roles') });
     },
     { prefix: `${CONSOLE_PATH}/api` },
   );

@@ -10,7 +10,10 @@ import { gzipSync } from 'node:zlib';
 import AxeBuilder from '@axe-core/playwright';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { platformContext } from '../../src/core/context.ts';
 import { ADMIN_TOKEN, createTestApp, type TestApp } from '../helpers/app.ts';
+
+const ctxOf = (tenantId: string) => platformContext(tenantId, { actor: 'admin', requestId: null });
 
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(import.meta.dirname, '..', '..', 'docs', 'console');
@@ -238,6 +241,29 @@ describe('the console in Chromium', () => {
     await expect.poll(() => feed.locator(':scope > li').count()).toBe(1);
     await expectAccessible('events');
     await shot('events');
+  });
+
+  it('defines a custom attribute and a role, edits them on the user, and filters by the attribute', async () => {
+    await page.goto(`${base}/console/tenants/${tenantId}/directory`);
+    await page.getByLabel('Attribute name').fill('tier');
+    await page.getByLabel('Searchable').check();
+    await page.getByRole('button', { name: 'Define attribute' }).click();
+    await page.getByRole('cell', { name: 'tier', exact: true }).waitFor();
+    await page.getByLabel('Role name').fill('editor');
+    await page.getByRole('button', { name: 'Define role' }).click();
+    await page.getByText('editor', { exact: true }).waitFor();
+    await expectAccessible('directory');
+    await page.goto(`${base}/console/tenants/${tenantId}/users/${userId}`);
+    await page.getByLabel('tier (string)').fill('gold');
+    await page.getByRole('button', { name: 'Save attributes' }).click();
+    await page.getByLabel('Roles (comma-separated)').fill('editor');
+    await page.getByRole('button', { name: 'Save profile' }).click();
+    await expect.poll(async () => (await t.registry.usersQuery.getUser(ctxOf(tenantId), userId)).roles).toEqual(['editor']);
+    expect((await t.registry.usersQuery.getUser(ctxOf(tenantId), userId)).attributes).toEqual({ tier: 'gold' });
+    await page.goto(`${base}/console/tenants/${tenantId}/users`);
+    await page.getByLabel('Attribute').fill('tier=gold');
+    await page.getByRole('link', { name: 'Link Hyrule' }).waitFor({ state: 'detached' });
+    await page.getByRole('link', { name: 'Zelda Console' }).waitFor();
   });
 
   it('keeps a tenant operator to its tenant', async () => {

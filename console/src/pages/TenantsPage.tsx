@@ -85,6 +85,14 @@ export function TenantsPage() {
                     </Link>
                     <Link
                       className="btn"
+                      to="/tenants/$tenantId/directory"
+                      params={{ tenantId: tenant.id }}
+                      aria-label={`Attributes and roles of ${tenant.name}`}
+                    >
+                      Schema
+                    </Link>
+                    <Link
+                      className="btn"
                       to="/tenants/$tenantId/settings"
                       params={{ tenantId: tenant.id }}
                       aria-label={`Settings of ${tenant.name}`}

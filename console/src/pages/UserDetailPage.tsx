@@ -12,7 +12,9 @@ import { userRoute } from '../router.tsx';
 
 /** The profile fields the console edits. */
 export const PROFILE_FIELDS = ['name', 'firstName', 'lastName', 'email', 'phone', 'externalId', 'country'] as const;
-type Profile = Record<(typeof PROFILE_FIELDS)[number], string>;
+/** The fields the conflict view compares: the profile and the roles. */
+const EDITED_FIELDS = [...PROFILE_FIELDS, 'roles'] as const;
+type Profile = Record<(typeof PROFILE_FIELDS)[number], string> & { roles: string };
 
 const LABELS: Record<(typeof PROFILE_FIELDS)[number], string> = {
   name: 'Name',
@@ -27,11 +29,27 @@ const LABELS: Record<(typeof PROFILE_FIELDS)[number], string> = {
 function profileOf(user: User): Profile {
   const out = {} as Profile;
   for (const f of PROFILE_FIELDS) out[f] = (user[f] as string | null) ?? '';
+  out.roles = user.roles.join(', ');
   return out;
 }
 
 /** Empty inputs mean "no value": null in the patch. */
 const asPatchValue = (text: string) => (text.trim() === '' ? null : text.trim());
+
+/** Roles are typed as a comma-separated list. */
+const rolesOf = (text: string) =>
+  text
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
+
+/** The form as the values a patch would send. */
+function editedValues(form: Profile): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of PROFILE_FIELDS) out[f] = asPatchValue(form[f]);
+  out.roles = rolesOf(form.roles);
+  return out;
+}
 
 const show = (value: unknown) => (value === null || value === undefined ? '—' : typeof value === 'string' ? value : JSON.stringify(value));
 
@@ -95,7 +113,8 @@ export function UserDetailPage() {
   const onSave = (form: Profile) => {
     if (!base) return;
     const patch: Record<string, unknown> = {};
-    for (const f of PROFILE_FIELDS) if (asPatchValue(form[f]) !== ((base[f] as string | null) ?? null)) patch[f] = asPatchValue(form[f]);
+    const values = editedValues(form);
+    for (const f of EDITED_FIELDS) if (JSON.stringify(values[f]) !== JSON.stringify(base[f] ?? null)) patch[f] = values[f];
     save.mutate({ patch, version: base.version });
   };
 
@@ -188,6 +207,23 @@ export function UserDetailPage() {
               ) : null}
             </div>
           ))}
+          <div>
+            <label htmlFor="profile-roles" className="label">
+              Roles (comma-separated)
+            </label>
+            <input
+              id="profile-roles"
+              className="input"
+              aria-invalid={saveErrors.roles ? true : undefined}
+              aria-describedby={saveErrors.roles ? 'profile-roles-error' : undefined}
+              {...register('roles')}
+            />
+            {saveErrors.roles ? (
+              <p id="profile-roles-error" className="field-error">
+                {saveErrors.roles}
+              </p>
+            ) : null}
+          </div>
           {messageOf(save.error) && !conflict ? (
             <p role="alert" className="field-error sm:col-span-2">
               {messageOf(save.error)}
@@ -306,10 +342,7 @@ export function UserDetailPage() {
         ) : (
           <p>Loading…</p>
         )}
-        <p className="muted mt-2 text-sm">
-          Roles: {u.roles.length ? u.roles.join(', ') : 'none'} · Brands:{' '}
-          {u.brands.length ? u.brands.map((b) => b.slug).join(', ') : 'none'}
-        </p>
+        <p className="muted mt-2 text-sm">Brands: {u.brands.length ? u.brands.map((b) => b.slug).join(', ') : 'none'}</p>
       </section>
 
       <section className="card" aria-labelledby="sessions-title">
