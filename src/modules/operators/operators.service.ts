@@ -139,7 +139,10 @@ export function createOperatorsService(deps: {
       const identifier = `email:${email}`;
       await throttle.assertAllowed(PLATFORM_THROTTLE_TENANT, identifier, ip);
       const row = await findOperatorByEmail(db, email);
-      const ok = row ? (await hasher.verify(row.password_hash, 'argon2id', password)).ok : (await hasher.verifyNothing(password), false);
+      let ok = false;
+      // An unknown email costs the time of a real check: the answer's timing tells nothing about who exists.
+      if (row) ok = (await hasher.verify(row.password_hash, 'argon2id', password)).ok;
+      else await hasher.verifyNothing(password);
       if (!row || !ok) {
         await throttle.recordFailure(PLATFORM_THROTTLE_TENANT, identifier, ip);
         throw new AppError('INVALID_CREDENTIALS', 'The email or the password is wrong');
