@@ -68,6 +68,29 @@ export async function consoleUsersRoutes(fastify: FastifyInstance, { registry }:
     return withEtag(reply, user);
   });
 
+  // Brand membership as one user change (its events, its If-Match), like every other edit.
+  app.post(
+    '/tenants/:tenantId/users/:id/brands',
+    {
+      schema: {
+        params: UserParams,
+        body: Type.Object(
+          {
+            join: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 50 })),
+            leave: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 50 })),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request, reply) => {
+      const ctx = await tenantContext(registry, request, request.params.tenantId);
+      const target = { kind: 'id', id: request.params.id, expectedVersion: expectedVersion(request) } as const;
+      const { user } = await userChanges.applyUserChange(ctx, target, { brands: request.body });
+      return withEtag(reply, user);
+    },
+  );
+
   for (const action of ['deactivate', 'reactivate'] as const) {
     app.post(`/tenants/:tenantId/users/:id/${action}`, { schema: { params: UserParams } }, async (request, reply) => {
       const ctx = await tenantContext(registry, request, request.params.tenantId);

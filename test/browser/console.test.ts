@@ -243,7 +243,7 @@ describe('the console in Chromium', () => {
     await shot('events');
   });
 
-  it('defines a custom attribute and a role, edits them on the user, and filters by the attribute', async () => {
+  it('defines a custom attribute and a role, edits them and a brand on the user, and filters by the attribute', async () => {
     await page.goto(`${base}/console/tenants/${tenantId}/directory`);
     await page.getByLabel('Attribute name').fill('tier');
     await page.getByLabel('Searchable').check();
@@ -260,6 +260,10 @@ describe('the console in Chromium', () => {
     await page.getByRole('button', { name: 'Save profile' }).click();
     await expect.poll(async () => (await t.registry.usersQuery.getUser(ctxOf(tenantId), userId)).roles).toEqual(['editor']);
     expect((await t.registry.usersQuery.getUser(ctxOf(tenantId), userId)).attributes).toEqual({ tier: 'gold' });
+    await page.getByLabel('Join a brand').selectOption('daily');
+    await page.getByRole('button', { name: 'Join', exact: true }).click();
+    await page.getByTestId('user-brands').getByText('daily').waitFor();
+    expect((await t.registry.usersQuery.getUser(ctxOf(tenantId), userId)).brands.map((b) => b.slug)).toEqual(['daily']);
     await page.goto(`${base}/console/tenants/${tenantId}/users`);
     await page.getByLabel('Attribute').fill('tier=gold');
     await page.getByRole('link', { name: 'Link Hyrule' }).waitFor({ state: 'detached' });

@@ -134,6 +134,19 @@ export function UserDetailPage() {
       (await apiCall<User>('PATCH', path, { attributes: values }, { 'if-match': `"${base?.version ?? 0}"` })).data,
     onSuccess: adopt,
   });
+  const tenantBrands = useQuery({
+    queryKey: ['brands', tenantId],
+    queryFn: () => api.get<{ data: { slug: string; name: string }[] }>(`/tenants/${tenantId}/brands`),
+  });
+  const [joinSlug, setJoinSlug] = useState('');
+  const brandChange = useMutation({
+    mutationFn: async (change: { join?: string[]; leave?: string[] }) =>
+      (await apiCall<User>('POST', `${path}/brands`, change, { 'if-match': `"${base?.version ?? 0}"` })).data,
+    onSuccess: (fresh) => {
+      setJoinSlug('');
+      adopt(fresh);
+    },
+  });
   const [password, setPassword] = useState('');
   const setPasswordMutation = useMutation({
     mutationFn: async () => (await apiCall<User>('PATCH', path, { password })).data,
@@ -342,7 +355,49 @@ export function UserDetailPage() {
         ) : (
           <p>Loading…</p>
         )}
-        <p className="muted mt-2 text-sm">Brands: {u.brands.length ? u.brands.map((b) => b.slug).join(', ') : 'none'}</p>
+      </section>
+
+      <section className="card" aria-labelledby="brands-title">
+        <h2 id="brands-title" className="mb-3 text-lg font-semibold">
+          Brands
+        </h2>
+        {u.brands.length === 0 ? <p className="muted">Not in any brand.</p> : null}
+        <ul className="mb-3 grid gap-1" data-testid="user-brands">
+          {u.brands.map((b) => (
+            <li key={b.slug} className="flex items-center gap-2">
+              <code>{b.slug}</code>
+              <button type="button" className="btn" onClick={() => brandChange.mutate({ leave: [b.slug] })} aria-label={`Leave ${b.slug}`}>
+                Leave
+              </button>
+            </li>
+          ))}
+        </ul>
+        <div className="flex flex-wrap items-end gap-2">
+          <div>
+            <label htmlFor="join-brand" className="label">
+              Join a brand
+            </label>
+            <select id="join-brand" className="input" value={joinSlug} onChange={(e) => setJoinSlug(e.target.value)}>
+              <option value="">Choose…</option>
+              {tenantBrands.data?.data
+                .filter((b) => !u.brands.some((m) => m.slug === b.slug))
+                .map((b) => (
+                  <option key={b.slug} value={b.slug}>
+                    {b.name}
+                  </option>
+                ))}
+            </select>
+          </div>
+          <button
+            type="button"
+            className="btn"
+            disabled={!joinSlug || brandChange.isPending}
+            onClick={() => brandChange.mutate({ join: [joinSlug] })}
+          >
+            Join
+          </button>
+        </div>
+        {messageOf(brandChange.error) ? <p className="field-error">{messageOf(brandChange.error)}</p> : null}
       </section>
 
       <section className="card" aria-labelledby="sessions-title">
