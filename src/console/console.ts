@@ -10,6 +10,7 @@ import { sendProblem } from '../http/problem.ts';
 import { pickServices, type Registry } from '../registry.ts';
 import { authenticateConsole } from './console-auth.ts';
 import { consoleDirectoryRoutes } from './console-directory.routes.ts';
+import { consolePlansRoutes } from './console-plans.routes.ts';
 import { consoleSessionRoutes } from './console-session.routes.ts';
 import { consoleTenantsRoutes } from './console-tenants.routes.ts';
 import { consoleUsersRoutes } from './console-users.routes.ts';
@@ -78,6 +79,7 @@ export async function registerConsole(app: FastifyInstance, registry: Registry, 
       await api.register(consoleUsersRoutes, {
         registry: pickServices(registry, 'tenants', 'userChanges', 'usersQuery', 'usersLifecycle', 'userData', 'sessions', 'events'),
       });
+      await api.register(consolePlansRoutes, { registry: pickServices(registry, 'tenants', 'plans', 'userPlans', 'userChanges') });
       await api.register(consoleDirectoryRoutes, { registry: pickServices(registry, 'tenants', 'attributes', 'roles') });
     },
     { prefix: `${CONSOLE_PATH}/api` },

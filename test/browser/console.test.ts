@@ -243,7 +243,7 @@ describe('the console in Chromium', () => {
     await shot('events');
   });
 
-  it('defines a custom attribute and a role, edits them and a brand on the user, and filters by the attribute', async () => {
+  it('defines a custom attribute and a role, edits them, a brand and a plan on the user, and filters by the attribute', async () => {
     await page.goto(`${base}/console/tenants/${tenantId}/directory`);
     await page.getByLabel('Attribute name').fill('tier');
     await page.getByLabel('Searchable').check();
@@ -252,6 +252,9 @@ describe('the console in Chromium', () => {
     await page.getByLabel('Role name').fill('editor');
     await page.getByRole('button', { name: 'Define role' }).click();
     await page.getByText('editor', { exact: true }).waitFor();
+    await page.getByLabel('Plan name').fill('Gold');
+    await page.getByRole('button', { name: 'Create plan' }).click();
+    await page.getByText('Gold', { exact: false }).first().waitFor();
     await expectAccessible('directory');
     await page.goto(`${base}/console/tenants/${tenantId}/users/${userId}`);
     await page.getByLabel('tier (string)').fill('gold');
@@ -264,6 +267,14 @@ describe('the console in Chromium', () => {
     await page.getByRole('button', { name: 'Join', exact: true }).click();
     await page.getByTestId('user-brands').getByText('daily').waitFor();
     expect((await t.registry.usersQuery.getUser(ctxOf(tenantId), userId)).brands.map((b) => b.slug)).toEqual(['daily']);
+    await page.getByLabel('Assign a plan').selectOption({ label: 'Gold' });
+    await page.getByRole('button', { name: 'Assign', exact: true }).click();
+    const plans = page.getByTestId('user-plans');
+    await plans.getByText(/Gold .* active/).waitFor();
+    await plans.getByRole('button', { name: 'End Gold' }).click();
+    await plans.getByText(/Gold .* ended/).waitFor();
+    const assigned = await t.registry.userPlans.listAssignments(ctxOf(tenantId), userId);
+    expect(assigned.map((a) => [a.plan.name, a.active, a.endedAt !== null])).toEqual([['Gold', false, true]]);
     await page.goto(`${base}/console/tenants/${tenantId}/users`);
     await page.getByLabel('Attribute').fill('tier=gold');
     await page.getByRole('link', { name: 'Link Hyrule' }).waitFor({ state: 'detached' });

@@ -1,4 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { type AttributeDefinition, api } from '../api.ts';
 import { fieldErrorsOf, messageOf } from '../components/forms.ts';
@@ -44,12 +45,24 @@ export function DirectoryPage() {
       void queryClient.invalidateQueries({ queryKey: ['roles', tenantId] });
     },
   });
+  const plans = useQuery({
+    queryKey: ['plans', tenantId],
+    queryFn: () => api.get<{ data: { id: string; name: string; number: number }[] }>(`/tenants/${tenantId}/plans`),
+  });
+  const [planName, setPlanName] = useState('');
+  const createPlan = useMutation({
+    mutationFn: () => api.post(`/tenants/${tenantId}/plans`, { name: planName }),
+    onSuccess: () => {
+      setPlanName('');
+      void queryClient.invalidateQueries({ queryKey: ['plans', tenantId] });
+    },
+  });
   const attributeErrors = fieldErrorsOf(defineAttribute.error);
   const roleErrors = fieldErrorsOf(defineRole.error);
 
   return (
     <div className="grid gap-6">
-      <h1 className="text-2xl font-semibold">Attributes and roles</h1>
+      <h1 className="text-2xl font-semibold">Attributes, roles and plans</h1>
       <section className="card" aria-labelledby="attributes-title">
         <h2 id="attributes-title" className="mb-3 text-lg font-semibold">
           Custom attributes
@@ -144,6 +157,39 @@ export function DirectoryPage() {
             </button>
           </div>
           {messageOf(defineRole.error) ? <p className="field-error sm:col-span-3">{messageOf(defineRole.error)}</p> : null}
+        </form>
+      </section>
+      <section className="card" aria-labelledby="plans-title">
+        <h2 id="plans-title" className="mb-3 text-lg font-semibold">
+          Plans
+        </h2>
+        {plans.data && plans.data.data.length === 0 ? <p className="muted">No plans.</p> : null}
+        <ul className="mb-3">
+          {plans.data?.data.map((p) => (
+            <li key={p.id}>
+              {p.name} <span className="muted text-sm">#{p.number}</span>
+            </li>
+          ))}
+        </ul>
+        <form
+          className="flex flex-wrap items-end gap-2"
+          onSubmit={(e) => {
+            e.preventDefault();
+            createPlan.mutate();
+          }}
+        >
+          <div>
+            <label htmlFor="plan-new-name" className="label">
+              Plan name
+            </label>
+            <input id="plan-new-name" className="input" value={planName} onChange={(e) => setPlanName(e.target.value)} />
+          </div>
+          <button type="submit" className="btn" disabled={!planName || createPlan.isPending}>
+            Create plan
+          </button>
+          {createPlan.error ? (
+            <p className="field-error w-full">{Object.values(fieldErrorsOf(createPlan.error))[0] ?? messageOf(createPlan.error)}</p>
+          ) : null}
         </form>
       </section>
     </div>

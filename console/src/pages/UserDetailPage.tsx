@@ -147,6 +147,41 @@ export function UserDetailPage() {
       adopt(fresh);
     },
   });
+  const tenantPlans = useQuery({
+    queryKey: ['plans', tenantId],
+    queryFn: () => api.get<{ data: { id: string; name: string }[] }>(`/tenants/${tenantId}/plans`),
+  });
+  const assignments = useQuery({
+    queryKey: ['assignments', tenantId, userId],
+    queryFn: () =>
+      api.get<{
+        data: { id: string; plan: { name: string }; validFrom: string; validTo: string | null; active: boolean; endedAt: string | null }[];
+      }>(`${path}/plans`),
+  });
+  const [assign, setAssign] = useState({ plan: '', validFrom: '', validTo: '' });
+  const planChange = useMutation({
+    mutationFn: async (change: { assign?: typeof assign; end?: string }) =>
+      (
+        await apiCall<User>(
+          'POST',
+          change.end ? `${path}/plans/${change.end}/end` : `${path}/plans`,
+          change.assign
+            ? {
+                plan: change.assign.plan,
+                ...(change.assign.validFrom ? { validFrom: change.assign.validFrom } : {}),
+                ...(change.assign.validTo ? { validTo: change.assign.validTo } : {}),
+              }
+            : {},
+          { 'if-match': `"${base?.version ?? 0}"` },
+        )
+      ).data,
+    onSuccess: (fresh) => {
+      setAssign({ plan: '', validFrom: '', validTo: '' });
+      adopt(fresh);
+      void queryClient.invalidateQueries({ queryKey: ['assignments', tenantId, userId] });
+    },
+  });
+  const planErrors = fieldErrorsOf(planChange.error);
   const [password, setPassword] = useState('');
   const setPasswordMutation = useMutation({
     mutationFn: async () => (await apiCall<User>('PATCH', path, { password })).data,
@@ -398,6 +433,81 @@ export function UserDetailPage() {
           </button>
         </div>
         {messageOf(brandChange.error) ? <p className="field-error">{messageOf(brandChange.error)}</p> : null}
+      </section>
+
+      <section className="card" aria-labelledby="plans-title">
+        <h2 id="plans-title" className="mb-3 text-lg font-semibold">
+          Plans
+        </h2>
+        {assignments.data && assignments.data.data.length === 0 ? <p className="muted">No plan.</p> : null}
+        <ul className="mb-3 grid gap-1" data-testid="user-plans">
+          {assignments.data?.data.map((a) => (
+            <li key={a.id} className="flex flex-wrap items-center gap-2">
+              <span>
+                {a.plan.name} · {formatDateTime(a.validFrom)} → {a.validTo ? formatDateTime(a.validTo) : 'open-ended'} ·{' '}
+                {a.active ? 'active' : a.endedAt ? 'ended' : 'inactive'}
+              </span>
+              {a.active ? (
+                <button type="button" className="btn" onClick={() => planChange.mutate({ end: a.id })} aria-label={`End ${a.plan.name}`}>
+                  End
+                </button>
+              ) : null}
+            </li>
+          ))}
+        </ul>
+        <div className="grid gap-3 sm:grid-cols-4">
+          <div>
+            <label htmlFor="assign-plan" className="label">
+              Assign a plan
+            </label>
+            <select id="assign-plan" className="input" value={assign.plan} onChange={(e) => setAssign({ ...assign, plan: e.target.value })}>
+              <option value="">Choose…</option>
+              {tenantPlans.data?.data.map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.name}
+                </option>
+              ))}
+            </select>
+            {planErrors.plan ? <p className="field-error">{planErrors.plan}</p> : null}
+          </div>
+          <div>
+            <label htmlFor="assign-from" className="label">
+              From (optional)
+            </label>
+            <input
+              id="assign-from"
+              type="date"
+              className="input"
+              value={assign.validFrom}
+              onChange={(e) => setAssign({ ...assign, validFrom: e.target.value })}
+            />
+            {planErrors.validFrom ? <p className="field-error">{planErrors.validFrom}</p> : null}
+          </div>
+          <div>
+            <label htmlFor="assign-to" className="label">
+              Until (optional)
+            </label>
+            <input
+              id="assign-to"
+              type="date"
+              className="input"
+              value={assign.validTo}
+              onChange={(e) => setAssign({ ...assign, validTo: e.target.value })}
+            />
+            {planErrors.validTo ? <p className="field-error">{planErrors.validTo}</p> : null}
+          </div>
+          <div className="self-end">
+            <button
+              type="button"
+              className="btn"
+              disabled={!assign.plan || planChange.isPending}
+              onClick={() => planChange.mutate({ assign })}
+            >
+              Assign
+            </button>
+          </div>
+        </div>
+        {messageOf(planChange.error) ? <p className="field-error">{messageOf(planChange.error)}</p> : null}
       </section>
 
       <section className="card" aria-labelledby="sessions-title">
