@@ -16,6 +16,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync,
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SRC = join(ROOT, 'src');
@@ -198,6 +199,15 @@ export function buildConsole() {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   if (result.status !== 0) throw new Error(`vite build failed (${result.status ?? result.signal ?? result.error?.message})`);
+  // Pre-compressed copies, served by @fastify/static (`preCompressed`) to browsers that accept them: no compression
+  // work per request, and the transfer is the gzip/brotli size.
+  const assets = join(CONSOLE_DIST, 'assets');
+  for (const name of readdirSync(assets)) {
+    if (!/\.(js|css|svg)$/.test(name)) continue;
+    const content = readFileSync(join(assets, name));
+    writeFileSync(join(assets, `${name}.gz`), gzipSync(content, { level: 9 }));
+    writeFileSync(join(assets, `${name}.br`), brotliCompressSync(content));
+  }
   writeFileSync(CONSOLE_STAMP, `${JSON.stringify({ fingerprint, builtAt: new Date().toISOString() })}\n`);
 }
 

@@ -99,6 +99,8 @@ export async function registerConsole(app: FastifyInstance, registry: Registry, 
         // File names carry a content hash: a changed file is a new URL.
         maxAge: '365d',
         immutable: true,
+        // The build writes .br and .gz next to each asset (scripts/build.mjs).
+        preCompressed: true,
         index: false,
         wildcard: true,
       });
