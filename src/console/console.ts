@@ -61,6 +61,10 @@ export async function registerConsole(app: FastifyInstance, registry: Registry, 
   const distDir = options.distDir ?? CONSOLE_DIST;
   await app.register(
     async (api) => {
+      // The console API is the SPA's, not a public contract: kept out of /openapi.json (and the committed documents).
+      api.addHook('onRoute', (route) => {
+        route.schema = { ...route.schema, hide: true };
+      });
       await api.register(fastifyCookie);
       api.decorateRequest('principal', null as never);
       api.removeContentTypeParser('text/plain');

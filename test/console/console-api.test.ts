@@ -144,6 +144,13 @@ describe('console API', () => {
     expect(codes).toContain(429);
   });
 
+  it('keeps the console API out of the OpenAPI document', async () => {
+    const doc = (await t.call({ method: 'GET', url: '/openapi.json' })).json();
+    const paths = Object.keys(doc.paths);
+    expect(paths.some((p) => p.startsWith('/v1/users'))).toBe(true);
+    expect(paths.filter((p) => p.startsWith('/console'))).toEqual([]);
+  });
+
   it('answers /console with a plain 503 when the SPA is not built, with the console headers', async () => {
     const res = await t.call({ method: 'GET', url: '/console/users' });
     expect([200, 503]).toContain(res.statusCode);
