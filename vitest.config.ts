@@ -6,7 +6,7 @@ const postgresOnly = process.env.ROSTER_TEST_BACKEND === 'postgres' ? [] : ['tes
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'console/test/**/*.test.tsx'],
     exclude: ['**/node_modules/**', ...postgresOnly],
     globalSetup: ['test/helpers/global-setup.ts'],
     pool: 'forks',

@@ -5,3 +5,7 @@ export declare function sourceFingerprint(): string;
 export declare function isBuildStale(): boolean;
 export declare function build(options?: { check?: boolean }): void;
 export declare function ensureBuilt(): Promise<boolean>;
+export declare function consoleFingerprint(): string;
+export declare function isConsoleBuildStale(): boolean;
+export declare function buildConsole(): void;
+export declare function ensureConsoleBuilt(): Promise<boolean>;

@@ -16,6 +16,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync,
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SRC = join(ROOT, 'src');
@@ -155,10 +156,83 @@ export async function ensureBuilt() {
   }
 }
 
+const CONSOLE = join(ROOT, 'console');
+const CONSOLE_DIST = join(CONSOLE, 'dist');
+const CONSOLE_STAMP = join(CONSOLE_DIST, '.build-stamp.json');
+/** The console's build inputs besides console/src/. */
+const CONSOLE_FILES = ['index.html', 'vite.config.ts'];
+
+/** Like sourceFingerprint, over the console's sources (console/src, its index.html and Vite config). */
+export function consoleFingerprint() {
+  const hash = createHash('sha256');
+  const files = [...filesUnder(join(CONSOLE, 'src')), ...CONSOLE_FILES.map((f) => relative(ROOT, join(CONSOLE, f)))];
+  for (const file of files) {
+    if (!existsSync(join(ROOT, file))) continue;
+    const stat = statSync(join(ROOT, file));
+    hash.update(`${file}\0${stat.size}\0${stat.mtimeMs}\n`);
+  }
+  return hash.digest('hex');
+}
+
+/** True when console/dist is missing, unfinished, or older than the console's sources. */
+export function isConsoleBuildStale() {
+  try {
+    return JSON.parse(readFileSync(CONSOLE_STAMP, 'utf8')).fingerprint !== consoleFingerprint();
+  } catch {
+    return true;
+  }
+}
+
+/** Builds the console with Vite into console/dist (about 3 s). Throws when Vite is missing or fails. */
+export function buildConsole() {
+  const fingerprint = consoleFingerprint();
+  let vite;
+  try {
+    vite = join(dirname(createRequire(import.meta.url).resolve('vite/package.json')), 'bin', 'vite.js');
+  } catch {
+    throw new Error('the console is not built and Vite is not installed to build it: run `npm install` (with dev dependencies)');
+  }
+  const result = spawnSync(process.execPath, [vite, 'build', '--config', join(CONSOLE, 'vite.config.ts')], {
+    cwd: ROOT,
+    // Vite keeps an inherited NODE_ENV (vitest sets `test`): that would ship React's development build.
+    env: { ...process.env, NODE_ENV: 'production' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (result.status !== 0) throw new Error(`vite build failed (${result.status ?? result.signal ?? result.error?.message})`);
+  // Pre-compressed copies, served by @fastify/static (`preCompressed`) to browsers that accept them: no compression
+  // work per request, and the transfer is the gzip/brotli size.
+  const assets = join(CONSOLE_DIST, 'assets');
+  for (const name of readdirSync(assets)) {
+    if (!/\.(js|css|svg)$/.test(name)) continue;
+    const content = readFileSync(join(assets, name));
+    writeFileSync(join(assets, `${name}.gz`), gzipSync(content, { level: 9 }));
+    writeFileSync(join(assets, `${name}.br`), brotliCompressSync(content));
+  }
+  writeFileSync(CONSOLE_STAMP, `${JSON.stringify({ fingerprint, builtAt: new Date().toISOString() })}\n`);
+}
+
+/**
+ * Builds the console when its build is stale (under the same lock as dist/); returns whether it built. A checkout
+ * without console/ (or ROSTER_CONSOLE=off, checked by the caller) has nothing to build.
+ */
+export async function ensureConsoleBuilt() {
+  if (!existsSync(join(CONSOLE, 'index.html')) || !isConsoleBuildStale()) return false;
+  await acquireLock();
+  try {
+    if (!isConsoleBuildStale()) return false;
+    process.stderr.write('roster: building the console (console/dist missing or older than console/src)\n');
+    buildConsole();
+    return true;
+  } finally {
+    rmSync(LOCK, { recursive: true, force: true });
+  }
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   await acquireLock();
   try {
     build({ check: true });
+    if (existsSync(join(CONSOLE, 'index.html'))) buildConsole();
   } catch (error) {
     process.stderr.write(`${error.message}\n`);
     process.exitCode = 1;

@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Logger } from 'pino';
+import { registerConsole } from './console/console.ts';
 import { AppError } from './core/errors.ts';
 import { ProblemSchema } from './core/schemas.ts';
 import { rosterVersion } from './core/version.ts';
@@ -50,6 +51,8 @@ export interface AppOptions {
   startup?: { readonly ready: boolean };
   /** Path of the admin web console, once one is served: GET / then points to it too. */
   consolePath?: string;
+  /** Serve the admin web console and its API at /console (`distDir`: the built SPA, default console/dist). */
+  console?: boolean | { distDir?: string };
 }
 
 /** 1 MiB: larger bodies are refused with 413. */
@@ -136,7 +139,10 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
   }
 
   app.get('/', { schema: { hide: true } }, async (request, reply) => {
-    const links = rootLinks({ docs: options.docs !== false, consolePath: options.consolePath });
+    const links = rootLinks({
+      docs: options.docs !== false,
+      consolePath: options.consolePath ?? (options.console ? '/console' : undefined),
+    });
     // A browser gets a page it can click through; anything else gets JSON.
     if (prefersHtml(request.headers.accept)) return reply.type('text/html; charset=utf-8').send(rootPage(links));
     return { name: 'Roster', version: rosterVersion(), links };
@@ -195,6 +201,8 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
     prefix: '/scim/v2',
     registry: pickServices(registry, 'apiKeys', 'adminAuth', 'userChanges', 'userTransforms', 'usersQuery', 'userData', 'attributes'),
   });
+
+  if (options.console) await registerConsole(app, registry, typeof options.console === 'object' ? options.console : {});
 
   app.setErrorHandler((error, request, reply) => nativeError(error, request, reply));
   app.setNotFoundHandler((request, reply) =>

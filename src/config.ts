@@ -57,6 +57,8 @@ export interface Config {
   metricsToken: string | null;
   /** Serve /metrics on this port only, off the public one (`ROSTER_METRICS_PORT`); null: on the public port. */
   metricsPort: number | null;
+  /** Serve the admin web console at /console (`ROSTER_CONSOLE`, default on). */
+  console: boolean;
   /** Timeouts and the connection cap of the HTTP server; see src/http/server-limits.ts. */
   http: HttpLimits;
   /** Webhooks, their delivery worker and the NATS publisher (issue 12). */
@@ -173,6 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     secretKey: env.ROSTER_SECRET_KEY?.trim() ? parseSecretKey(env.ROSTER_SECRET_KEY) : null,
     allowPrivateUpstreams: onOffVar(env, 'ROSTER_ALLOW_PRIVATE_UPSTREAMS', false),
+    console: onOffVar(env, 'ROSTER_CONSOLE', true),
     http: httpLimitsVar(env),
     webhooks: {
       allowHttp: onOffVar(env, 'ROSTER_WEBHOOKS_ALLOW_HTTP', false),

@@ -18,6 +18,7 @@ import { createGroupMembersService, type GroupMembersService } from './modules/g
 import { createGroupsService, type GroupsService } from './modules/groups/groups.service.ts';
 import { createIdempotencyStore, type IdempotencyStore } from './modules/idempotency/idempotency.store.ts';
 import { createMetrics, type Metrics } from './modules/metrics/metrics.ts';
+import { createOperatorsService, type OperatorsService } from './modules/operators/operators.service.ts';
 import { createPlansService, type PlansService } from './modules/plans/plans.service.ts';
 import { createUserPlansService, type UserPlansService } from './modules/plans/user-plans.service.ts';
 import { createProvidersService, type ProvidersService } from './modules/providers/providers.service.ts';
@@ -93,6 +94,8 @@ export interface Registry {
   metrics: Metrics;
   /** Where lag-tolerant reads go: the DATABASE_READ_URL replica, falling back to the primary. */
   reads: ReadRouting;
+  /** Console operators and their cookie sessions. */
+  operators: OperatorsService;
   close(): Promise<void>;
 }
 
@@ -200,6 +203,7 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
   const usersQuery = createUsersQueryService({ ...usersDeps, reads });
   const userChanges = createUserChanges({ users, usersLifecycle, companyMembers, userPlans, sessions });
   const userTransforms = createUserTransforms({ usersQuery, userChanges });
+  const adminAuth = createAdminAuth({ db, ids, configuredToken: config.adminToken });
   return {
     config,
     db,
@@ -241,7 +245,7 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
       secretBox: secretKeys.box,
       allowPrivateUpstreams: config.allowPrivateUpstreams,
     }),
-    adminAuth: createAdminAuth({ db, ids, configuredToken: config.adminToken }),
+    adminAuth,
     secretKeys,
     webhooks: createWebhooksService({
       db,
@@ -268,6 +272,7 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
       await replica?.close();
       if (!options.database) await database.close();
     },
+    operators: createOperatorsService({ db, clock, ids, hasher, throttle: signinThrottle, adminAuth, tenants }),
   };
 }
 

@@ -41,7 +41,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const registry = await createRegistry(config, { database, migrate: false, resolveSecrets: false });
   const startup = { ready: false };
   let workers: Worker | null = null;
-  app = await buildApp(registry, { startup });
+  app = await buildApp(registry, { startup, console: config.console });
   const listening = app;
   let metricsServer: Server | null = null;
   try {

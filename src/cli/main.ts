@@ -207,6 +207,36 @@ providers
     }),
   );
 
+const operators = program.command('operators').description('manage console operators (people who sign in to /console)');
+operators
+  .command('create')
+  .description('create a console operator; the password is read from stdin, never argv')
+  .requiredOption('--email <email>', 'sign-in email')
+  .requiredOption('--name <name>', 'display name')
+  .option('--role <role>', 'platform (every tenant) or tenant (the tenants given)', 'platform')
+  .option('--tenant <slug>', 'a tenant a tenant operator may see (repeatable)', collect, [])
+  .action((opts: { email: string; name: string; role: string; tenant: string[] }) =>
+    withRegistry(async (r) => {
+      const password = readFileSync(0, 'utf8').replace(/\r?\n$/, '');
+      if (opts.role !== 'platform' && opts.role !== 'tenant') throw new Error('--role must be platform or tenant');
+      return r.operators.createOperator({ email: opts.email, name: opts.name, password, role: opts.role, tenants: opts.tenant });
+    }),
+  );
+operators
+  .command('list')
+  .description('list console operators')
+  .action(() => withRegistry((r) => r.operators.listOperators()));
+operators
+  .command('remove')
+  .description('remove a console operator and end its sessions')
+  .argument('<id>', 'the operator’s id (from operators list)')
+  .action((id: string) =>
+    withRegistry(async (r) => {
+      await r.operators.removeOperator(id);
+      return { removed: id };
+    }),
+  );
+
 const signingKeys = program.command('signing-keys').description('manage the keys that sign access tokens');
 signingKeys
   .command('rotate')

@@ -1,7 +1,7 @@
 /** Who is acting and on whose behalf: every service call carries one. */
 export interface ActorContext {
   tenantId: string;
-  /** API key id, `admin`, or `cli`. */
+  /** API key id, `admin`, `cli`, or `operator:<id>` (console). */
   actor: string;
   /** Brand the calling key is bound to, if any. */
   brand: { id: string; slug: string } | null;
@@ -12,9 +12,10 @@ export interface ActorContext {
   requestId: string | null;
 }
 
-/** Who performs a platform-level action: the admin API (with its request id) or the CLI. */
+/** Who performs a platform-level action: the admin API (with its request id), the CLI or a console operator. */
 export interface PlatformActor {
-  actor: 'admin' | 'cli';
+  /** `operator:<id>` for a console operator. */
+  actor: 'admin' | 'cli' | `operator:${string}`;
   requestId: string | null;
 }
 

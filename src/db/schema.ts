@@ -6,6 +6,7 @@ import type { CredentialsTable } from '../modules/credentials/credentials.table.
 import type { EventsTable } from '../modules/events/events.table.ts';
 import type { GroupMembersTable, GroupsTable } from '../modules/groups/groups.table.ts';
 import type { IdempotencyKeysTable } from '../modules/idempotency/idempotency.table.ts';
+import type { OperatorSessionsTable, OperatorsTable } from '../modules/operators/operators.table.ts';
 import type { PlanNumbersTable, PlansTable, UserPlansTable } from '../modules/plans/plans.table.ts';
 import type { IdentityProvidersTable, UserIdentitiesTable } from '../modules/providers/providers.table.ts';
 import type { RolesTable } from '../modules/roles/roles.table.ts';
@@ -53,4 +54,6 @@ export interface DB {
   feed_cursors: FeedCursorsTable;
   groups: GroupsTable;
   group_members: GroupMembersTable;
+  operators: OperatorsTable;
+  operator_sessions: OperatorSessionsTable;
 }

@@ -39,7 +39,14 @@ export interface TestApp {
 
 /** Builds the real app on the test database. */
 export async function createTestApp(
-  options: { clock?: Clock; config?: Partial<Config>; logStream?: NodeJS.WritableStream; wrap?: ServiceWrappers } = {},
+  options: {
+    clock?: Clock;
+    config?: Partial<Config>;
+    logStream?: NodeJS.WritableStream;
+    wrap?: ServiceWrappers;
+    /** Serve the console and its API (the SPA's build is not needed for the API). */
+    console?: boolean;
+  } = {},
 ): Promise<TestApp> {
   const config: Config = { ...loadConfig({ ROSTER_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'silent' }), ...options.config };
   const registry = await createRegistry(config, {
@@ -48,7 +55,7 @@ export async function createTestApp(
     clock: options.clock,
     wrap: options.wrap,
   });
-  const app = await buildApp(registry, { docs: true, logStream: options.logStream });
+  const app = await buildApp(registry, { docs: true, logStream: options.logStream, console: options.console });
   await app.ready();
   return {
     app,

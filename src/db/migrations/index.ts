@@ -8,6 +8,7 @@ import * as m0006 from './0006-tenant-gravatar-pictures.ts';
 import * as m0007 from './0007-webhooks.ts';
 import * as m0009 from './0009-groups.ts';
 import * as m0009b from './0009b-username.ts';
+import * as m0010 from './0010-operators.ts';
 import * as m0011 from './0011-perf.ts';
 
 /** Every migration, in order. Names never change once released. */
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '0009-groups': m0009,
   '0011-perf': m0011,
   '0009b-username': m0009b,
+  '0010-operators': m0010,
 };
