@@ -51,6 +51,17 @@ export interface Config {
   allowPrivateUpstreams: boolean;
   /** Timeouts and the connection cap of the HTTP server; see src/http/server-limits.ts. */
   http: HttpLimits;
+  /** Bulk imports (issue 13): upload size limit, rows per batch, and whether this process runs import jobs. */
+  imports: ImportsConfig;
+}
+
+export interface ImportsConfig {
+  /** Largest upload accepted (`ROSTER_IMPORT_MAX_BYTES`, default 2 GiB). */
+  maxBytes: number;
+  /** Rows applied per transaction and checkpoint (`ROSTER_IMPORT_BATCH_SIZE`). */
+  batchSize: number;
+  /** Run queued import jobs in this server process (`ROSTER_IMPORT_WORKER`). */
+  worker: boolean;
 }
 
 /** How long a client may take, and how many may be connected, before the HTTP server cuts it off. */
@@ -145,6 +156,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretKey: env.ROSTER_SECRET_KEY?.trim() ? parseSecretKey(env.ROSTER_SECRET_KEY) : null,
     allowPrivateUpstreams: onOffVar(env, 'ROSTER_ALLOW_PRIVATE_UPSTREAMS', false),
     http: httpLimitsVar(env),
+    imports: {
+      maxBytes: intVar(env, 'ROSTER_IMPORT_MAX_BYTES', 2 * 1024 ** 3, 1024, 1024 ** 4),
+      batchSize: intVar(env, 'ROSTER_IMPORT_BATCH_SIZE', 1000, 1, 5000),
+      worker: onOffVar(env, 'ROSTER_IMPORT_WORKER', true),
+    },
   };
 }
 

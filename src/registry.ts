@@ -14,6 +14,7 @@ import { type CredentialsService, createCredentialsService } from './modules/cre
 import { createPasswordHasher } from './modules/credentials/password-hasher.ts';
 import { createEventsService, type EventsService } from './modules/events/events.service.ts';
 import { createIdempotencyStore, type IdempotencyStore } from './modules/idempotency/idempotency.store.ts';
+import { createImportsService, type ImportsService } from './modules/imports/imports.service.ts';
 import { createPlansService, type PlansService } from './modules/plans/plans.service.ts';
 import { createUserPlansService, type UserPlansService } from './modules/plans/user-plans.service.ts';
 import { createProvidersService, type ProvidersService } from './modules/providers/providers.service.ts';
@@ -25,7 +26,9 @@ import { createSigningKeys, type SigningKeys } from './modules/sessions/signing-
 import { createSigninThrottle, type SigninThrottle } from './modules/signin-throttle/signin-throttle.service.ts';
 import { createTenantsService, type TenantsService } from './modules/tenants/tenants.service.ts';
 import { createUsersService, type UsersDeps, type UsersService } from './modules/users/users.service.ts';
+import { createUsersBulk, type UsersBulk } from './modules/users/users-bulk.service.ts';
 import { createUserChanges, type UserChanges } from './use-cases/apply-user-change.ts';
+import { createUsersExport, type UsersExport } from './use-cases/export-users.ts';
 import { createUsersQueryService, type UsersQueryService } from './use-cases/query-users.ts';
 import { createSignUps, type SignUps } from './use-cases/sign-up-user.ts';
 import { createSigninUnlockService, type SigninUnlockService } from './use-cases/unlock-signin.ts';
@@ -69,6 +72,12 @@ export interface Registry {
   providers: ProvidersService;
   /** The sealing key (provider credentials, Naviga ids): ROSTER_SECRET_KEY, or generated and kept in the database. */
   secretKeys: SecretKeys;
+  /** Bulk import jobs: uploads, status, row reports; run by the import worker (src/workers/import-worker.ts). */
+  imports: ImportsService;
+  /** The users domain's set-based write of import batches. */
+  usersBulk: UsersBulk;
+  /** The bulk export: every matching user from one snapshot. */
+  usersExport: UsersExport;
   close(): Promise<void>;
 }
 
@@ -196,6 +205,9 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
     }),
     adminAuth: createAdminAuth({ db, ids, configuredToken: config.adminToken }),
     secretKeys,
+    imports: createImportsService({ db, clock, ids, events, maxBytes: config.imports.maxBytes }),
+    usersExport: createUsersExport({ db, clock, usersQuery }),
+    usersBulk: createUsersBulk({ clock, ids, events, tenants, attributes, roles, credentials, endSessions }),
     close: () => (options.database ? Promise.resolve() : database.close()),
   };
 }

@@ -7,6 +7,7 @@ import { type Database, databaseOptionsOf, openDatabase, prepareDatabase } from 
 import { retryUntilReachable } from './db/startup.ts';
 import { GENERATED_SECRET_KEY_SETTING } from './modules/admin/secret-key.ts';
 import { createRegistry, type Registry } from './registry.ts';
+import { createImportWorker } from './workers/import-worker.ts';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -43,6 +44,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
     await database.close();
     throw error;
   }
+  const worker = createImportWorker(registry, {
+    onError: (error, jobId) =>
+      listening.log.error({ err: safeError(error), importId: jobId }, 'import job failed; it resumes from its checkpoint'),
+  });
   const ready = (async () => {
     await retryUntilReachable(() => prepare(config, database, registry, listening), {
       timeoutMs: config.dbStartupTimeoutSeconds * 1000,
@@ -50,6 +55,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
         listening.log.warn({ attempt, retryInMs, elapsedMs, err }, 'database not reachable; retrying'),
     });
     startup.ready = true;
+    // Import jobs run in the server by default; processes share them through database leases.
+    if (config.imports.worker) worker.start();
   })();
   // The caller awaits it; this keeps an early rejection from counting as unhandled meanwhile.
   ready.catch(() => {});
@@ -60,6 +67,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     ready,
     stop() {
       stopping ??= (async () => {
+        await worker.stop();
         await listening.close();
         await registry.close();
         await database.close();

@@ -5,6 +5,7 @@ import type { CompaniesTable, CompanyMembersTable } from '../modules/companies/c
 import type { CredentialsTable } from '../modules/credentials/credentials.table.ts';
 import type { EventsTable } from '../modules/events/events.table.ts';
 import type { IdempotencyKeysTable } from '../modules/idempotency/idempotency.table.ts';
+import type { ImportChunksTable, ImportErrorsTable, ImportJobsTable } from '../modules/imports/imports.table.ts';
 import type { PlanNumbersTable, PlansTable, UserPlansTable } from '../modules/plans/plans.table.ts';
 import type { IdentityProvidersTable, UserIdentitiesTable } from '../modules/providers/providers.table.ts';
 import type { RolesTable } from '../modules/roles/roles.table.ts';
@@ -39,4 +40,7 @@ export interface DB {
   roles: RolesTable;
   identity_providers: IdentityProvidersTable;
   user_identities: UserIdentitiesTable;
+  import_jobs: ImportJobsTable;
+  import_chunks: ImportChunksTable;
+  import_errors: ImportErrorsTable;
 }

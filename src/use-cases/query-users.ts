@@ -61,6 +61,11 @@ export interface UsersQueryService {
   lookupUser(ctx: ActorContext, query: { email?: string; phone?: string }): Promise<UserView>;
   /** @throws AppError INVALID_PARAMETER (naming `page` past MAX_LIST_OFFSET or with a cursor), ATTRIBUTE_NOT_SEARCHABLE */
   listUsers(ctx: ActorContext, query: UserListQuery): Promise<UserPage>;
+  /**
+   * The repository filter of a list query (emails and phones normalized, brands, companies and plans resolved), for
+   * readers that page on their own (the bulk export). @throws AppError INVALID_PARAMETER, ATTRIBUTE_NOT_SEARCHABLE
+   */
+  userFilter(ctx: ActorContext, query: UserListQuery): Promise<UserFilter>;
 }
 
 /** An id no row has: a filter on an unknown brand, company or plan matches nobody. */
@@ -132,6 +137,7 @@ export function createUsersQueryService(deps: UsersDeps): UsersQueryService {
   }
 
   return {
+    userFilter: buildFilter,
     async getUser(ctx, id) {
       const row = isUserId(id) ? await findUserById(db, ctx.tenantId, id) : undefined;
       if (!row) throw notFound({ id });
