@@ -149,7 +149,7 @@ export function createImportRunner(deps: ImportRunnerDeps): ImportRunner {
         }
         let kind = outcome.kind;
         if (r.parts && !options.dryRun) {
-          const written = await writeParts(deps, trx, ctx, outcome.user, kind === 'created', r.parts);
+          const written = await writeParts(deps, trx, ctx, outcome.user(), kind === 'created', r.parts);
           const f = written.facts;
           if (kind === 'unchanged' && (f.brandsJoined.length || f.memberships.length || f.assignments.length || f.status)) kind = 'updated';
         }

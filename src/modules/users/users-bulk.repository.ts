@@ -55,19 +55,21 @@ function jsonColumns(record: Record<string, unknown>): Record<string, unknown> {
  * external id is taken meanwhile (a concurrent API create) is skipped: the caller re-reads and updates it.
  * Returns the inserted rows.
  */
-export async function insertUsersIfAbsent(db: Kysely<DB>, tenantId: string, users: NewUser[], now: Date): Promise<UserRow[]> {
+export type WrittenUser = Pick<UserRow, 'id' | 'version' | 'updated_at'> & Partial<Pick<UserRow, 'number' | 'status' | 'created_at'>>;
+
+export async function insertUsersIfAbsent(db: Kysely<DB>, tenantId: string, users: NewUser[], now: Date): Promise<WrittenUser[]> {
   if (users.length === 0) return [];
   const columns = new Set<string>(['id', 'links', 'consents', 'attributes', 'search_text', 'created_at', 'roles']);
   for (const user of users) for (const [key, value] of Object.entries(user)) if (value !== undefined) columns.add(key);
   const list = [...columns];
   const payload = JSON.stringify(users.map((u) => jsonColumns({ ...u, roles: u.roles ?? [] })));
-  const result = await sql<UserRow>`
+  const result = await sql<WrittenUser>`
     insert into users (tenant_id, number, updated_at, ${sql.join(list.map((c) => sql.ref(c)))})
     select ${tenantId}::uuid, nextval(${userNumberSequence(tenantId)}::regclass), ${now}::timestamptz,
       ${sql.join(list.map((c) => sql.ref(`r.${c}`)))}
     from jsonb_populate_recordset(null::users, ${payload}::jsonb) as r
     on conflict do nothing
-    returning *`.execute(db);
+    returning id, number, version, status, created_at, updated_at`.execute(db);
   return result.rows;
 }
 
@@ -80,7 +82,7 @@ export async function updateUsersBulk(
   tenantId: string,
   updates: { id: string; update: UserUpdate }[],
   now: Date,
-): Promise<UserRow[]> {
+): Promise<WrittenUser[]> {
   const shapes = new Map<string, { id: string; update: UserUpdate }[]>();
   for (const item of updates) {
     const key = Object.keys(jsonColumns(item.update as Record<string, unknown>))
@@ -90,16 +92,18 @@ export async function updateUsersBulk(
     if (group) group.push(item);
     else shapes.set(key, [item]);
   }
-  const out: UserRow[] = [];
+  const out: WrittenUser[] = [];
   for (const [key, group] of shapes) {
     const columns = key ? key.split(',') : [];
     const payload = JSON.stringify(group.map(({ id, update }) => jsonColumns({ ...update, id })));
     const sets = columns.map((c) => sql`${sql.ref(c)} = ${sql.ref(`r.${c}`)}`);
-    const result = await sql<UserRow>`
+    // Joined on the id alone (its unique index, driven by the batch): a tenant filter the planner could index would
+    // let it scan the whole tenant once per batch row when the tenant's statistics are stale, as a fresh import's are.
+    const result = await sql<WrittenUser>`
       update users set ${sql.join([...sets, sql`updated_at = ${now}::timestamptz`, sql`version = users.version + 1`])}
       from jsonb_populate_recordset(null::users, ${payload}::jsonb) as r
-      where users.tenant_id = ${tenantId}::uuid and users.id = r.id and users.erased_at is null
-      returning users.*`.execute(db);
+      where users.id = r.id and (users.tenant_id = ${tenantId}::uuid) is true and users.erased_at is null
+      returning users.id, users.version, users.updated_at`.execute(db);
     out.push(...result.rows);
   }
   return out;

@@ -9,6 +9,7 @@ import type { EventInput, EventsService } from '../events/events.service.ts';
 import type { TenantRow } from '../tenants/tenants.table.ts';
 import type { NewUser, UserWithBrands } from './users.repository.ts';
 import type { UsersDeps, UserWrite } from './users.service.ts';
+import type { UserRow } from './users.table.ts';
 import { toUserView, type UserView } from './users.ts';
 import { isNoop, planUserWrite, type WritePlan, writeEvents } from './users.write-plan.ts';
 import {
@@ -41,8 +42,8 @@ export interface RowError {
 }
 
 export type BulkOutcome =
-  | { row: number; kind: 'created' | 'updated' | 'unchanged'; user: UserView }
-  | { row: number; kind: 'failed'; errors: RowError[] };
+  /** `user()` builds the user as written (only rows with side parts need it). */
+  { row: number; kind: 'created' | 'updated' | 'unchanged'; user: () => UserView } | { row: number; kind: 'failed'; errors: RowError[] };
 
 /** What planning reads besides the users: once per batch, before its transaction. */
 export interface BulkContext {
@@ -212,7 +213,7 @@ export function createUsersBulk(deps: BulkDeps): UsersBulk {
       };
 
       if (dryRun) {
-        for (const { r, user } of inserts) outcomes.set(r.row, { row: r.row, kind: 'created', user: toUserView(draft(user, now), []) });
+        for (const { r, user } of inserts) outcomes.set(r.row, { row: r.row, kind: 'created', user: lazyView(draft(user, now), []) });
       } else {
         const inserted = await insertUsersIfAbsent(
           trx,
@@ -220,11 +221,16 @@ export function createUsersBulk(deps: BulkDeps): UsersBulk {
           inserts.map((i) => i.user),
           now,
         );
+        const byId = new Map(inserts.map((i) => [i.user.id, i]));
         const insertedIds = new Set(inserted.map((row) => row.id));
         const yielded = inserts.filter((i) => !insertedIds.has(i.user.id));
         for (const row of inserted) {
-          const item = inserts.find((i) => i.user.id === row.id) as (typeof inserts)[number];
-          outcomes.set(item.r.row, { row: item.r.row, kind: 'created', user: toUserView(row, []) });
+          const item = byId.get(row.id) as (typeof inserts)[number];
+          outcomes.set(item.r.row, {
+            row: item.r.row,
+            kind: 'created',
+            user: lazyView({ ...(draft(item.user, now) as UserRow), ...row }, []),
+          });
           eventInputs.push(...writeEvents('user.created', row.id, item.p));
           note(item.r, row.id, item.p, false);
         }
@@ -247,7 +253,7 @@ export function createUsersBulk(deps: BulkDeps): UsersBulk {
 
       if (dryRun) {
         for (const { r, p, existing } of updates) {
-          outcomes.set(r.row, { row: r.row, kind: 'updated', user: toUserView({ ...existing, ...p.update } as never, existing.brands) });
+          outcomes.set(r.row, { row: r.row, kind: 'updated', user: lazyView({ ...existing, ...p.update } as never, existing.brands) });
         }
       } else if (updates.length > 0) {
         const updated = await updateUsersBulk(
@@ -258,14 +264,14 @@ export function createUsersBulk(deps: BulkDeps): UsersBulk {
         );
         const rowsById = new Map(updated.map((row) => [row.id, row]));
         for (const { r, p, existing } of updates) {
-          const row = rowsById.get(existing.id) ?? existing;
-          outcomes.set(r.row, { row: r.row, kind: 'updated', user: toUserView(row, existing.brands) });
+          const row = { ...existing, ...p.update, ...rowsById.get(existing.id) } as never;
+          outcomes.set(r.row, { row: r.row, kind: 'updated', user: lazyView(row, existing.brands) });
           if (!isNoop(p)) eventInputs.push(...writeEvents('user.updated', existing.id, p));
           note(r, existing.id, p, true);
         }
       }
       for (const { r, existing } of unchanged)
-        outcomes.set(r.row, { row: r.row, kind: 'unchanged', user: toUserView(existing, existing.brands) });
+        outcomes.set(r.row, { row: r.row, kind: 'unchanged', user: lazyView(existing, existing.brands) });
 
       if (!dryRun) {
         if (eventInputs.length > 0) await events.record(trx, ctx, ...eventInputs);
@@ -280,7 +286,11 @@ export function createUsersBulk(deps: BulkDeps): UsersBulk {
   };
 }
 
-/** A new user as it would be stored, for a dry run's report. */
+function lazyView(row: UserRow, brands: UserWithBrands['brands']): () => UserView {
+  return () => toUserView(row, brands);
+}
+
+/** A new user as it would be stored (a dry run's report; the insert returns only what the database drew). */
 function draft(user: NewUser, now: Date) {
   return { ...user, number: 0, status: 'active', roles: user.roles ?? [], updated_at: now, version: 1 } as never;
 }
