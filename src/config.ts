@@ -62,6 +62,8 @@ export interface ImportsConfig {
   batchSize: number;
   /** Run queued import jobs in this server process (`ROSTER_IMPORT_WORKER`). */
   worker: boolean;
+  /** How long a job stays a crashed process's before another takes it over (`ROSTER_IMPORT_LEASE_SECONDS`). */
+  leaseSeconds: number;
 }
 
 /** How long a client may take, and how many may be connected, before the HTTP server cuts it off. */
@@ -160,6 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxBytes: intVar(env, 'ROSTER_IMPORT_MAX_BYTES', 2 * 1024 ** 3, 1024, 1024 ** 4),
       batchSize: intVar(env, 'ROSTER_IMPORT_BATCH_SIZE', 1000, 1, 5000),
       worker: onOffVar(env, 'ROSTER_IMPORT_WORKER', true),
+      leaseSeconds: intVar(env, 'ROSTER_IMPORT_LEASE_SECONDS', 60, 2, 3600),
     },
   };
 }

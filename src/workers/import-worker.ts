@@ -21,7 +21,7 @@ export function createImportWorker(
     sessions: registry.sessions,
     validateRow: validateImportRow,
     batchSize: options.batchSize ?? registry.config.imports.batchSize,
-    leaseMs: options.leaseMs,
+    leaseMs: options.leaseMs ?? registry.config.imports.leaseSeconds * 1000,
     onError: options.onError,
   });
 }
