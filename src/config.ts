@@ -53,6 +53,8 @@ export interface Config {
   http: HttpLimits;
   /** Bulk imports (issue 13): upload size limit, rows per batch, and whether this process runs import jobs. */
   imports: ImportsConfig;
+  /** A running Roster the CLI's import and export commands talk to over HTTP (`ROSTER_URL`, `ROSTER_KEY`). */
+  remote: { url: string | null; key: string | null };
 }
 
 export interface ImportsConfig {
@@ -164,6 +166,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       worker: onOffVar(env, 'ROSTER_IMPORT_WORKER', true),
       leaseSeconds: intVar(env, 'ROSTER_IMPORT_LEASE_SECONDS', 60, 2, 3600),
     },
+    remote: { url: env.ROSTER_URL?.trim() || null, key: env.ROSTER_KEY?.trim() || null },
   };
 }
 

@@ -8,6 +8,7 @@ import { databaseOptionsOf, openDatabase, prepareDatabase } from '../db/database
 import type { ProviderType } from '../modules/providers/providers.ts';
 import { createRegistry, type Registry } from '../registry.ts';
 import { startServer } from '../server.ts';
+import { registerBulkCommands } from './bulk.ts';
 import { runThroughServer } from './remote.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -30,6 +31,8 @@ const program = new Command('roster')
 // A server holding the embedded data directory: run the command through its API instead (see remote.ts).
 program.option('--admin-token <token>', 'admin token for a running server (prefer ROSTER_ADMIN_TOKEN: argv is visible to others)');
 program.hook('preAction', async (_root, command) => {
+  // Import and export commands given a server URL talk to it with an API key instead.
+  if (command.opts().url || loadConfig().remote.url) return;
   const remote = await runThroughServer(loadConfig(), command, program.opts().adminToken);
   if (!remote) return;
   const text = remote.output === undefined ? '' : `${JSON.stringify(remote.output, null, 2)}\n`;
@@ -213,6 +216,8 @@ signingKeys
   .command('list')
   .description('public keys that verify access tokens now (the JWKS)')
   .action(() => withRegistry((r) => r.signingKeys.jwks()));
+
+registerBulkCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   const e = error as { code?: string; message?: string; fieldErrors?: unknown[] };
