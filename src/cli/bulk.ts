@@ -119,9 +119,22 @@ function summary(job: ImportJobView, errors: ImportErrorView[]): void {
   }
 }
 
-/** Ends the command: exit status 1 when rows failed or the job did not succeed. */
+let exitStatus = 0;
+
+/** The command's exit status: 1 when rows failed or the job did not succeed. */
 function exitFor(job: ImportJobView): void {
-  process.exitCode = job.status === 'succeeded' && job.failed === 0 ? 0 : 1;
+  exitStatus = job.status === 'succeeded' && job.failed === 0 ? 0 : 1;
+}
+
+/**
+ * Sets the exit status once the command is done, after the database is closed: closing embedded PGlite (an
+ * Emscripten module) resets `process.exitCode`.
+ */
+function withExitStatus<A extends unknown[]>(command: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  return async (...args) => {
+    await command(...args);
+    process.exitCode = exitStatus;
+  };
 }
 
 const FORMAT_TYPES: Record<ImportFormat, string> = {
@@ -289,7 +302,7 @@ export function registerBulkCommands(program: Command): void {
       .option('--columns <map>', 'header=field pairs for other headers, e.g. E-Mail=email,Tier=attributes.tier')
       .option('--delimiter <char>', 'CSV field delimiter', undefined)
       .option('--on-error <policy>', 'skip bad rows, or abort at the first', 'skip'),
-  ).action(importCommand);
+  ).action(withExitStatus(importCommand));
   remoteOptions(
     program
       .command('export')
@@ -312,5 +325,5 @@ export function registerBulkCommands(program: Command): void {
       .argument('<id>', 'the job id')
       .option('--tenant <slug>', 'tenant slug or id (direct database mode)')
       .option('--follow', 'follow the job with a progress bar until it ends'),
-  ).action(statusCommand);
+  ).action(withExitStatus(statusCommand));
 }
