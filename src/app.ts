@@ -25,6 +25,7 @@ import { CompanySchema } from './modules/companies/companies.schemas.ts';
 import { eventsRoutes } from './modules/events/events.routes.ts';
 import { groupsRoutes } from './modules/groups/groups.routes.ts';
 import { GroupSchema } from './modules/groups/groups.schemas.ts';
+import { importsRoutes } from './modules/imports/imports.routes.ts';
 import { plansRoutes } from './modules/plans/plans.routes.ts';
 import { PlanSchema } from './modules/plans/plans.schemas.ts';
 import { providersRoutes } from './modules/providers/providers.routes.ts';
@@ -35,6 +36,7 @@ import { userDataRoutes } from './modules/users/user-data.routes.ts';
 import { userExtrasRoutes } from './modules/users/user-extras.routes.ts';
 import { usersRoutes } from './modules/users/users.routes.ts';
 import { UserSchema } from './modules/users/users.schemas.ts';
+import { usersExportRoutes } from './modules/users/users-export.routes.ts';
 import { webhooksRoutes } from './modules/webhooks/webhooks.routes.ts';
 import { pickServices, type Registry } from './registry.ts';
 import { scimRoutes } from './scim/scim.routes.ts';
@@ -182,6 +184,8 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
       await api.register(usersRoutes, {
         registry: pickServices(registry, 'userChanges', 'usersQuery', 'usersLifecycle', 'userData', 'providers'),
       });
+      await api.register(usersExportRoutes, { registry: pickServices(registry, 'usersExport') });
+      await api.register(importsRoutes, { registry: pickServices(registry, 'imports') });
       await api.register(userDataRoutes, { registry: pickServices(registry, 'userData') });
       await api.register(userExtrasRoutes, { registry: pickServices(registry, 'usersLifecycle') });
       await api.register(attributesRoutes, { registry: pickServices(registry, 'attributes') });

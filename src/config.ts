@@ -63,6 +63,10 @@ export interface Config {
   http: HttpLimits;
   /** Webhooks, their delivery worker and the NATS publisher (issue 12). */
   webhooks: WebhooksConfig;
+  /** Bulk imports (issue 13): upload size limit, rows per batch, and whether this process runs import jobs. */
+  imports: ImportsConfig;
+  /** A running Roster the CLI's import and export commands talk to over HTTP (`ROSTER_URL`, `ROSTER_KEY`). */
+  remote: { url: string | null; key: string | null };
 }
 
 export interface WebhooksConfig {
@@ -76,6 +80,17 @@ export interface WebhooksConfig {
   natsStream: string;
   natsSubjectPrefix: string;
   /** How long a worker holds a message it is sending (`ROSTER_WEBHOOK_LEASE_SECONDS`). */
+  leaseSeconds: number;
+}
+
+export interface ImportsConfig {
+  /** Largest upload accepted (`ROSTER_IMPORT_MAX_BYTES`, default 2 GiB). */
+  maxBytes: number;
+  /** Rows applied per transaction and checkpoint (`ROSTER_IMPORT_BATCH_SIZE`). */
+  batchSize: number;
+  /** Run queued import jobs in this server process (`ROSTER_IMPORT_WORKER`). */
+  worker: boolean;
+  /** How long a job stays a crashed process's before another takes it over (`ROSTER_IMPORT_LEASE_SECONDS`). */
   leaseSeconds: number;
 }
 
@@ -188,6 +203,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionCacheSeconds: intVar(env, 'ROSTER_SESSION_CACHE_SECONDS', 60, 0, 3600),
     metricsToken: metricsTokenVar(env),
     metricsPort: env.ROSTER_METRICS_PORT?.trim() ? intVar(env, 'ROSTER_METRICS_PORT', 0, 0, 65535) : null,
+    imports: {
+      maxBytes: intVar(env, 'ROSTER_IMPORT_MAX_BYTES', 2 * 1024 ** 3, 1024, 1024 ** 4),
+      batchSize: intVar(env, 'ROSTER_IMPORT_BATCH_SIZE', 1000, 1, 5000),
+      worker: onOffVar(env, 'ROSTER_IMPORT_WORKER', true),
+      leaseSeconds: intVar(env, 'ROSTER_IMPORT_LEASE_SECONDS', 60, 2, 3600),
+    },
+    remote: { url: env.ROSTER_URL?.trim() || null, key: env.ROSTER_KEY?.trim() || null },
   };
 }
 

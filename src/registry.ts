@@ -17,6 +17,7 @@ import { createEventsService, type EventsService } from './modules/events/events
 import { createGroupMembersService, type GroupMembersService } from './modules/groups/group-members.service.ts';
 import { createGroupsService, type GroupsService } from './modules/groups/groups.service.ts';
 import { createIdempotencyStore, type IdempotencyStore } from './modules/idempotency/idempotency.store.ts';
+import { createImportsService, type ImportsService } from './modules/imports/imports.service.ts';
 import { createMetrics, type Metrics } from './modules/metrics/metrics.ts';
 import { createOperatorsService, type OperatorsService } from './modules/operators/operators.service.ts';
 import { createPlansService, type PlansService } from './modules/plans/plans.service.ts';
@@ -31,9 +32,11 @@ import { createSigningKeys, type SigningKeys } from './modules/sessions/signing-
 import { createSigninThrottle, type SigninThrottle } from './modules/signin-throttle/signin-throttle.service.ts';
 import { createTenantsService, type TenantsService } from './modules/tenants/tenants.service.ts';
 import { createUsersService, type UsersDeps, type UsersService } from './modules/users/users.service.ts';
+import { createUsersBulk, type UsersBulk } from './modules/users/users-bulk.service.ts';
 import { createWebhookDelivery, type WebhookDelivery } from './modules/webhooks/webhook-delivery.service.ts';
 import { createWebhooksService, type WebhooksService } from './modules/webhooks/webhooks.service.ts';
 import { createUserChanges, type UserChanges } from './use-cases/apply-user-change.ts';
+import { createUsersExport, type UsersExport } from './use-cases/export-users.ts';
 import { createUsersQueryService, type UsersQueryService } from './use-cases/query-users.ts';
 import { createSignUps, type SignUps } from './use-cases/sign-up-user.ts';
 import { createUserTransforms, type UserTransforms } from './use-cases/transform-user.ts';
@@ -96,6 +99,12 @@ export interface Registry {
   reads: ReadRouting;
   /** Console operators and their cookie sessions. */
   operators: OperatorsService;
+  /** Bulk import jobs: uploads, status, row reports; run by the import worker (src/workers/import-worker.ts). */
+  imports: ImportsService;
+  /** The users domain's set-based write of import batches. */
+  usersBulk: UsersBulk;
+  /** The bulk export: every matching user from one snapshot. */
+  usersExport: UsersExport;
   close(): Promise<void>;
 }
 
@@ -273,6 +282,9 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
       if (!options.database) await database.close();
     },
     operators: createOperatorsService({ db, clock, ids, hasher, throttle: signinThrottle, adminAuth, tenants }),
+    imports: createImportsService({ db, clock, ids, events, maxBytes: config.imports.maxBytes }),
+    usersExport: createUsersExport({ db, clock, usersQuery }),
+    usersBulk: createUsersBulk({ clock, ids, events, tenants, attributes, roles, credentials, endSessions }),
   };
 }
 

@@ -9,6 +9,7 @@ import { retryUntilReachable } from './db/startup.ts';
 import { startMetricsServer } from './http/metrics.ts';
 import { GENERATED_SECRET_KEY_SETTING } from './modules/admin/secret-key.ts';
 import { createRegistry, type Registry } from './registry.ts';
+import { createImportWorker } from './workers/import-worker.ts';
 import { startWorkers } from './workers/start-workers.ts';
 import type { Worker } from './workers/webhook-worker.ts';
 
@@ -53,6 +54,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
     await database.close();
     throw error;
   }
+  const worker = createImportWorker(registry, {
+    onError: (error, jobId) =>
+      listening.log.error({ err: safeError(error), importId: jobId }, 'import job failed; it resumes from its checkpoint'),
+  });
   const ready = (async () => {
     await retryUntilReachable(() => prepare(config, database, registry, listening), {
       timeoutMs: config.dbStartupTimeoutSeconds * 1000,
@@ -65,6 +70,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
         listening.log.error({ err: safeError(error) }, 'background worker failed a round'),
       );
     }
+    // Import jobs run in the server by default; processes share them through database leases.
+    if (config.imports.worker) worker.start();
   })();
   // The caller awaits it; this keeps an early rejection from counting as unhandled meanwhile.
   ready.catch(() => {});
@@ -78,6 +85,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       stopping ??= (async () => {
         const metrics = metricsServer;
         if (metrics) await new Promise<void>((resolve) => metrics.close(() => resolve()));
+        await worker.stop();
         await listening.close();
         await workers?.stop();
         await registry.close();

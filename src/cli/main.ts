@@ -6,6 +6,7 @@ import { safeError } from '../core/safe-error.ts';
 import { rosterVersion } from '../core/version.ts';
 import type { ProviderType } from '../modules/providers/providers.ts';
 import type { Registry } from '../registry.ts';
+import { registerBulkCommands } from './bulk.ts';
 import { runThroughServer } from './remote.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -31,6 +32,8 @@ const program = new Command('roster')
 // A server holding the embedded data directory: run the command through its API instead (see remote.ts).
 program.option('--admin-token <token>', 'admin token for a running server (prefer ROSTER_ADMIN_TOKEN: argv is visible to others)');
 program.hook('preAction', async (_root, command) => {
+  // Import and export commands given a server URL talk to it with an API key instead.
+  if (command.opts().url || loadConfig().remote.url) return;
   const remote = await runThroughServer(loadConfig(), command, program.opts().adminToken);
   if (!remote) return;
   const text = remote.output === undefined ? '' : `${JSON.stringify(remote.output, null, 2)}\n`;
@@ -312,6 +315,7 @@ webhooks
   .action((id: string, opts: { tenant: string }) =>
     withRegistry(async (r) => r.webhooks.rotateSecret(platformContext((await r.tenants.resolveTenant(opts.tenant)).id, CLI_ACTOR), id)),
   );
+registerBulkCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   const e = error as { code?: string; message?: string; fieldErrors?: unknown[] };

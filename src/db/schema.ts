@@ -6,6 +6,7 @@ import type { CredentialsTable } from '../modules/credentials/credentials.table.
 import type { EventsTable } from '../modules/events/events.table.ts';
 import type { GroupMembersTable, GroupsTable } from '../modules/groups/groups.table.ts';
 import type { IdempotencyKeysTable } from '../modules/idempotency/idempotency.table.ts';
+import type { ImportChunksTable, ImportErrorsTable, ImportJobsTable } from '../modules/imports/imports.table.ts';
 import type { OperatorSessionsTable, OperatorsTable } from '../modules/operators/operators.table.ts';
 import type { PlanNumbersTable, PlansTable, UserPlansTable } from '../modules/plans/plans.table.ts';
 import type { IdentityProvidersTable, UserIdentitiesTable } from '../modules/providers/providers.table.ts';
@@ -56,4 +57,7 @@ export interface DB {
   group_members: GroupMembersTable;
   operators: OperatorsTable;
   operator_sessions: OperatorSessionsTable;
+  import_jobs: ImportJobsTable;
+  import_chunks: ImportChunksTable;
+  import_errors: ImportErrorsTable;
 }

@@ -85,6 +85,11 @@ export interface UsersQueryService {
     predicate: UserPredicate,
     page: { sort: PredicateSort | null; offset: number; limit: number },
   ): Promise<{ data: UserView[]; total: number }>;
+  /**
+   * The repository filter of a list query (emails and phones normalized, brands, companies and plans resolved), for
+   * readers that page on their own (the bulk export). @throws AppError INVALID_PARAMETER, ATTRIBUTE_NOT_SEARCHABLE
+   */
+  userFilter(ctx: ActorContext, query: UserListQuery): Promise<UserFilter>;
 }
 
 /** An id no row has: a filter on an unknown brand, company or plan matches nobody. */
@@ -170,6 +175,7 @@ export function createUsersQueryService(deps: UsersDeps & { reads?: ReadRouting 
   }
 
   return {
+    userFilter: buildFilter,
     async getUser(ctx, id) {
       const row = isUserId(id) ? await findUserById(db, ctx.tenantId, id) : undefined;
       if (!row) throw notFound({ id });

@@ -6,6 +6,7 @@ import * as m0004 from './0004-directory.ts';
 import * as m0005 from './0005-providers.ts';
 import * as m0006 from './0006-tenant-gravatar-pictures.ts';
 import * as m0007 from './0007-webhooks.ts';
+import * as m0008 from './0008-imports.ts';
 import * as m0009 from './0009-groups.ts';
 import * as m0009b from './0009b-username.ts';
 import * as m0010 from './0010-operators.ts';
@@ -20,8 +21,9 @@ export const migrations: Record<string, Migration> = {
   '0005-providers': m0005,
   '0006-tenant-gravatar-pictures': m0006,
   '0007-webhooks': m0007,
+  '0008-imports': m0008,
   '0009-groups': m0009,
-  '0011-perf': m0011,
   '0009b-username': m0009b,
   '0010-operators': m0010,
+  '0011-perf': m0011,
 };

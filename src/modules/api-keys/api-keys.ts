@@ -12,6 +12,7 @@ export const SCOPES = [
   'users:roles',
   'users:erase',
   'users:export',
+  'users:import',
   'attributes:read',
   'attributes:write',
   'events:read',

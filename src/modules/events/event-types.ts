@@ -2,6 +2,7 @@ import type { Static, TSchema } from 'typebox';
 import { DIRECTORY_EVENT_TYPES } from './directory-event-types.ts';
 import type { Changes, EventTypeEntry } from './event-catalogue-parts.ts';
 import { GROUP_EVENT_TYPES } from './group-event-types.ts';
+import { IMPORT_EVENT_TYPES } from './import-event-types.ts';
 import { PROVIDER_EVENT_TYPES } from './provider-event-types.ts';
 import { SESSION_EVENT_TYPES } from './session-event-types.ts';
 import { TENANT_EVENT_TYPES } from './tenant-event-types.ts';
@@ -26,6 +27,7 @@ export const EVENT_TYPES = {
   ...PROVIDER_EVENT_TYPES,
   ...WEBHOOK_EVENT_TYPES,
   ...GROUP_EVENT_TYPES,
+  ...IMPORT_EVENT_TYPES,
 } as const satisfies Record<string, EventTypeEntry>;
 
 /** A catalogue key: the only strings `events.record` accepts as a type. */
