@@ -109,6 +109,7 @@ export async function adminRoutes(fastify: FastifyInstance, { registry }: { regi
       config,
       schema: {
         tags,
+        operationId: 'createTenant',
         summary: 'Create a tenant',
         body: Type.Object({ slug: Type.String({ minLength: 1, maxLength: 64 }), ...tenantFields }, { additionalProperties: false }),
         response: { 201: TenantSchema, ...errorResponses },
@@ -123,6 +124,7 @@ export async function adminRoutes(fastify: FastifyInstance, { registry }: { regi
       config,
       schema: {
         tags,
+        operationId: 'listTenants',
         summary: 'List tenants',
         querystring: Type.Object(
           {
@@ -139,7 +141,16 @@ export async function adminRoutes(fastify: FastifyInstance, { registry }: { regi
 
   app.get(
     '/admin/tenants/:id',
-    { config, schema: { tags, summary: 'Get a tenant', params: TenantParams, response: { 200: TenantSchema, ...errorResponses } } },
+    {
+      config,
+      schema: {
+        tags,
+        operationId: 'getTenant',
+        summary: 'Get a tenant',
+        params: TenantParams,
+        response: { 200: TenantSchema, ...errorResponses },
+      },
+    },
     async (request) => tenants.getTenant(request.params.id),
   );
 
@@ -149,6 +160,7 @@ export async function adminRoutes(fastify: FastifyInstance, { registry }: { regi
       config,
       schema: {
         tags,
+        operationId: 'updateTenant',
         summary: 'Update a tenant',
         params: TenantParams,
         body: Type.Object(
@@ -167,6 +179,7 @@ export async function adminRoutes(fastify: FastifyInstance, { registry }: { regi
       config,
       schema: {
         tags,
+        operationId: 'createBrand',
         summary: 'Create a brand in a tenant',
         params: TenantParams,
         body: Type.Object(
@@ -192,6 +205,7 @@ export async function adminRoutes(fastify: FastifyInstance, { registry }: { regi
       config,
       schema: {
         tags,
+        operationId: 'listBrands',
         summary: 'List a tenant’s brands',
         params: TenantParams,
         response: { 200: Type.Object({ data: Type.Array(BrandSchema) }), ...errorResponses },
@@ -206,6 +220,7 @@ export async function adminRoutes(fastify: FastifyInstance, { registry }: { regi
       config,
       schema: {
         tags,
+        operationId: 'createApiKey',
         summary: 'Create an API key (the secret is shown only in this response)',
         params: TenantParams,
         body: Type.Object(
@@ -233,6 +248,7 @@ export async function adminRoutes(fastify: FastifyInstance, { registry }: { regi
       config,
       schema: {
         tags,
+        operationId: 'listApiKeys',
         summary: 'List a tenant’s API keys (never their secrets)',
         params: TenantParams,
         response: { 200: Type.Object({ data: Type.Array(KeySchema) }), ...errorResponses },
@@ -247,6 +263,7 @@ export async function adminRoutes(fastify: FastifyInstance, { registry }: { regi
       config,
       schema: {
         tags,
+        operationId: 'revokeApiKey',
         summary: 'Revoke an API key',
         params: KeyParams,
         response: { 200: KeySchema, ...errorResponses },
@@ -261,6 +278,7 @@ export async function adminRoutes(fastify: FastifyInstance, { registry }: { regi
       config,
       schema: {
         tags,
+        operationId: 'updateApiKey',
         summary: 'Change an API key: its own rate limit (null: the tenant’s applies)',
         params: KeyParams,
         body: Type.Object({ rateLimit: Type.Optional(RateLimit) }, { additionalProperties: false }),

@@ -28,6 +28,7 @@ export async function attributesRoutes(fastify: FastifyInstance, { registry }: {
       config: { scope: 'attributes:read' },
       schema: {
         tags,
+        operationId: 'listAttributeDefinitions',
         summary: 'List attribute definitions',
         response: { 200: Type.Object({ data: Type.Array(DefinitionSchema) }), ...errorResponses },
       },
@@ -41,6 +42,7 @@ export async function attributesRoutes(fastify: FastifyInstance, { registry }: {
       config: { scope: 'attributes:write', idempotent: true },
       schema: {
         tags,
+        operationId: 'defineAttribute',
         summary: 'Define a custom attribute',
         body: Type.Object(
           {
