@@ -8,7 +8,10 @@ import { databaseOptionsOf, openDatabase, prepareDatabase } from '../db/database
 import type { ProviderType } from '../modules/providers/providers.ts';
 import { createRegistry, type Registry } from '../registry.ts';
 import { startServer } from '../server.ts';
+import { bashCompletion, zshCompletion } from './completion.ts';
 import { runThroughServer } from './remote.ts';
+import { exitCodeOf } from './remote-client.ts';
+import { registerRemoteCommands } from './users-commands.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -29,7 +32,11 @@ const program = new Command('roster')
 
 // A server holding the embedded data directory: run the command through its API instead (see remote.ts).
 program.option('--admin-token <token>', 'admin token for a running server (prefer ROSTER_ADMIN_TOKEN: argv is visible to others)');
+// Commands that never open the local database (they talk to a remote Roster, or print).
+const CLIENT_ONLY = /^(users|events|login|completion)\b/;
 program.hook('preAction', async (_root, command) => {
+  const name = command.parent?.parent ? `${command.parent.name()} ${command.name()}` : command.name();
+  if (CLIENT_ONLY.test(name)) return;
   const remote = await runThroughServer(loadConfig(), command, program.opts().adminToken);
   if (!remote) return;
   const text = remote.output === undefined ? '' : `${JSON.stringify(remote.output, null, 2)}\n`;
@@ -214,8 +221,19 @@ signingKeys
   .description('public keys that verify access tokens now (the JWKS)')
   .action(() => withRegistry((r) => r.signingKeys.jwks()));
 
+registerRemoteCommands(program);
+program
+  .command('completion')
+  .description('print a shell completion script: source <(roster completion bash)')
+  .argument('<shell>', 'bash or zsh')
+  .action((shell: string) => {
+    if (shell !== 'bash' && shell !== 'zsh') throw Object.assign(new Error('completion: bash or zsh'), { code: 'USAGE' });
+    process.stdout.write(shell === 'bash' ? bashCompletion(program) : zshCompletion(program));
+  });
+
 program.parseAsync(process.argv).catch((error: unknown) => {
   const e = error as { code?: string; message?: string; fieldErrors?: unknown[] };
   process.stderr.write(`roster: ${e.code ? `${e.code}: ` : ''}${e.message ?? String(error)}\n`);
-  process.exit(1);
+  // 2 usage, 3 not found, 4 conflict, 5 auth, 6 unavailable, 1 anything else (README "## SDK").
+  process.exit(exitCodeOf(error));
 });
