@@ -40,7 +40,10 @@ async function main(): Promise<void> {
   };
   const sdk = () => roster.users.get(user.id);
   const times: Record<'raw' | 'sdk', number[]> = { raw: [], sdk: [] };
-  for (let i = 0; i < BATCH; i++) await raw(), await sdk(); // warm-up
+  for (let i = 0; i < BATCH; i++) {
+    await raw(); // warm-up
+    await sdk();
+  }
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, run] of (round % 2
       ? [

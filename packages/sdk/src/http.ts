@@ -43,12 +43,21 @@ export interface Answer<T> {
 
 const SAFE_METHODS = new Set(['GET', 'PUT', 'DELETE']);
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
+/** Waits `ms`; rejects with the signal's reason when it aborts first (and leaves no listener behind). */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true });
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
 
 /** `?a=1&b=x`, skipping undefined values; arrays repeat the name. */
 export function queryString(query: Record<string, unknown> | undefined): string {
