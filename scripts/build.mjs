@@ -93,7 +93,30 @@ export function build({ check = true } = {}) {
     mkdirSync(dirname(target), { recursive: true });
     copyFileSync(join(ROOT, file), target);
   }
+  buildSdk();
   writeFileSync(STAMP, `${JSON.stringify({ fingerprint, checked: check, builtAt: new Date().toISOString() })}\n`);
+}
+
+const SDK = join(ROOT, 'packages', 'sdk');
+
+/**
+ * Builds packages/sdk (tsup, with the TypeScript 5 the workspace installs) when its dist/ is missing or older than
+ * its sources: the compiled CLI's remote commands load it from there. Skipped, with a note, when the workspace's
+ * dev dependencies are not installed; those commands then say how to build it.
+ */
+function buildSdk() {
+  const dist = join(SDK, 'dist', 'index.js');
+  const newest = Math.max(...filesUnder(join(SDK, 'src')).map((f) => statSync(join(ROOT, f)).mtimeMs));
+  if (existsSync(dist) && statSync(dist).mtimeMs >= newest) return;
+  let tsup;
+  try {
+    tsup = createRequire(join(SDK, 'package.json')).resolve('tsup/dist/cli-default.js');
+  } catch {
+    process.stderr.write('roster: packages/sdk not built (tsup is not installed); the CLI remote commands need it\n');
+    return;
+  }
+  const result = spawnSync(process.execPath, [tsup, '--silent'], { cwd: SDK, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (result.status !== 0) throw new Error(`tsup failed (${result.status ?? result.signal}): packages/sdk was not built`);
 }
 
 function sleep(ms) {

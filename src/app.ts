@@ -136,8 +136,7 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
   registerMetrics(app, registry);
 
   if (options.docs !== false) {
-    await registerDocs(app);
-    app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+    await registerDocs(app, registry.config.dialects);
   }
 
   app.get('/', { schema: { hide: true } }, async (request, reply) => {
@@ -150,15 +149,19 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
     return { name: 'Roster', version: rosterVersion(), links };
   });
 
-  app.get('/health', { schema: { tags: ['system'], summary: 'Liveness' } }, async () => ({ status: 'ok' }));
-  app.get('/ready', { schema: { tags: ['system'], summary: 'Readiness: the database answers' } }, async (_request, reply) => {
-    const ok = (startup?.ready ?? true) && (await isDatabaseReachable(registry.db));
-    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'unavailable', backend: registry.backend });
-  });
+  app.get('/health', { schema: { tags: ['system'], operationId: 'getHealth', summary: 'Liveness' } }, async () => ({ status: 'ok' }));
+  app.get(
+    '/ready',
+    { schema: { tags: ['system'], operationId: 'getReadiness', summary: 'Readiness: the database answers' } },
+    async (_request, reply) => {
+      const ok = (startup?.ready ?? true) && (await isDatabaseReachable(registry.db));
+      return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'unavailable', backend: registry.backend });
+    },
+  );
 
   app.get(
     '/.well-known/jwks.json',
-    { schema: { tags: ['sessions'], summary: 'Public keys that verify access tokens (RFC 7517)' } },
+    { schema: { tags: ['sessions'], operationId: 'getJwks', summary: 'Public keys that verify access tokens (RFC 7517)' } },
     async (_request, reply) => reply.header('cache-control', 'public, max-age=300').send(await registry.signingKeys.jwks()),
   );
 

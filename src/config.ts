@@ -34,6 +34,8 @@ export interface Config {
   dbStartupTimeoutSeconds: number;
   /** Issuer used in links and docs. */
   publicUrl: string | null;
+  /** The CLI's remote Roster (`ROSTER_URL`, `ROSTER_KEY`): its tenant commands then go through the SDK. */
+  cliRemote: { url: string | null; key: string | null };
   /** Seconds an authenticated API key stays cached in a process. */
   apiKeyCacheSeconds: number;
   /** Vendor APIs to serve next to /v1 (`ROSTER_DIALECTS`; all by default). */
@@ -169,6 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbAcquireTimeoutMs: intVar(env, 'ROSTER_DB_ACQUIRE_TIMEOUT_MS', 5_000, 0, 600_000),
     dbStartupTimeoutSeconds: intVar(env, 'ROSTER_DB_STARTUP_TIMEOUT_SECONDS', 120, 0, 86_400),
     publicUrl: env.ROSTER_PUBLIC_URL?.trim() || null,
+    cliRemote: { url: env.ROSTER_URL?.trim() || null, key: env.ROSTER_KEY?.trim() || null },
     apiKeyCacheSeconds: intVar(env, 'ROSTER_API_KEY_CACHE_SECONDS', 5, 0, 3600),
     dialects: parseDialects(env.ROSTER_DIALECTS),
     tokens: {

@@ -7,7 +7,10 @@ import { rosterVersion } from '../core/version.ts';
 import type { ProviderType } from '../modules/providers/providers.ts';
 import type { Registry } from '../registry.ts';
 import { registerBulkCommands } from './bulk.ts';
+import { bashCompletion, zshCompletion } from './completion.ts';
 import { runThroughServer } from './remote.ts';
+import { exitCodeOf } from './remote-client.ts';
+import { registerRemoteCommands } from './users-commands.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -31,9 +34,13 @@ const program = new Command('roster')
 
 // A server holding the embedded data directory: run the command through its API instead (see remote.ts).
 program.option('--admin-token <token>', 'admin token for a running server (prefer ROSTER_ADMIN_TOKEN: argv is visible to others)');
+// Commands that never open the local database (they talk to a remote Roster, or print).
+const CLIENT_ONLY = /^(users|events|login|completion)\b/;
 program.hook('preAction', async (_root, command) => {
   // Import and export commands given a server URL talk to it with an API key instead.
   if (command.opts().url || loadConfig().remote.url) return;
+  const name = command.parent?.parent ? `${command.parent.name()} ${command.name()}` : command.name();
+  if (CLIENT_ONLY.test(name)) return;
   const remote = await runThroughServer(loadConfig(), command, program.opts().adminToken);
   if (!remote) return;
   const text = remote.output === undefined ? '' : `${JSON.stringify(remote.output, null, 2)}\n`;
@@ -317,8 +324,19 @@ webhooks
   );
 registerBulkCommands(program);
 
+registerRemoteCommands(program);
+program
+  .command('completion')
+  .description('print a shell completion script: source <(roster completion bash)')
+  .argument('<shell>', 'bash or zsh')
+  .action((shell: string) => {
+    if (shell !== 'bash' && shell !== 'zsh') throw Object.assign(new Error('completion: bash or zsh'), { code: 'USAGE' });
+    process.stdout.write(shell === 'bash' ? bashCompletion(program) : zshCompletion(program));
+  });
+
 program.parseAsync(process.argv).catch((error: unknown) => {
   const e = error as { code?: string; message?: string; fieldErrors?: unknown[] };
   process.stderr.write(`roster: ${e.code ? `${e.code}: ` : ''}${e.message ?? String(error)}\n`);
-  process.exit(1);
+  // 2 usage, 3 not found, 4 conflict, 5 auth, 6 unavailable, 1 anything else (README "## SDK").
+  process.exit(exitCodeOf(error));
 });

@@ -1,6 +1,8 @@
 import swagger from '@fastify/swagger';
 import scalar from '@scalar/fastify-api-reference';
 import type { FastifyInstance } from 'fastify';
+import { AppError } from '../core/errors.ts';
+import { dialectDocument, documentRoute, nativeDocument } from './openapi-document.ts';
 
 /**
  * The /docs page, set up for a self-hosted product: nothing it shows or loads leaves this server. No SaaS toolbar
@@ -25,8 +27,62 @@ export const DOCS_PAGE = {
 } as const;
 
 interface OpenApiDocument {
-  paths?: Record<string, Record<string, { requestBody?: { content?: Record<string, { example?: unknown }> } }>>;
+  paths?: Record<
+    string,
+    Record<
+      string,
+      {
+        requestBody?: { content?: Record<string, { example?: unknown }> };
+        responses?: Record<string, { content?: Record<string, { example?: unknown }> }>;
+      }
+    >
+  >;
 }
+
+const EXAMPLE_USER = {
+  id: '01933b6e-8f4a-7c3e-9a51-6d2f0c4b8e17',
+  number: 1,
+  externalId: null,
+  email: 'ada@example.com',
+  phone: null,
+  name: 'Ada Lovelace',
+  firstName: 'Ada',
+  lastName: 'Lovelace',
+  birthDate: null,
+  gender: null,
+  postalCode: null,
+  city: null,
+  region: null,
+  country: 'GB',
+  countryName: 'United Kingdom',
+  dialCode: '+44',
+  currency: 'GBP',
+  timezone: null,
+  locale: null,
+  picture: null,
+  links: {},
+  consents: {},
+  score: null,
+  status: 'active',
+  roles: [],
+  sessionsLimit: null,
+  attributes: {},
+  brands: [],
+  createdAt: '2026-01-05T10:00:00.000Z',
+  updatedAt: '2026-01-05T10:00:00.000Z',
+  deactivatedAt: null,
+  version: 1,
+};
+
+/** Answers of the main user operations, by method, path and status, as the reference page shows them. */
+export const RESPONSE_EXAMPLES: Record<string, unknown> = {
+  'post /v1/users 201': EXAMPLE_USER,
+  'get /v1/users/{id} 200': EXAMPLE_USER,
+  'patch /v1/users/{id} 200': { ...EXAMPLE_USER, version: 2, updatedAt: '2026-01-05T11:00:00.000Z' },
+  'post /v1/users/find-or-create 200': { created: false, user: EXAMPLE_USER },
+  'post /v1/users/find-or-create 201': { created: true, user: EXAMPLE_USER },
+  'get /v1/users 200': { data: [EXAMPLE_USER], nextCursor: null },
+};
 
 /**
  * Request bodies a newcomer can send as they are: the reference page's curl examples show these instead of a body of
@@ -58,11 +114,20 @@ function withExamples(document: OpenApiDocument): OpenApiDocument {
     const content = document.paths?.[path]?.[method]?.requestBody?.content;
     for (const [type, media] of Object.entries(content ?? {})) if (type.includes('json')) media.example ??= example;
   }
+  for (const [key, example] of Object.entries(RESPONSE_EXAMPLES)) {
+    const [method, path, status] = key.split(' ') as [string, string, string];
+    const content = document.paths?.[path]?.[method]?.responses?.[status]?.content;
+    for (const [type, media] of Object.entries(content ?? {})) if (type.includes('json')) media.example ??= example;
+  }
   return document;
 }
 
-/** OpenAPI 3.1 document generation and the /docs reference page. */
-export async function registerDocs(app: FastifyInstance): Promise<void> {
+/**
+ * OpenAPI 3.1 document generation, the /docs reference page, /openapi.json (the native API) and
+ * /openapi/<dialect>.json (each vendor dialect in `dialects`, whose routes carry the dialect's name as their tag).
+ */
+export async function registerDocs(app: FastifyInstance, dialects: readonly string[]): Promise<void> {
+  let full: OpenApiDocument = {};
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -74,6 +139,12 @@ export async function registerDocs(app: FastifyInstance): Promise<void> {
       components: {
         securitySchemes: {
           apiKey: { type: 'http', scheme: 'bearer', description: 'Tenant API key (64 characters); `Token <key>` is accepted too' },
+          accessToken: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description: 'A user’s access token from POST /v1/sessions (verify it with /.well-known/jwks.json)',
+          },
           adminToken: { type: 'http', scheme: 'bearer', description: 'Platform admin token (ROSTER_ADMIN_TOKEN)' },
         },
       },
@@ -96,9 +167,29 @@ export async function registerDocs(app: FastifyInstance): Promise<void> {
         { name: 'usercom', description: 'User.com public users API (dialect)' },
       ],
     },
+    transform: (input) => documentRoute(input as never, dialects) as never,
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
-    transformObject: (input) =>
-      withExamples(('openapiObject' in input ? input.openapiObject : input.swaggerObject) as OpenApiDocument) as never,
+    // The document @fastify/swagger serves (app.swagger(), /docs) is the native API's; the whole one, dialects
+    // included, is kept for the dialect documents.
+    transformObject: (input) => {
+      full = withExamples(('openapiObject' in input ? input.openapiObject : input.swaggerObject) as OpenApiDocument);
+      return nativeDocument(full as never, dialects) as never;
+    },
   });
   await app.register(scalar, { routePrefix: '/docs', configuration: DOCS_PAGE });
+
+  // Built once, on first request: the route set is fixed by then.
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  const byDialect = new Map<string, unknown>();
+  app.get<{ Params: { dialect: string } }>('/openapi/:dialect', { schema: { hide: true } }, async (request) => {
+    const name = request.params.dialect.replace(/\.json$/, '');
+    if (!dialects.includes(name) || !request.params.dialect.endsWith('.json')) {
+      throw new AppError('NOT_FOUND', `No OpenAPI document ${request.params.dialect}; dialects served: ${dialects.join(', ') || 'none'}`);
+    }
+    if (!byDialect.has(name)) {
+      app.swagger(); // builds (once) the whole document
+      byDialect.set(name, dialectDocument(full as never, name));
+    }
+    return byDialect.get(name);
+  });
 }

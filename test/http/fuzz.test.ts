@@ -10,9 +10,11 @@
  * end. `FUZZ_RUNS` sets the number of requests (default: the fast profile), `FUZZ_SEED` replays a run; every
  * failure prints the exact request to send again.
  */
+
 import { Writable } from 'node:stream';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECT_NAMES } from '../../src/dialects/dialects.ts';
 import { ADMIN_TOKEN, createKey, createTenant, createTestApp, type TestApp, type TestTenant } from '../helpers/app.ts';
 import { type Api, answerProblems, apiOf } from '../helpers/fuzz-envelopes.ts';
 import { type FuzzFixture, type FuzzRequest, requestsFor, unroutedRequests } from '../helpers/fuzz-requests.ts';
@@ -130,7 +132,13 @@ beforeAll(async () => {
   // A real cursor, so forged ones are generated next to one the server made.
   const page = (await t.call({ method: 'GET', url: '/v1/users?limit=1', headers: tenant.auth })).json();
 
+  // The native document and each dialect's (served apart since issue 14), as one set of operations.
   const doc = (await t.call({ method: 'GET', url: '/openapi.json' })).json() as OpenApiDocument;
+  for (const name of DIALECT_NAMES) {
+    const dialect = (await t.call({ method: 'GET', url: `/openapi/${name}.json` })).json() as OpenApiDocument;
+    Object.assign(doc.paths, dialect.paths);
+    doc.components = { ...doc.components, schemas: { ...doc.components?.schemas, ...dialect.components?.schemas } };
+  }
   operations = allOperations(t.app, doc);
 
   const phone = fc.integer({ min: 0, max: 9999 }).map((n) => `+1415555${String(n).padStart(4, '0')}`);

@@ -26,6 +26,7 @@ export async function adminRoutes(fastify: FastifyInstance, { registry }: { regi
       config,
       schema: {
         tags,
+        operationId: 'createTenant',
         summary: 'Create a tenant',
         body: TenantCreateSchema,
         response: { 201: TenantSchema, ...errorResponses },
@@ -40,6 +41,7 @@ export async function adminRoutes(fastify: FastifyInstance, { registry }: { regi
       config,
       schema: {
         tags,
+        operationId: 'listTenants',
         summary: 'List tenants',
         querystring: Type.Object(
           {
@@ -56,7 +58,16 @@ export async function adminRoutes(fastify: FastifyInstance, { registry }: { regi
 
   app.get(
     '/admin/tenants/:id',
-    { config, schema: { tags, summary: 'Get a tenant', params: TenantParams, response: { 200: TenantSchema, ...errorResponses } } },
+    {
+      config,
+      schema: {
+        tags,
+        operationId: 'getTenant',
+        summary: 'Get a tenant',
+        params: TenantParams,
+        response: { 200: TenantSchema, ...errorResponses },
+      },
+    },
     async (request) => tenants.getTenant(request.params.id),
   );
 
@@ -66,6 +77,7 @@ export async function adminRoutes(fastify: FastifyInstance, { registry }: { regi
       config,
       schema: {
         tags,
+        operationId: 'updateTenant',
         summary: 'Update a tenant',
         params: TenantParams,
         body: TenantPatchSchema,
@@ -81,6 +93,7 @@ export async function adminRoutes(fastify: FastifyInstance, { registry }: { regi
       config,
       schema: {
         tags,
+        operationId: 'createBrand',
         summary: 'Create a brand in a tenant',
         params: TenantParams,
         body: Type.Object(
@@ -106,6 +119,7 @@ export async function adminRoutes(fastify: FastifyInstance, { registry }: { regi
       config,
       schema: {
         tags,
+        operationId: 'listBrands',
         summary: 'List a tenant’s brands',
         params: TenantParams,
         response: { 200: Type.Object({ data: Type.Array(BrandSchema) }), ...errorResponses },
@@ -120,6 +134,7 @@ export async function adminRoutes(fastify: FastifyInstance, { registry }: { regi
       config,
       schema: {
         tags,
+        operationId: 'createApiKey',
         summary: 'Create an API key (the secret is shown only in this response)',
         params: TenantParams,
         body: KeyCreateSchema,
@@ -139,6 +154,7 @@ export async function adminRoutes(fastify: FastifyInstance, { registry }: { regi
       config,
       schema: {
         tags,
+        operationId: 'listApiKeys',
         summary: 'List a tenant’s API keys (never their secrets)',
         params: TenantParams,
         response: { 200: Type.Object({ data: Type.Array(KeySchema) }), ...errorResponses },
@@ -153,6 +169,7 @@ export async function adminRoutes(fastify: FastifyInstance, { registry }: { regi
       config,
       schema: {
         tags,
+        operationId: 'revokeApiKey',
         summary: 'Revoke an API key',
         params: KeyParams,
         response: { 200: KeySchema, ...errorResponses },
@@ -167,6 +184,7 @@ export async function adminRoutes(fastify: FastifyInstance, { registry }: { regi
       config,
       schema: {
         tags,
+        operationId: 'updateApiKey',
         summary: 'Change an API key: its own rate limit (null: the tenant’s applies)',
         params: KeyParams,
         body: KeyPatchSchema,

@@ -19,6 +19,7 @@ export async function attributesRoutes(fastify: FastifyInstance, { registry }: {
       config: { scope: 'attributes:read' },
       schema: {
         tags,
+        operationId: 'listAttributeDefinitions',
         summary: 'List attribute definitions',
         response: { 200: Type.Object({ data: Type.Array(DefinitionSchema) }), ...errorResponses },
       },
@@ -32,6 +33,7 @@ export async function attributesRoutes(fastify: FastifyInstance, { registry }: {
       config: { scope: 'attributes:write', idempotent: true },
       schema: {
         tags,
+        operationId: 'defineAttribute',
         summary: 'Define a custom attribute',
         body: DefinitionInputSchema,
         response: { 201: DefinitionSchema, ...errorResponses },

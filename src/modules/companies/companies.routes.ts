@@ -32,7 +32,13 @@ export async function companiesRoutes(fastify: FastifyInstance, { registry }: { 
     '/companies',
     {
       config: { scope: 'companies:write', idempotent: true },
-      schema: { tags, summary: 'Create a company', body: CompanyCreateSchema, response: { 201: companyRef, ...errorResponses } },
+      schema: {
+        tags,
+        operationId: 'createCompany',
+        summary: 'Create a company',
+        body: CompanyCreateSchema,
+        response: { 201: companyRef, ...errorResponses },
+      },
     },
     async (request, reply) => {
       const company = await companies.createCompany(request.ctx, request.body);
@@ -45,7 +51,13 @@ export async function companiesRoutes(fastify: FastifyInstance, { registry }: { 
     '/companies',
     {
       config: { scope: 'companies:read' },
-      schema: { tags, summary: 'List companies', querystring: CompanyListQuery, response: { 200: CompanyPageSchema, ...errorResponses } },
+      schema: {
+        tags,
+        operationId: 'listCompanies',
+        summary: 'List companies',
+        querystring: CompanyListQuery,
+        response: { 200: CompanyPageSchema, ...errorResponses },
+      },
     },
     async (request) => companies.listCompanies(request.ctx, request.query),
   );
@@ -56,6 +68,7 @@ export async function companiesRoutes(fastify: FastifyInstance, { registry }: { 
       config: { scope: 'companies:read' },
       schema: {
         tags,
+        operationId: 'getCompany',
         summary: 'Get a company by id or external id',
         params: CompanyParams,
         response: { 200: companyRef, ...errorResponses },
@@ -74,6 +87,7 @@ export async function companiesRoutes(fastify: FastifyInstance, { registry }: { 
       config: { scope: 'companies:write' },
       schema: {
         tags,
+        operationId: 'updateCompany',
         summary: 'Update a company (JSON merge patch; If-Match for optimistic locking)',
         params: CompanyParams,
         body: CompanyPatchSchema,
@@ -93,6 +107,7 @@ export async function companiesRoutes(fastify: FastifyInstance, { registry }: { 
       config: { scope: 'companies:write' },
       schema: {
         tags,
+        operationId: 'deleteCompany',
         summary: 'Delete a company and its memberships',
         params: CompanyParams,
         response: { 204: Type.Null(), ...errorResponses },
@@ -110,6 +125,7 @@ export async function companiesRoutes(fastify: FastifyInstance, { registry }: { 
       config: { scope: 'companies:read' },
       schema: {
         tags,
+        operationId: 'listCompanyMembers',
         summary: 'List a company’s members, oldest membership first',
         params: CompanyParams,
         querystring: PageQuery,
@@ -126,6 +142,7 @@ export async function companiesRoutes(fastify: FastifyInstance, { registry }: { 
       preValidation: bodyOptional,
       schema: {
         tags,
+        operationId: 'addUserToCompany',
         summary: 'Add a user to a company, or update the membership’s role and title',
         params: MembershipParams,
         body: MembershipInputSchema,
@@ -144,6 +161,7 @@ export async function companiesRoutes(fastify: FastifyInstance, { registry }: { 
       config: { scope: 'companies:write' },
       schema: {
         tags,
+        operationId: 'removeUserFromCompany',
         summary: 'Remove a user from a company (idempotent)',
         params: MembershipParams,
         response: { 204: Type.Null(), ...errorResponses },
@@ -161,6 +179,7 @@ export async function companiesRoutes(fastify: FastifyInstance, { registry }: { 
       config: { scope: 'companies:read' },
       schema: {
         tags,
+        operationId: 'listUserCompanies',
         summary: 'List the companies a user belongs to',
         params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
         response: { 200: Type.Object({ data: Type.Array(MembershipSchema) }), ...errorResponses },

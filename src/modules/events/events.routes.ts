@@ -19,6 +19,7 @@ export async function eventsRoutes(fastify: FastifyInstance, { registry }: { reg
       config: { scope: 'events:read' },
       schema: {
         tags: ['events'],
+        operationId: 'listEvents',
         summary: 'Page through events in order',
         querystring: Type.Object(
           {

@@ -30,7 +30,13 @@ export async function plansRoutes(fastify: FastifyInstance, { registry }: { regi
     '/plans',
     {
       config: { scope: 'plans:write', idempotent: true },
-      schema: { tags, summary: 'Add a plan to the catalogue', body: PlanCreateSchema, response: { 201: planRef, ...errorResponses } },
+      schema: {
+        tags,
+        operationId: 'createPlan',
+        summary: 'Add a plan to the catalogue',
+        body: PlanCreateSchema,
+        response: { 201: planRef, ...errorResponses },
+      },
     },
     async (request, reply) => {
       const plan = await plans.createPlan(request.ctx, request.body);
@@ -45,6 +51,7 @@ export async function plansRoutes(fastify: FastifyInstance, { registry }: { regi
       config: { scope: 'plans:read' },
       schema: {
         tags,
+        operationId: 'listPlans',
         summary: 'List the plan catalogue',
         querystring: PlanListQuery,
         response: { 200: PlanPageSchema, ...errorResponses },
@@ -59,6 +66,7 @@ export async function plansRoutes(fastify: FastifyInstance, { registry }: { regi
       config: { scope: 'plans:read' },
       schema: {
         tags,
+        operationId: 'getPlan',
         summary: 'Get a plan by id, external id or number',
         params: PlanParams,
         response: { 200: planRef, ...errorResponses },
@@ -77,6 +85,7 @@ export async function plansRoutes(fastify: FastifyInstance, { registry }: { regi
       config: { scope: 'plans:write' },
       schema: {
         tags,
+        operationId: 'updatePlan',
         summary: 'Update a plan (JSON merge patch; If-Match for optimistic locking)',
         params: PlanParams,
         body: PlanPatchSchema,
@@ -96,6 +105,7 @@ export async function plansRoutes(fastify: FastifyInstance, { registry }: { regi
       config: { scope: 'plans:write', idempotent: true },
       schema: {
         tags,
+        operationId: 'assignPlan',
         summary: 'Assign a plan to a user for a period',
         params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
         body: AssignPlanSchema,
@@ -111,6 +121,7 @@ export async function plansRoutes(fastify: FastifyInstance, { registry }: { regi
       config: { scope: 'plans:read' },
       schema: {
         tags,
+        operationId: 'listUserPlans',
         summary: 'A user’s plan assignments, active and past',
         params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
         querystring: Type.Object({ active: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
@@ -126,6 +137,7 @@ export async function plansRoutes(fastify: FastifyInstance, { registry }: { regi
       config: { scope: 'plans:write' },
       schema: {
         tags,
+        operationId: 'endPlanAssignment',
         summary: 'End a plan assignment now (kept as history)',
         params: AssignmentParams,
         response: { 200: AssignmentSchema, ...errorResponses },

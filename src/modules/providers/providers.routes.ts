@@ -25,6 +25,7 @@ export async function providersRoutes(fastify: FastifyInstance, { registry }: { 
       config,
       schema: {
         tags,
+        operationId: 'createProvider',
         summary: 'Configure an upstream identity provider (credentials are stored encrypted and never returned)',
         params: TenantParams,
         body: ProviderCreateSchema,
@@ -41,6 +42,7 @@ export async function providersRoutes(fastify: FastifyInstance, { registry }: { 
       config,
       schema: {
         tags,
+        operationId: 'listProviders',
         summary: 'List a tenant’s identity providers',
         params: TenantParams,
         response: { 200: Type.Object({ data: Type.Array(ProviderSchema) }), ...errorResponses },
@@ -55,6 +57,7 @@ export async function providersRoutes(fastify: FastifyInstance, { registry }: { 
       config,
       schema: {
         tags,
+        operationId: 'getProvider',
         summary: 'Get an identity provider (by id or name)',
         params: ProviderParams,
         response: { 200: ProviderSchema, ...errorResponses },
@@ -69,6 +72,7 @@ export async function providersRoutes(fastify: FastifyInstance, { registry }: { 
       config,
       schema: {
         tags,
+        operationId: 'updateProvider',
         summary: 'Change an identity provider; credentials given replace the stored ones',
         params: ProviderParams,
         body: ProviderUpdateSchema,
@@ -85,6 +89,7 @@ export async function providersRoutes(fastify: FastifyInstance, { registry }: { 
       config,
       schema: {
         tags,
+        operationId: 'deleteProvider',
         summary: 'Delete an identity provider and its users’ links',
         params: ProviderParams,
         response: { 204: Type.Null(), ...errorResponses },

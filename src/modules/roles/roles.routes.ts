@@ -21,6 +21,7 @@ export async function rolesRoutes(fastify: FastifyInstance, { registry }: { regi
       config: { scope: 'users:read' },
       schema: {
         tags,
+        operationId: 'listRoles',
         summary: 'List roles, built-in ones first',
         response: { 200: Type.Object({ data: Type.Array(RoleSchema) }), ...errorResponses },
       },
@@ -32,7 +33,13 @@ export async function rolesRoutes(fastify: FastifyInstance, { registry }: { regi
     '/roles',
     {
       config: { scope: 'users:roles', idempotent: true },
-      schema: { tags, summary: 'Define a role', body: RoleInputSchema, response: { 201: RoleSchema, ...errorResponses } },
+      schema: {
+        tags,
+        operationId: 'createRole',
+        summary: 'Define a role',
+        body: RoleInputSchema,
+        response: { 201: RoleSchema, ...errorResponses },
+      },
     },
     async (request, reply) => reply.code(201).send(await roles.defineRole(request.ctx, request.body)),
   );
@@ -43,6 +50,7 @@ export async function rolesRoutes(fastify: FastifyInstance, { registry }: { regi
       config: { scope: 'users:roles' },
       schema: {
         tags,
+        operationId: 'deleteRole',
         summary: 'Delete a role; every user holding it loses it',
         params: RoleParams,
         response: { 204: Type.Null(), ...errorResponses },

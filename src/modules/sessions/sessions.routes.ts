@@ -32,12 +32,20 @@ function clientOf(request: FastifyRequest, body: { ip?: string; userAgent?: stri
 }
 
 /** Each user-addressed route answers at /users/{id}/... and at /users/by-external-id/{externalId}/... */
-function byUser(
-  path: string,
-): { path: string; params: typeof IdParams | typeof ExternalIdParams; ref: (p: Record<string, string>) => UserRef }[] {
+function byUser(path: string): {
+  path: string;
+  params: typeof IdParams | typeof ExternalIdParams;
+  ref: (p: Record<string, string>) => UserRef;
+  operationSuffix: string;
+}[] {
   return [
-    { path: `/users/:id${path}`, params: IdParams, ref: (p) => ({ id: p.id as string }) },
-    { path: `/users/by-external-id/:externalId${path}`, params: ExternalIdParams, ref: (p) => ({ externalId: p.externalId as string }) },
+    { path: `/users/:id${path}`, params: IdParams, ref: (p) => ({ id: p.id as string }), operationSuffix: '' },
+    {
+      path: `/users/by-external-id/:externalId${path}`,
+      params: ExternalIdParams,
+      ref: (p) => ({ externalId: p.externalId as string }),
+      operationSuffix: 'ByExternalId',
+    },
   ];
 }
 
@@ -55,6 +63,7 @@ export async function sessionsRoutes(fastify: FastifyInstance, { registry }: { r
       config: { scope: 'sessions:write' },
       schema: {
         tags,
+        operationId: 'signIn',
         summary: 'Sign in with a password',
         description: 'Send exactly one of email, phone, externalId. Every failure answers 401 INVALID_CREDENTIALS alike.',
         body: SignInSchema,
@@ -74,6 +83,7 @@ export async function sessionsRoutes(fastify: FastifyInstance, { registry }: { r
       config: { scope: 'sessions:write' },
       schema: {
         tags,
+        operationId: 'refreshSession',
         summary: 'Exchange a refresh token for new tokens',
         description: 'The refresh token is single use. Presenting a used one ends its whole session.',
         body: RefreshSchema,
@@ -92,6 +102,7 @@ export async function sessionsRoutes(fastify: FastifyInstance, { registry }: { r
       config: { scope: 'sessions:read' },
       schema: {
         tags,
+        operationId: 'introspectToken',
         summary: 'Is this access or refresh token live? (RFC 7662)',
         body: IntrospectSchema,
         response: { 200: IntrospectionSchema, ...problems },
@@ -104,7 +115,13 @@ export async function sessionsRoutes(fastify: FastifyInstance, { registry }: { r
     '/sessions/:id',
     {
       config: { scope: 'sessions:write' },
-      schema: { tags, summary: 'End one session (log out)', params: IdParams, response: { 204: Type.Null(), ...problems } },
+      schema: {
+        tags,
+        operationId: 'endSession',
+        summary: 'End one session (log out)',
+        params: IdParams,
+        response: { 204: Type.Null(), ...problems },
+      },
     },
     async (request, reply) => {
       await sessions.revokeSession(request.ctx, request.params.id);
@@ -118,6 +135,8 @@ export async function sessionsRoutes(fastify: FastifyInstance, { registry }: { r
       config: { auth: 'none' },
       schema: {
         tags,
+        security: [{ accessToken: [] }],
+        operationId: 'getMe',
         summary: 'The user behind an access token',
         description: 'Authorization: Bearer <access token>. Tokens of ended sessions fail at once.',
         response: { 200: userRef, ...problems },
@@ -147,6 +166,7 @@ export async function sessionsRoutes(fastify: FastifyInstance, { registry }: { r
         },
         schema: {
           tags,
+          operationId: `issueUserSession${route.operationSuffix}`,
           summary: 'Issue tokens for a user without a password (server to server)',
           params: route.params,
           body: PasswordlessSchema,
@@ -168,7 +188,13 @@ export async function sessionsRoutes(fastify: FastifyInstance, { registry }: { r
       route.path,
       {
         config: { scope: 'sessions:read' },
-        schema: { tags, summary: "A user's live sessions", params: route.params, response: { 200: SessionListSchema, ...problems } },
+        schema: {
+          tags,
+          operationId: `listUserSessions${route.operationSuffix}`,
+          summary: "A user's live sessions",
+          params: route.params,
+          response: { 200: SessionListSchema, ...problems },
+        },
       },
       async (request) => ({ data: await sessions.listSessions(request.ctx, route.ref(request.params as Record<string, string>)) }),
     );
@@ -181,6 +207,7 @@ export async function sessionsRoutes(fastify: FastifyInstance, { registry }: { r
         config: { scope: 'sessions:write' },
         schema: {
           tags,
+          operationId: `logoutUser${route.operationSuffix}`,
           summary: 'Force logout: end every session of a user',
           params: route.params,
           response: { 200: Type.Object({ revoked: Type.Integer() }), ...problems },

@@ -21,6 +21,7 @@ export async function signinThrottleRoutes(fastify: FastifyInstance, { registry 
       config,
       schema: {
         tags,
+        operationId: 'unlockUserSignIn',
         summary: 'Lift the sign-in blocks of a user (by id or external id): their email, phone and external id',
         params: Type.Object({ id: Type.String({ maxLength: 64 }), user: Type.String({ minLength: 1, maxLength: 256 }) }),
         response: { 204: Type.Null(), ...errorResponses },
@@ -38,6 +39,7 @@ export async function signinThrottleRoutes(fastify: FastifyInstance, { registry 
       config,
       schema: {
         tags,
+        operationId: 'liftSignInBlock',
         summary: 'Lift the sign-in block of a client IP address (IPv6: its /64)',
         params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
         querystring: Type.Object({ ip: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),

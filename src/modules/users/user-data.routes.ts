@@ -17,6 +17,7 @@ export async function userDataRoutes(fastify: FastifyInstance, { registry }: { r
       config: { scope: 'users:export' },
       schema: {
         tags: ['users'],
+        operationId: 'exportUser',
         summary: 'Export everything held about a user (right of access, data portability)',
         params: UserIdParams,
         response: { 200: UserExportSchema, ...errorResponses },

@@ -22,6 +22,7 @@ export async function userExtrasRoutes(fastify: FastifyInstance, { registry }: {
       config: { scope: 'users:write' },
       schema: {
         tags: ['attributes'],
+        operationId: 'setUserAttribute',
         summary: 'Set one custom attribute (null removes it)',
         params: Type.Object({ id: Type.String({ maxLength: 64 }), name: Type.String({ maxLength: 64 }) }),
         body: Type.Object({ value: Type.Unknown() }, { additionalProperties: false, required: ['value'] }),
@@ -47,6 +48,7 @@ export async function userExtrasRoutes(fastify: FastifyInstance, { registry }: {
       config: { scope: 'users:write' },
       schema: {
         tags: ['attributes'],
+        operationId: 'setUserAttributes',
         summary: 'Set many custom attributes at once (null removes one)',
         params: IdParams,
         body: Dictionary(Type.Unknown(), { maxProperties: 200 }),
@@ -73,6 +75,7 @@ export async function userExtrasRoutes(fastify: FastifyInstance, { registry }: {
       config: { scope: 'users:write' },
       schema: {
         tags: ['brands'],
+        operationId: 'joinBrand',
         summary: 'Join a brand',
         params: BrandParams,
         response: { 200: userRef, 201: userRef, ...errorResponses },
@@ -89,7 +92,13 @@ export async function userExtrasRoutes(fastify: FastifyInstance, { registry }: {
     '/users/:id/brands/:brandSlug',
     {
       config: { scope: 'users:write' },
-      schema: { tags: ['brands'], summary: 'Leave a brand', params: BrandParams, response: { 200: userRef, ...errorResponses } },
+      schema: {
+        tags: ['brands'],
+        operationId: 'leaveBrand',
+        summary: 'Leave a brand',
+        params: BrandParams,
+        response: { 200: userRef, ...errorResponses },
+      },
     },
     async (request, reply) => {
       const user = await usersLifecycle.leaveBrand(request.ctx, request.params.id, request.params.brandSlug);

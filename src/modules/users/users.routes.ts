@@ -46,7 +46,13 @@ export async function usersRoutes(fastify: FastifyInstance, { registry }: { regi
     '/users',
     {
       config: { scope: 'users:write', idempotent: true },
-      schema: { tags, summary: 'Create a user', body: UserWriteSchema, response: { 201: userRef, ...errorResponses } },
+      schema: {
+        tags,
+        operationId: 'createUser',
+        summary: 'Create a user',
+        body: UserWriteSchema,
+        response: { 201: userRef, ...errorResponses },
+      },
     },
     async (request, reply) => {
       const { user } = await userChanges.applyUserChange(request.ctx, { kind: 'create' }, toUserChange(request.body as UserWrite));
@@ -61,6 +67,7 @@ export async function usersRoutes(fastify: FastifyInstance, { registry }: { regi
       config: { scope: 'users:write', idempotent: true },
       schema: {
         tags,
+        operationId: 'findOrCreateUser',
         summary: 'Find a user by email or phone, or create one',
         body: UserInputSchema,
         response: { 200: CreatedUserSchema, 201: CreatedUserSchema, ...errorResponses },
@@ -85,6 +92,7 @@ export async function usersRoutes(fastify: FastifyInstance, { registry }: { regi
       config: { scope: 'users:write' },
       schema: {
         tags,
+        operationId: 'upsertUserByExternalId',
         summary: 'Create or update the user with this external id',
         params: ExternalIdParams,
         body: UserWriteSchema,
@@ -103,7 +111,13 @@ export async function usersRoutes(fastify: FastifyInstance, { registry }: { regi
     '/users/by-external-id/:externalId',
     {
       config: { scope: 'users:read' },
-      schema: { tags, summary: 'Get a user by external id', params: ExternalIdParams, response: { 200: userRef, ...errorResponses } },
+      schema: {
+        tags,
+        operationId: 'getUserByExternalId',
+        summary: 'Get a user by external id',
+        params: ExternalIdParams,
+        response: { 200: userRef, ...errorResponses },
+      },
     },
     async (request, reply) => withEtag(reply, await usersQuery.getUserByExternalId(request.ctx, request.params.externalId)),
   );
@@ -114,6 +128,7 @@ export async function usersRoutes(fastify: FastifyInstance, { registry }: { regi
       config: { scope: 'users:read' },
       schema: {
         tags,
+        operationId: 'lookupUser',
         summary: 'Find the user holding an email and/or a phone; withProvider=true merges the upstream identity provider',
         querystring: LookupQuerySchema,
         response: { 200: Type.Union([userRef, MergedLookupSchema]), ...errorResponses },
@@ -138,6 +153,7 @@ export async function usersRoutes(fastify: FastifyInstance, { registry }: { regi
       config: { scope: 'users:read' },
       schema: {
         tags,
+        operationId: 'listUsers',
         summary: 'List and search users',
         querystring: UserListQuerySchema,
         response: { 200: UserPageSchema, ...errorResponses },
@@ -157,7 +173,7 @@ export async function usersRoutes(fastify: FastifyInstance, { registry }: { regi
     '/users/:id',
     {
       config: { scope: 'users:read' },
-      schema: { tags, summary: 'Get a user', params: UserIdParams, response: { 200: userRef, ...errorResponses } },
+      schema: { tags, operationId: 'getUser', summary: 'Get a user', params: UserIdParams, response: { 200: userRef, ...errorResponses } },
     },
     async (request, reply) => withEtag(reply, await usersQuery.getUser(request.ctx, request.params.id)),
   );
@@ -168,6 +184,7 @@ export async function usersRoutes(fastify: FastifyInstance, { registry }: { regi
       config: { scope: 'users:write' },
       schema: {
         tags,
+        operationId: 'updateUser',
         summary: 'Update a user (JSON merge patch; If-Match for optimistic locking)',
         params: UserIdParams,
         body: UserWriteSchema,
@@ -188,6 +205,7 @@ export async function usersRoutes(fastify: FastifyInstance, { registry }: { regi
         config: { scope: 'users:write', idempotent: true },
         schema: {
           tags,
+          operationId: `${action}User`,
           summary: `${action === 'deactivate' ? 'Deactivate' : 'Reactivate'} a user (idempotent)`,
           params: UserIdParams,
           response: { 200: userRef, ...errorResponses },
@@ -209,6 +227,7 @@ export async function usersRoutes(fastify: FastifyInstance, { registry }: { regi
       config: { scope: 'users:erase' },
       schema: {
         tags,
+        operationId: 'eraseUser',
         summary: 'Erase a user’s personal data (keeps an anonymous tombstone)',
         params: UserIdParams,
         response: { 204: Type.Null(), ...errorResponses },

@@ -1,0 +1,91 @@
+/**
+ * The CLI's remote mode (src/cli/users-commands.ts) against a real Roster on a port, through the SDK. Run with tsx
+ * (the CLI loads the SDK from source when packages/sdk/dist is not built).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LiveRoster, startRoster } from './server.ts';
+
+let live: LiveRoster;
+const configHome = mkdtempSync(join(tmpdir(), 'sdk-cli-'));
+const ROOT = new URL('../..', import.meta.url).pathname;
+
+function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: configHome, XDG_CONFIG_HOME: configHome, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+beforeAll(async () => {
+  live = await startRoster();
+});
+afterAll(() => live?.close());
+
+describe('roster users over the SDK', () => {
+  it('creates, gets, finds, updates, lists, deactivates and logs out; exit codes tell failures apart', async () => {
+    const env = { ROSTER_URL: live.url, ROSTER_KEY: live.tenant.key };
+    const created = await cli(['users', 'create', '--email', 'cli@example.com', '--first-name', 'Cli', '--json'], env);
+    expect(created.code, created.stderr).toBe(0);
+    const user = JSON.parse(created.stdout);
+    expect(user).toMatchObject({ email: 'cli@example.com', firstName: 'Cli' });
+
+    const got = await cli(['users', 'get', user.id, '--url', live.url, '--key', live.tenant.key, '--json']);
+    expect(JSON.parse(got.stdout).id).toBe(user.id);
+    const found = await cli(['users', 'find', '--email', 'cli@example.com', '--json'], env);
+    expect(JSON.parse(found.stdout).id).toBe(user.id);
+    const updated = await cli(['users', 'update', user.id, '--set', 'city=Lima', '--if-match', '1', '--json'], env);
+    expect(JSON.parse(updated.stdout)).toMatchObject({ city: 'Lima', version: 2 });
+    const stale = await cli(['users', 'update', user.id, '--set', 'city=Quito', '--if-match', '1'], env);
+    expect(stale.code).toBe(4);
+    expect(stale.stderr).toMatch(/^roster: PRECONDITION_FAILED: /);
+
+    const table = await cli(['users', 'list'], env);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toContain('cli@example.com');
+    expect(table.stdout).not.toContain('\u001b['); // no colours off a terminal
+    const deactivated = await cli(['users', 'deactivate', user.id, '--json'], env);
+    expect(JSON.parse(deactivated.stdout).status).toBe('deactivated');
+    const logout = await cli(['users', 'logout', user.id, '--json'], env);
+    expect(JSON.parse(logout.stdout)).toEqual({ revoked: 0 });
+
+    const missing = await cli(['users', 'get', '00000000-0000-7000-8000-000000000000'], env);
+    expect(missing.code).toBe(3);
+    const badKey = await cli(['users', 'list'], { ROSTER_URL: live.url, ROSTER_KEY: 'x'.repeat(64) });
+    expect(badKey.code).toBe(5);
+    const nowhere = await cli(['users', 'list']);
+    expect(nowhere.code).toBe(2);
+    expect(nowhere.stderr).toContain('roster login');
+  });
+
+  it('roster login saves a profile (mode 0600) that later commands use', async () => {
+    const login = await cli(['login', '--url', live.url, '--key', live.tenant.key]);
+    expect(login.code, login.stderr).toBe(0);
+    const file = join(configHome, 'roster', 'config.json');
+    expect(JSON.parse(readFileSync(file, 'utf8')).profiles.default.url).toBe(live.url);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const list = await cli(['users', 'list', '--json']);
+    expect(list.code, list.stderr).toBe(0);
+    expect(Array.isArray(JSON.parse(list.stdout))).toBe(true);
+  });
+
+  it('prints bash and zsh completion from the command tree', async () => {
+    const bash = await cli(['completion', 'bash']);
+    expect(bash.stdout).toContain('complete -F _roster roster');
+    expect(bash.stdout).toContain('"users") words="get find list create update deactivate reactivate logout');
+    expect((await cli(['completion', 'zsh'])).stdout).toContain('bashcompinit');
+    expect((await cli(['completion', 'fish'])).code).toBe(2);
+  });
+});
