@@ -43,6 +43,7 @@ const EXAMPLE_USER = {
   id: '01933b6e-8f4a-7c3e-9a51-6d2f0c4b8e17',
   number: 1,
   externalId: null,
+  username: null,
   email: 'ada@example.com',
   phone: null,
   name: 'Ada Lovelace',

@@ -34,6 +34,7 @@ export async function groupsRoutes(fastify: FastifyInstance, { registry }: { reg
       config: { scope: 'groups:write', idempotent: true },
       schema: {
         tags,
+        operationId: 'createGroup',
         summary: 'Create a group, with its first members',
         body: GroupCreateSchema,
         response: { 201: groupRef, ...errorResponses },
@@ -52,6 +53,7 @@ export async function groupsRoutes(fastify: FastifyInstance, { registry }: { reg
       config: { scope: 'groups:read' },
       schema: {
         tags,
+        operationId: 'listGroups',
         summary: 'List groups, oldest first',
         querystring: GroupListQuery,
         response: { 200: GroupPageSchema, ...errorResponses },
@@ -64,7 +66,13 @@ export async function groupsRoutes(fastify: FastifyInstance, { registry }: { reg
     '/groups/:groupId',
     {
       config: { scope: 'groups:read' },
-      schema: { tags, summary: 'Get a group', params: GroupParams, response: { 200: groupRef, ...errorResponses } },
+      schema: {
+        tags,
+        operationId: 'getGroup',
+        summary: 'Get a group',
+        params: GroupParams,
+        response: { 200: groupRef, ...errorResponses },
+      },
     },
     async (request, reply) => {
       const group = await groups.getGroup(request.ctx, request.params.groupId);
@@ -79,6 +87,7 @@ export async function groupsRoutes(fastify: FastifyInstance, { registry }: { reg
       config: { scope: 'groups:write' },
       schema: {
         tags,
+        operationId: 'updateGroup',
         summary: 'Update a group (merge patch of its fields; members replaced or edited; If-Match for optimistic locking)',
         params: GroupParams,
         body: GroupPatchSchema,
@@ -100,6 +109,7 @@ export async function groupsRoutes(fastify: FastifyInstance, { registry }: { reg
       config: { scope: 'groups:write' },
       schema: {
         tags,
+        operationId: 'deleteGroup',
         summary: 'Delete a group and its memberships',
         params: GroupParams,
         response: { 204: Type.Null(), ...errorResponses },
@@ -117,6 +127,7 @@ export async function groupsRoutes(fastify: FastifyInstance, { registry }: { reg
       config: { scope: 'groups:read' },
       schema: {
         tags,
+        operationId: 'listGroupMembers',
         summary: 'List a group’s members, oldest membership first',
         params: GroupParams,
         querystring: PageQuery,
@@ -132,6 +143,7 @@ export async function groupsRoutes(fastify: FastifyInstance, { registry }: { reg
       config: { scope: 'groups:write' },
       schema: {
         tags,
+        operationId: 'addGroupMember',
         summary: 'Add a user to a group (201 new, 200 already a member)',
         params: GroupMemberParams,
         response: { 200: GroupMembershipResultSchema, 201: GroupMembershipResultSchema, ...errorResponses },
@@ -149,6 +161,7 @@ export async function groupsRoutes(fastify: FastifyInstance, { registry }: { reg
       config: { scope: 'groups:write' },
       schema: {
         tags,
+        operationId: 'removeGroupMember',
         summary: 'Remove a user from a group (idempotent)',
         params: GroupMemberParams,
         response: { 204: Type.Null(), ...errorResponses },
@@ -166,6 +179,7 @@ export async function groupsRoutes(fastify: FastifyInstance, { registry }: { reg
       config: { scope: 'groups:read' },
       schema: {
         tags,
+        operationId: 'listUserGroups',
         summary: 'List the groups a user belongs to',
         params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
         response: { 200: Type.Object({ data: Type.Array(UserGroupSchema) }), ...errorResponses },

@@ -64,6 +64,7 @@ export async function importsRoutes(fastify: FastifyInstance, { registry }: { re
       bodyLimit: Number.MAX_SAFE_INTEGER,
       schema: {
         tags,
+        operationId: 'createImport',
         summary: 'Upload a file of users (NDJSON, CSV, JSON array or Auth0 export) and queue its import',
         description:
           'The body is the file, streamed. Options as query parameters (or Import-<Option> headers). Answers 202 with the job; Idempotency-Key: the same file again with the same key answers the same job.',
@@ -120,6 +121,7 @@ export async function importsRoutes(fastify: FastifyInstance, { registry }: { re
       config: { scope: 'users:import' },
       schema: {
         tags,
+        operationId: 'listImports',
         summary: 'List import jobs, newest first',
         querystring: PageQuerySchema,
         response: { 200: ImportJobPageSchema, ...errorResponses },
@@ -134,6 +136,7 @@ export async function importsRoutes(fastify: FastifyInstance, { registry }: { re
       config: { scope: 'users:import' },
       schema: {
         tags,
+        operationId: 'getImport',
         summary: 'An import job: status, counts, rate',
         params: ImportIdParams,
         response: { 200: ImportJobSchema, ...errorResponses },
@@ -148,6 +151,7 @@ export async function importsRoutes(fastify: FastifyInstance, { registry }: { re
       config: { scope: 'users:import' },
       schema: {
         tags,
+        operationId: 'listImportErrors',
         summary: 'The rows an import could not apply: row, field, code, message and the row’s identifiers',
         params: ImportIdParams,
         querystring: PageQuerySchema,
@@ -163,6 +167,7 @@ export async function importsRoutes(fastify: FastifyInstance, { registry }: { re
       config: { scope: 'users:import' },
       schema: {
         tags,
+        operationId: 'cancelImport',
         summary: 'Cancel an import job (rows already applied stay)',
         params: ImportIdParams,
         response: { 200: ImportJobSchema, ...errorResponses },

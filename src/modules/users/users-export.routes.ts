@@ -31,9 +31,16 @@ export async function usersExportRoutes(fastify: FastifyInstance, { registry }: 
       config: { scope: 'users:export' },
       schema: {
         tags: ['users'],
+        operationId: 'exportUsers',
         summary: 'Export users (NDJSON or CSV), streamed from one consistent snapshot; the same filters as GET /v1/users',
         querystring: ExportQuerySchema,
-        response: { ...errorResponses },
+        response: {
+          200: {
+            description: 'One user per line (NDJSON) or per row after a header row (CSV)',
+            content: { 'application/x-ndjson': { schema: { type: 'string' } }, 'text/csv': { schema: { type: 'string' } } },
+          },
+          ...errorResponses,
+        },
       },
     },
     async (request, reply) => {

@@ -32,6 +32,7 @@ export async function webhooksRoutes(fastify: FastifyInstance, { registry }: { r
       config: { ...write, idempotent: true },
       schema: {
         tags,
+        operationId: 'createWebhook',
         summary: 'Add a webhook endpoint; the answer holds its signing secret, shown only now',
         body: WebhookCreateSchema,
         response: { 201: WebhookWithSecretSchema, ...errorResponses },
@@ -46,6 +47,7 @@ export async function webhooksRoutes(fastify: FastifyInstance, { registry }: { r
       config: read,
       schema: {
         tags,
+        operationId: 'listWebhooks',
         summary: 'List webhook endpoints',
         response: { 200: Type.Object({ data: Type.Array(WebhookSchema) }), ...errorResponses },
       },
@@ -59,6 +61,7 @@ export async function webhooksRoutes(fastify: FastifyInstance, { registry }: { r
       config: read,
       schema: {
         tags,
+        operationId: 'getWebhook',
         summary: 'Read a webhook endpoint with its delivery figures',
         params: WebhookParams,
         response: { 200: WebhookSchema, ...errorResponses },
@@ -73,6 +76,7 @@ export async function webhooksRoutes(fastify: FastifyInstance, { registry }: { r
       config: write,
       schema: {
         tags,
+        operationId: 'updateWebhook',
         summary: 'Change a webhook endpoint',
         params: WebhookParams,
         body: WebhookPatchSchema,
@@ -86,7 +90,13 @@ export async function webhooksRoutes(fastify: FastifyInstance, { registry }: { r
     '/webhooks/:id',
     {
       config: write,
-      schema: { tags, summary: 'Delete a webhook endpoint', params: WebhookParams, response: { 204: Type.Null(), ...errorResponses } },
+      schema: {
+        tags,
+        operationId: 'deleteWebhook',
+        summary: 'Delete a webhook endpoint',
+        params: WebhookParams,
+        response: { 204: Type.Null(), ...errorResponses },
+      },
     },
     async (request, reply) => {
       await webhooks.deleteEndpoint(request.ctx, request.params.id);
@@ -100,6 +110,7 @@ export async function webhooksRoutes(fastify: FastifyInstance, { registry }: { r
       config: write,
       schema: {
         tags,
+        operationId: 'rotateWebhookSecret',
         summary: 'Replace the signing secret; the old one keeps signing next to it for 24 h',
         params: WebhookParams,
         response: { 200: RotatedSecretSchema, ...errorResponses },
@@ -114,6 +125,7 @@ export async function webhooksRoutes(fastify: FastifyInstance, { registry }: { r
       config: write,
       schema: {
         tags,
+        operationId: 'testWebhook',
         summary: 'Send a webhook.test event to this endpoint now',
         params: WebhookParams,
         response: { 202: Type.Object({ eventId: Type.String() }), ...errorResponses },
@@ -128,6 +140,7 @@ export async function webhooksRoutes(fastify: FastifyInstance, { registry }: { r
       config: write,
       schema: {
         tags,
+        operationId: 'replayWebhook',
         summary: 'Queue delivered or failed events again (since a time, by id, only failed ones)',
         params: WebhookParams,
         body: ReplaySchema,
@@ -143,6 +156,7 @@ export async function webhooksRoutes(fastify: FastifyInstance, { registry }: { r
       config: read,
       schema: {
         tags,
+        operationId: 'listWebhookDeliveries',
         summary: 'The delivery log: every attempt, newest first',
         params: WebhookParams,
         querystring: Type.Object(
