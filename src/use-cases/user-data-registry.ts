@@ -10,6 +10,7 @@ import type { EventsService } from '../modules/events/events.service.ts';
 import { FEED_START } from '../modules/events/feed-position.ts';
 import { deleteUserGroupMemberships, listUserGroups } from '../modules/groups/group-members.repository.ts';
 import { deleteRecordsMentioning, listRecordsMentioning } from '../modules/idempotency/idempotency.repository.ts';
+import { deleteRowErrorsNaming, listRowErrorsNaming } from '../modules/imports/imports.repository.ts';
 import { listUserAssignments } from '../modules/plans/user-plans.repository.ts';
 import { deleteUserIdentities, listUserIdentities } from '../modules/providers/providers.repository.ts';
 import { endUserSessions } from '../modules/sessions/session-revocation.ts';
@@ -244,6 +245,24 @@ export const USER_DATA_PARTS: readonly UserDataPart[] = [
     },
   },
   {
+    name: 'importErrors',
+    tables: ['import_errors'],
+    erasure: 'deleted: the report rows of failed import rows that named one of the identifiers the user ever held',
+    async erase(scope) {
+      await deleteRowErrorsNaming(scope.trx, scope.ctx.tenantId, await personalNeedles(scope));
+    },
+    async export(scope) {
+      return (await listRowErrorsNaming(scope.trx, scope.ctx.tenantId, await personalNeedles(scope))).map((e) => ({
+        importId: e.job_id,
+        row: Number(e.row_number),
+        field: e.field,
+        code: e.code,
+        message: e.message,
+        identifiers: e.identifiers,
+      }));
+    },
+  },
+  {
     name: 'webhookDeliveries',
     tables: ['webhook_messages'],
     erasure: 'deleted, pending ones included: nothing more is sent about the user (the delivery log keeps event ids and answers only)',
@@ -303,6 +322,11 @@ export const NO_USER_DATA: Readonly<Record<string, string>> = {
   webhook_endpoints: 'the tenant’s webhook endpoints',
   webhook_attempts: 'the delivery log: endpoint, event id, status and the receiver’s answer; no user column',
   feed_cursors: 'where the feed’s followers (webhook fan-out, NATS) have got to',
+  import_jobs: 'import jobs: options, counts and timing; no row data',
+  import_chunks: 'an import’s uploaded file, deleted when its job ends (it may hold rows of any user, not linked to one)',
+  user_counts: 'per-tenant counters of users by status',
+  operators: 'console operators: people of the platform, not users of a tenant',
+  operator_sessions: 'console operators’ sessions',
   roster_migrations: 'migration bookkeeping',
   roster_migrations_lock: 'migration bookkeeping',
 };

@@ -86,6 +86,33 @@ export async function listEvents(db: Kysely<DB>, tenantId: string, filter: Event
   return query.orderBy('txid').orderBy('seq').limit(filter.limit).execute();
 }
 
+/**
+ * listEvents without the horizon, each row saying whether it is `settled` (below the horizon). Rows are in feed
+ * order, so the settled ones are a prefix; the rest are committed events a transaction that began before theirs
+ * still holds back (and that transaction may still put events before them).
+ */
+export async function listEventsSettling(
+  db: Kysely<DB>,
+  tenantId: string,
+  filter: EventFilter,
+): Promise<(EventRow & { settled: boolean })[]> {
+  let query = after(db.selectFrom('events').selectAll().where('tenant_id', '=', tenantId), filter.after).select(
+    sql<boolean>`txid < pg_snapshot_xmin(pg_current_snapshot())`.as('settled'),
+  );
+  if (filter.type) query = query.where('type', '=', filter.type);
+  const like = filter.types ? likePatternsOf(filter.types) : null;
+  if (like) {
+    query = query.where((eb) =>
+      eb.or([
+        ...(like.exact.length > 0 ? [eb('type', 'in', like.exact)] : []),
+        ...like.prefixes.map((prefix) => eb('type', 'like', prefix)),
+      ]),
+    );
+  }
+  if (filter.userId) query = query.where('user_id', '=', filter.userId);
+  return query.orderBy('txid').orderBy('seq').limit(filter.limit).execute();
+}
+
 /** An event joined with its tenant's slug, as the feed's followers (webhooks, NATS) read it. */
 export type FeedEventRow = EventRow & { tenant_slug: string };
 

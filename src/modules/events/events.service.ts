@@ -6,7 +6,7 @@ import type { Ids } from '../../core/ids.ts';
 import type { DB } from '../../db/schema.ts';
 import { parseEventTypePatterns } from './event-type-patterns.ts';
 import type { Changes, EventInput } from './event-types.ts';
-import { insertEvents, listEvents, type NewEvent } from './events.repository.ts';
+import { type EventFilter, insertEvents, listEventsSettling, type NewEvent } from './events.repository.ts';
 import type { EventSchema } from './events.schemas.ts';
 import type { EventRow } from './events.table.ts';
 import { decodeFeedCursor, encodeFeedCursor, FEED_START } from './feed-position.ts';
@@ -78,7 +78,7 @@ export function createEventsService(deps: { db: Kysely<DB>; clock: Clock; ids: I
             'INVALID_PARAMETER',
           )
         : undefined;
-      const rows = await listEvents(deps.db, ctx.tenantId, { after, type: query.type, types, userId: query.userId, limit: limit + 1 });
+      const rows = await settledEvents(deps.db, ctx.tenantId, { after, type: query.type, types, userId: query.userId, limit: limit + 1 });
       const page = rows.slice(0, limit);
       const last = page.at(-1);
       return {
@@ -87,6 +87,27 @@ export function createEventsService(deps: { db: Kysely<DB>; clock: Clock; ids: I
       };
     },
   };
+}
+
+/** How long a feed read waits for committed events that a transaction still running holds back. */
+const SETTLE_WAIT_MS = 1500;
+const SETTLE_POLL_MS = 10;
+
+/**
+ * The page of events a reader may be given now, gap-free. Committed events past the horizon (held back by a
+ * transaction that started before theirs and is still running, usually for a few milliseconds) are waited for,
+ * up to SETTLE_WAIT_MS, so a caller reading right after its own write sees it; after that the settled prefix is
+ * served and the rest comes with a later read.
+ */
+async function settledEvents(db: Kysely<DB>, tenantId: string, filter: EventFilter): Promise<EventRow[]> {
+  const deadline = Date.now() + SETTLE_WAIT_MS;
+  for (;;) {
+    const rows = await listEventsSettling(db, tenantId, filter);
+    const settled = rows.findIndex((row) => !row.settled);
+    if (settled === -1) return rows;
+    if (Date.now() >= deadline) return rows.slice(0, settled);
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
+  }
 }
 
 /** An event row as the feed (and webhook bodies) show it. */

@@ -34,6 +34,14 @@ export async function insertChunk(db: Kysely<DB>, jobId: string, seq: number, da
   await db.insertInto('import_chunks').values({ job_id: jobId, seq, data }).execute();
 }
 
+/**
+ * Deletes a job's uploaded file. The file holds whatever the rows held (passwords, hashes, personal data); once the
+ * job has ended nothing reads it again, so it is not kept.
+ */
+export async function deleteChunks(db: Kysely<DB>, jobId: string): Promise<void> {
+  await db.deleteFrom('import_chunks').where('job_id', '=', jobId).execute();
+}
+
 export async function findChunk(db: Kysely<DB>, jobId: string, seq: number): Promise<Uint8Array | undefined> {
   const row = await db.selectFrom('import_chunks').select('data').where('job_id', '=', jobId).where('seq', '=', seq).executeTakeFirst();
   return row?.data;
@@ -128,5 +136,29 @@ export async function listRowErrors(
     .orderBy('row_number')
     .orderBy('seq')
     .limit(limit)
+    .execute();
+}
+
+/** The row errors of a tenant's imports whose identifiers hold one of `values` (an email, phone or external id). */
+export async function listRowErrorsNaming(db: Kysely<DB>, tenantId: string, values: string[]): Promise<ImportErrorRow[]> {
+  if (values.length === 0) return [];
+  return db
+    .selectFrom('import_errors')
+    .selectAll('import_errors')
+    .innerJoin('import_jobs', 'import_jobs.id', 'import_errors.job_id')
+    .where('import_jobs.tenant_id', '=', tenantId)
+    .where(sql<boolean>`exists (select 1 from jsonb_each_text(import_errors.identifiers) i where i.value = any(${values}::text[]))`)
+    .orderBy('import_errors.job_id')
+    .orderBy('import_errors.row_number')
+    .execute();
+}
+
+/** Deletes the row errors of a tenant's imports whose identifiers hold one of `values`. */
+export async function deleteRowErrorsNaming(db: Kysely<DB>, tenantId: string, values: string[]): Promise<void> {
+  if (values.length === 0) return;
+  await db
+    .deleteFrom('import_errors')
+    .where('job_id', 'in', (qb) => qb.selectFrom('import_jobs').select('id').where('tenant_id', '=', tenantId))
+    .where(sql<boolean>`exists (select 1 from jsonb_each_text(import_errors.identifiers) i where i.value = any(${values}::text[]))`)
     .execute();
 }

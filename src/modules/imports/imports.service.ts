@@ -15,6 +15,7 @@ import {
   advanceCheckpoint,
   type Checkpoint,
   claimJob,
+  deleteChunks,
   findChunk,
   findJob,
   findJobByIdempotencyKey,
@@ -279,6 +280,8 @@ export function createImportsService(deps: {
         .returningAll()
         .executeTakeFirst();
       if (!row) throw new AppError('IMPORT_FINISHED', 'The import job has already finished');
+      // A worker still running it loses its lease with the cancel, so it commits nothing more from the file.
+      await deleteChunks(db, job.id);
       return toImportJobView(row, clock.now());
     },
 
@@ -346,6 +349,7 @@ export function createImportsService(deps: {
           .returningAll()
           .executeTakeFirst();
         if (!row) return null;
+        await deleteChunks(trx, jobId);
         if (!(row.options as unknown as ImportOptions).dryRun) {
           await events.record(trx, ctx, {
             type: 'import.finished',
