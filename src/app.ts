@@ -133,6 +133,8 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
     done(null, payload);
   });
 
+  // Before the routes of this context: a route keeps the error handler its context had when it was added.
+  app.setErrorHandler((error, request, reply) => nativeError(error, request, reply));
   registerMetrics(app, registry);
 
   if (options.docs !== false) {
@@ -211,7 +213,6 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
 
   if (options.console) await registerConsole(app, registry, typeof options.console === 'object' ? options.console : {});
 
-  app.setErrorHandler((error, request, reply) => nativeError(error, request, reply));
   app.setNotFoundHandler((request, reply) =>
     sendProblem(
       reply,

@@ -4,7 +4,7 @@
  * The rules are the ones the dialect fuzz tests (test/dialects/*.fuzz.test.ts) assert, gathered in one place.
  */
 
-export type Api = 'native' | 'tagmango' | 'thanx' | 'publicala' | 'usercom' | 'naviga';
+export type Api = 'native' | 'scim' | 'tagmango' | 'thanx' | 'publicala' | 'usercom' | 'naviga';
 
 /**
  * The API a request path is served by: the dialects by their vendors' prefixes, everything else native. The path
@@ -17,6 +17,7 @@ export function apiOf(url: string): Api {
   } catch {
     // Not a URL a client would send: classify it as written.
   }
+  if (path === '/scim/v2' || path.startsWith('/scim/v2/')) return 'scim';
   if (path === '/v4' || path.startsWith('/v4/')) return 'naviga';
   if (path === '/integration-api' || path.startsWith('/integration-api/')) return 'publicala';
   if (path === '/api/v1/external' || path.startsWith('/api/v1/external/')) return 'tagmango';
@@ -57,6 +58,30 @@ function nativeProblems(res: Answer, body: Json): string[] {
         if (!isObject(e) || typeof e.field !== 'string' || typeof e.code !== 'string' || typeof e.message !== 'string')
           out.push('an errors entry is not {field, code, message}');
   }
+  return out;
+}
+
+/** RFC 7644 §3.12: the Error schema, `status` as a string equal to the HTTP status, a detail, a known scimType. */
+function scimProblems(res: Answer, body: Json): string[] {
+  const out: string[] = [];
+  if (!String(res.headers['content-type']).startsWith('application/scim+json')) out.push('content-type is not application/scim+json');
+  if (!Array.isArray(body.schemas) || !body.schemas.includes('urn:ietf:params:scim:api:messages:2.0:Error'))
+    out.push('schemas does not name the SCIM Error schema');
+  if (body.status !== String(res.statusCode)) out.push('status is not the HTTP status as a string');
+  if (typeof body.detail !== 'string' || body.detail.length === 0) out.push('no detail');
+  const scimTypes = [
+    'invalidFilter',
+    'tooMany',
+    'uniqueness',
+    'mutability',
+    'invalidSyntax',
+    'invalidPath',
+    'noTarget',
+    'invalidValue',
+    'invalidVers',
+    'sensitive',
+  ];
+  if (body.scimType !== undefined && !scimTypes.includes(String(body.scimType))) out.push(`unknown scimType ${String(body.scimType)}`);
   return out;
 }
 
@@ -148,6 +173,8 @@ export function answerProblems(api: Api, method: string, res: Answer): string[] 
   switch (api) {
     case 'native':
       return nativeProblems(res, body);
+    case 'scim':
+      return scimProblems(res, body);
     case 'tagmango':
       return tagmangoProblems(res, body);
     case 'thanx':

@@ -7,6 +7,7 @@ import { encodeCursor } from '../../src/core/cursor.ts';
 import { insertAttempt } from '../../src/modules/webhooks/webhook-deliveries.repository.ts';
 import { adminAuth, createTenant, createTestApp, type TestApp, type TestTenant } from '../helpers/app.ts';
 import { backend } from '../helpers/backend.ts';
+import { importFile } from '../helpers/imports.ts';
 import { expectProblem } from '../helpers/problem.ts';
 
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
@@ -54,6 +55,8 @@ let t: TestApp;
 let tenant: TestTenant;
 let companyId: string;
 let webhookId: string;
+let groupId: string | undefined;
+let importId: string;
 
 const ENDPOINTS: ListEndpoint[] = [
   { route: '/v1/events', param: 'after', url: () => '/v1/events', auth: () => tenant.auth },
@@ -68,6 +71,10 @@ const ENDPOINTS: ListEndpoint[] = [
   { route: '/v1/plans', param: 'cursor', url: () => '/v1/plans', auth: () => tenant.auth },
   { route: '/v1/admin/tenants', param: 'cursor', url: () => '/v1/admin/tenants', auth: adminAuth },
   { route: '/v1/webhooks/{id}/deliveries', param: 'cursor', url: () => `/v1/webhooks/${webhookId}/deliveries`, auth: () => tenant.auth },
+  { route: '/v1/groups', param: 'cursor', url: () => '/v1/groups', auth: () => tenant.auth },
+  { route: '/v1/groups/{groupId}/members', param: 'cursor', url: () => `/v1/groups/${groupId}/members`, auth: () => tenant.auth },
+  { route: '/v1/imports', param: 'cursor', url: () => '/v1/imports', auth: () => tenant.auth },
+  { route: '/v1/imports/{id}/errors', param: 'cursor', url: () => `/v1/imports/${importId}/errors`, auth: () => tenant.auth },
 ];
 
 beforeAll(async () => {
@@ -97,6 +104,14 @@ beforeAll(async () => {
   const hook = await t.call({ method: 'POST', url: '/v1/webhooks', headers: tenant.auth, payload: { url: 'https://example.com/hook' } });
   expect(hook.statusCode, hook.body).toBe(201);
   webhookId = hook.json().id;
+  for (const displayName of ['Staff', 'Admins']) {
+    const res = await t.call({ method: 'POST', url: '/v1/groups', headers: tenant.auth, payload: { displayName, members: users } });
+    expect(res.statusCode, res.body).toBe(201);
+    groupId ??= res.json().id;
+  }
+  // Two jobs, the first with two bad rows (two row errors to page).
+  importId = (await importFile(t, tenant, '{"email":"not an email"}\n{"email":"nor this"}\n', 'application/x-ndjson')).id;
+  await importFile(t, tenant, '{"email":"c3@example.com"}\n', 'application/x-ndjson');
   // Two logged attempts, written as the worker writes them (no receiver needed to page a log).
   for (const attempt of [1, 2]) {
     await insertAttempt(t.registry.db, {
