@@ -193,7 +193,18 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
   await registerDialects(app, registry);
   await app.register(scimRoutes, {
     prefix: '/scim/v2',
-    registry: pickServices(registry, 'apiKeys', 'adminAuth', 'userChanges', 'userTransforms', 'usersQuery', 'userData', 'attributes'),
+    registry: pickServices(
+      registry,
+      'apiKeys',
+      'adminAuth',
+      'userChanges',
+      'userTransforms',
+      'usersQuery',
+      'userData',
+      'attributes',
+      'groups',
+      'groupMembers',
+    ),
   });
 
   app.setErrorHandler((error, request, reply) => nativeError(error, request, reply));
