@@ -104,7 +104,14 @@ export async function scimRoutes(app: FastifyInstance, { registry }: { registry:
       limit: params.count,
     });
     const base = scimBaseUrl(request);
-    const resources = page.data.map((u) => projectResource(toScimUser(u, base), params, ['id', 'schemas'], [USER_SCHEMA]));
+    // Every user's groups in one query for the page (no query per user).
+    const groupsOf = await registry.groupMembers.groupsOfUsers(
+      request.ctx,
+      page.data.map((u) => u.id),
+    );
+    const resources = page.data.map((u) =>
+      projectResource(toScimUser(u, base, groupsOf.get(u.id)), params, ['id', 'schemas'], [USER_SCHEMA]),
+    );
     return send(reply, 200, listResponse(resources, page.total, params.startIndex));
   }
   app.get('/Users', async (request, reply) => listUsers(request, reply, request.query as Record<string, unknown>, false));
@@ -125,7 +132,7 @@ export async function scimRoutes(app: FastifyInstance, { registry }: { registry:
     return send(
       reply,
       200,
-      projectResource(toScimUser(user, scimBaseUrl(request)), params, ['id', 'schemas'], [USER_SCHEMA]),
+      projectResource(await writes.render(request.ctx, user, scimBaseUrl(request)), params, ['id', 'schemas'], [USER_SCHEMA]),
       user.version,
     );
   });
