@@ -119,7 +119,10 @@ export function toGroupPatch(operations: PatchOperation[]): GroupChangeInput {
   for (const op of operations) {
     const entries: [string, unknown, typeof op.path][] = op.path
       ? [[op.path.path.attr.toLowerCase(), op.value, op.path]]
-      : Object.entries(op.value as Record<string, unknown>).map(([k, v]) => [k.toLowerCase(), v, null]);
+      : Object.entries(op.value as Record<string, unknown>)
+          // Okta's path-less replace carries the group's `id` (read-only, ignored as §3.5.1 says) with the change.
+          .filter(([k]) => !['id', 'schemas', 'meta'].includes(k.toLowerCase()))
+          .map(([k, v]) => [k.toLowerCase(), v, null]);
     for (const [attr, value, path] of entries) {
       if (attr === 'displayname') {
         if (typeof value !== 'string' || !value.trim()) throw new ScimError(400, 'invalidValue', 'displayName must be a non-empty string');

@@ -46,7 +46,8 @@ async function call(
     headers: { ...who.auth, ...(payload !== undefined ? scim : {}), ...headers },
     ...(payload !== undefined ? { payload: JSON.stringify(payload) } : {}),
   });
-  if (res.statusCode < 300 && url.startsWith('/Groups') && res.body) {
+  // Whole resources only: a projection (attributes=) may leave out meta, which the schema requires.
+  if (res.statusCode < 300 && url.startsWith('/Groups') && !url.includes('attributes=') && res.body) {
     const body = res.json();
     if (Array.isArray(body.Resources)) received.push(...body.Resources);
     else received.push(body);
