@@ -72,7 +72,9 @@ export function createScimGroupsPort(registry: ScimGroupsDeps): ScimGroupsPort {
     },
     async replaceGroup(ctx, id, change, expectedVersion) {
       const core = toCoreChange(change);
-      const { group } = await registry.groups.replaceGroup(
+      // A whole replace of what the SCIM Group has (displayName, externalId, members) as one change: `roles` are
+      // Roster's, absent from the SCIM schema, and must survive an IdP's PUT (the core's replaceGroup clears them).
+      const { group } = await registry.groups.changeGroup(
         ctx,
         id,
         { displayName: core.displayName ?? '', externalId: core.externalId ?? null, members: core.members ?? [] },

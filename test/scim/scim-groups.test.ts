@@ -222,6 +222,23 @@ describe('SCIM Groups', () => {
     expect((await call('GET', `/Groups/${id}`, undefined, {}, who)).statusCode).toBe(404);
   });
 
+  it('keeps a group’s Roster roles through a SCIM PUT and PATCH', async () => {
+    const who = await createTenant(t);
+    await t.call({ method: 'POST', url: '/v1/roles', headers: who.auth, payload: { name: 'editor' } });
+    const native = await t.call({
+      method: 'POST',
+      url: '/v1/groups',
+      headers: who.auth,
+      payload: { displayName: 'Editors', roles: ['editor'] },
+    });
+    expect(native.statusCode, native.body).toBe(201);
+    const id = native.json().id;
+    const put = await call('PUT', `/Groups/${id}`, { schemas: [GROUP], displayName: 'Editors 2', members: [] }, {}, who);
+    expect(put.statusCode, put.body).toBe(200);
+    const after = await t.call({ method: 'GET', url: `/v1/groups/${id}`, headers: who.auth });
+    expect(after.json()).toMatchObject({ displayName: 'Editors 2', roles: ['editor'] });
+  });
+
   it('answers 404 for another tenant’s group on every route, and refuses its users as members', async () => {
     const other = await createTenant(t);
     const [stranger] = await users(1, other);
