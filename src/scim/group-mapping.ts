@@ -41,9 +41,22 @@ export interface GroupListQuery {
 
 /** The groups service, as the SCIM Groups resource uses it. Errors are AppErrors from the core catalogue. */
 export interface ScimGroupsPort {
-  createGroup(ctx: ActorContext, change: GroupChangeInput): Promise<GroupRecord>;
-  replaceGroup(ctx: ActorContext, id: string, change: GroupChangeInput, expectedVersion?: number): Promise<GroupRecord>;
-  patchGroup(ctx: ActorContext, id: string, change: GroupChangeInput, expectedVersion?: number): Promise<GroupRecord>;
+  /** Writes answer the group after the change; `excludeMembers` leaves its member list out (not read). */
+  createGroup(ctx: ActorContext, change: GroupChangeInput, excludeMembers?: boolean): Promise<GroupRecord>;
+  replaceGroup(
+    ctx: ActorContext,
+    id: string,
+    change: GroupChangeInput,
+    expectedVersion?: number,
+    excludeMembers?: boolean,
+  ): Promise<GroupRecord>;
+  patchGroup(
+    ctx: ActorContext,
+    id: string,
+    change: GroupChangeInput,
+    expectedVersion?: number,
+    excludeMembers?: boolean,
+  ): Promise<GroupRecord>;
   deleteGroup(ctx: ActorContext, id: string): Promise<void>;
   /** `excludeMembers`: the group without its member list (not read). */
   getGroup(ctx: ActorContext, id: string, excludeMembers?: boolean): Promise<GroupRecord>;

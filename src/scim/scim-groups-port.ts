@@ -65,12 +65,12 @@ export function createScimGroupsPort(registry: ScimGroupsDeps): ScimGroupsPort {
   }
 
   return {
-    async createGroup(ctx, change) {
+    async createGroup(ctx, change, excludeMembers = false) {
       const { displayName = '', ...rest } = toCoreChange(change);
       const { group } = await registry.groups.createGroup(ctx, { displayName, ...rest });
-      return withMembers(ctx, group);
+      return excludeMembers ? record(group, []) : withMembers(ctx, group);
     },
-    async replaceGroup(ctx, id, change, expectedVersion) {
+    async replaceGroup(ctx, id, change, expectedVersion, excludeMembers = false) {
       const core = toCoreChange(change);
       // A whole replace of what the SCIM Group has (displayName, externalId, members) as one change: `roles` are
       // Roster's, absent from the SCIM schema, and must survive an IdP's PUT (the core's replaceGroup clears them).
@@ -80,11 +80,11 @@ export function createScimGroupsPort(registry: ScimGroupsDeps): ScimGroupsPort {
         { displayName: core.displayName ?? '', externalId: core.externalId ?? null, members: core.members ?? [] },
         { expectedVersion },
       );
-      return withMembers(ctx, group);
+      return excludeMembers ? record(group, []) : withMembers(ctx, group);
     },
-    async patchGroup(ctx, id, change, expectedVersion) {
+    async patchGroup(ctx, id, change, expectedVersion, excludeMembers = false) {
       const { group } = await registry.groups.changeGroup(ctx, id, toCoreChange(change), { expectedVersion });
-      return withMembers(ctx, group);
+      return excludeMembers ? record(group, []) : withMembers(ctx, group);
     },
     deleteGroup: (ctx, id) => registry.groups.deleteGroup(ctx, id),
     async getGroup(ctx, id, excludeMembers = false) {

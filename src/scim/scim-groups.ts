@@ -85,25 +85,39 @@ function object(body: unknown): Record<string, unknown> {
 /** The SCIM Group writes over the port. Each throws AppError or ScimError, mapped by the caller. */
 export function scimGroupWrites(port: ScimGroupsPort) {
   return {
-    async create(ctx: ActorContext, base: string, body: unknown): Promise<UserWriteResult> {
-      const group = await port.createGroup(ctx, toGroupChange(object(body)));
-      return { status: 201, resource: toScimGroup(group, base) as UserWriteResult['resource'], version: group.version };
+    async create(ctx: ActorContext, base: string, body: unknown, excludeMembers = false): Promise<UserWriteResult> {
+      const group = await port.createGroup(ctx, toGroupChange(object(body)), excludeMembers);
+      return { status: 201, resource: toScimGroup(group, base, excludeMembers) as UserWriteResult['resource'], version: group.version };
     },
 
-    async replace(ctx: ActorContext, base: string, id: string, body: unknown, ifMatch?: number): Promise<UserWriteResult> {
-      const group = await port.replaceGroup(ctx, id, toGroupChange(object(body)), ifMatch);
-      return { status: 200, resource: toScimGroup(group, base) as UserWriteResult['resource'], version: group.version };
+    async replace(
+      ctx: ActorContext,
+      base: string,
+      id: string,
+      body: unknown,
+      ifMatch?: number,
+      excludeMembers = false,
+    ): Promise<UserWriteResult> {
+      const group = await port.replaceGroup(ctx, id, toGroupChange(object(body)), ifMatch, excludeMembers);
+      return { status: 200, resource: toScimGroup(group, base, excludeMembers) as UserWriteResult['resource'], version: group.version };
     },
 
-    async patch(ctx: ActorContext, base: string, id: string, body: unknown, ifMatch?: number): Promise<UserWriteResult> {
+    async patch(
+      ctx: ActorContext,
+      base: string,
+      id: string,
+      body: unknown,
+      ifMatch?: number,
+      excludeMembers = false,
+    ): Promise<UserWriteResult> {
       const operations = parsePatchRequest(object(body), SCIM_LIMITS.patchMaxOperations);
       for (const op of operations) {
         const top = op.path?.path.attr.toLowerCase();
         if (top === 'id' || top === 'meta') throw new ScimError(400, 'mutability', `${op.pathText} is read-only`);
       }
       // A no-op PATCH (members already in, non-members removed) is a core change that changes nothing: no write.
-      const group = await port.patchGroup(ctx, id, toGroupPatch(operations), ifMatch);
-      return { status: 200, resource: toScimGroup(group, base) as UserWriteResult['resource'], version: group.version };
+      const group = await port.patchGroup(ctx, id, toGroupPatch(operations), ifMatch, excludeMembers);
+      return { status: 200, resource: toScimGroup(group, base, excludeMembers) as UserWriteResult['resource'], version: group.version };
     },
 
     async remove(ctx: ActorContext, id: string, ifMatch?: number): Promise<UserWriteResult> {

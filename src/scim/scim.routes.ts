@@ -175,8 +175,10 @@ export async function scimRoutes(app: FastifyInstance, { registry }: { registry:
   }
   app.get('/Groups', async (request, reply) => listGroups(request, reply, request.query as Record<string, unknown>, false));
   app.post('/Groups/.search', async (request, reply) => listGroups(request, reply, bodyObject(request), true));
+  // Writes honour attributes/excludedAttributes=members too (§3.9): the answer then reads no member list.
+  const noMembers = (request: FastifyRequest) => !wantsMembers(readListParams(request.query as Record<string, unknown>, 1));
   app.post('/Groups', async (request, reply) =>
-    answer(reply, await groupWrites.create(request.ctx, scimBaseUrl(request), bodyObject(request))),
+    answer(reply, await groupWrites.create(request.ctx, scimBaseUrl(request), bodyObject(request), noMembers(request))),
   );
   app.get<{ Params: { id: string } }>('/Groups/:id', async (request, reply) => {
     const params = readListParams(request.query as Record<string, unknown>, 1);
@@ -192,11 +194,28 @@ export async function scimRoutes(app: FastifyInstance, { registry }: { registry:
   app.put<{ Params: { id: string } }>('/Groups/:id', async (request, reply) =>
     answer(
       reply,
-      await groupWrites.replace(request.ctx, scimBaseUrl(request), request.params.id, bodyObject(request), readIfMatch(request)),
+      await groupWrites.replace(
+        request.ctx,
+        scimBaseUrl(request),
+        request.params.id,
+        bodyObject(request),
+        readIfMatch(request),
+        noMembers(request),
+      ),
     ),
   );
   app.patch<{ Params: { id: string } }>('/Groups/:id', async (request, reply) =>
-    answer(reply, await groupWrites.patch(request.ctx, scimBaseUrl(request), request.params.id, bodyObject(request), readIfMatch(request))),
+    answer(
+      reply,
+      await groupWrites.patch(
+        request.ctx,
+        scimBaseUrl(request),
+        request.params.id,
+        bodyObject(request),
+        readIfMatch(request),
+        noMembers(request),
+      ),
+    ),
   );
   app.delete<{ Params: { id: string } }>('/Groups/:id', async (request, reply) =>
     answer(reply, await groupWrites.remove(request.ctx, request.params.id, readIfMatch(request))),

@@ -146,7 +146,20 @@ describe('SCIM Groups', () => {
     const byExternal = await call('GET', `/Groups?filter=${encodeURIComponent('externalId eq "entra-sales"')}`);
     expect(byExternal.json().totalResults).toBe(1);
 
-    const before = rename.json().meta.version;
+    // Writes honour excludedAttributes=members (what the membership bench sends).
+    const quiet = await call('PATCH', `/Groups/${id}?excludedAttributes=members`, {
+      schemas: [PATCH],
+      Operations: [{ op: 'add', path: 'members', value: [{ value: a }] }],
+    });
+    expect(quiet.statusCode, quiet.body).toBe(200);
+    expect(quiet.json().members).toBeUndefined();
+    const removedAgain = await call('PATCH', `/Groups/${id}`, {
+      schemas: [PATCH],
+      Operations: [{ op: 'remove', path: `members[value eq "${a}"]` }],
+    });
+    expect(members(removedAgain.json())).toEqual([b]);
+
+    const before = removedAgain.json().meta.version;
     const events = await countEvents('group.member_added');
     const noop = await call('PATCH', `/Groups/${id}`, {
       schemas: [PATCH],
