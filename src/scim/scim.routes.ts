@@ -47,6 +47,13 @@ function readIfMatch(request: FastifyRequest): number | undefined {
   }
 }
 
+/** Whether a User projection shows `groups` (else the page's group query is skipped). */
+function projectsGroups(params: { attributes?: string[]; excludedAttributes?: string[] }): boolean {
+  const bare = (a: string) => a.toLowerCase().replace(`${USER_SCHEMA.toLowerCase()}:`, '');
+  if (params.attributes?.length) return params.attributes.some((a) => bare(a) === 'groups' || bare(a).startsWith('groups.'));
+  return !(params.excludedAttributes ?? []).some((a) => bare(a) === 'groups');
+}
+
 /** The /scim/v2 Users and Groups resources, Bulk and the discovery endpoints. */
 export async function scimRoutes(app: FastifyInstance, { registry }: { registry: ScimDeps }): Promise<void> {
   app.decorateRequest('ctx', null as never);
@@ -104,11 +111,13 @@ export async function scimRoutes(app: FastifyInstance, { registry }: { registry:
       limit: params.count,
     });
     const base = scimBaseUrl(request);
-    // Every user's groups in one query for the page (no query per user).
-    const groupsOf = await registry.groupMembers.groupsOfUsers(
-      request.ctx,
-      page.data.map((u) => u.id),
-    );
+    // Every user's groups in one query for the page (no query per user), skipped when the projection drops them.
+    const groupsOf = projectsGroups(params)
+      ? await registry.groupMembers.groupsOfUsers(
+          request.ctx,
+          page.data.map((u) => u.id),
+        )
+      : new Map<string, { id: string; displayName: string }[]>();
     const resources = page.data.map((u) =>
       projectResource(toScimUser(u, base, groupsOf.get(u.id)), params, ['id', 'schemas'], [USER_SCHEMA]),
     );

@@ -304,9 +304,17 @@ describe('SCIM Groups', () => {
     const group = await call('GET', ops[1].location.replace(/.*\/scim\/v2/, ''));
     expect(group.json()).toMatchObject({ displayName: 'Bulk Group 2', members: [{ value: userId, display: 'bulk-member@example.com' }] });
     const user = await t.call({ method: 'GET', url: `/scim/v2/Users/${userId}`, headers: tenant.auth });
-    expect(user.json().groups).toEqual([
-      { value: group.json().id, $ref: group.json().meta.location, display: 'Bulk Group 2', type: 'direct' },
-    ]);
+    const expected = [{ value: group.json().id, $ref: group.json().meta.location, display: 'Bulk Group 2', type: 'direct' }];
+    expect(user.json().groups).toEqual(expected);
+    const filter = encodeURIComponent('userName eq "bulk-member@example.com"');
+    const listed = await t.call({ method: 'GET', url: `/scim/v2/Users?filter=${filter}`, headers: tenant.auth });
+    expect(listed.json().Resources[0].groups).toEqual(expected);
+    const projected = await t.call({
+      method: 'GET',
+      url: `/scim/v2/Users?filter=${filter}&excludedAttributes=groups`,
+      headers: tenant.auth,
+    });
+    expect(projected.json().Resources[0].groups).toBeUndefined();
   });
 
   it('publishes the Group resource type, and every Group answered validates against /Schemas', async () => {
