@@ -25,7 +25,7 @@
  *   BENCH_SCHEMA            schema to (re)create (default roster_bench)
  *   BENCH_SEED_USERS        users seeded before measuring (default 10000)
  *   BENCH_SCENARIOS         comma list of find-or-create, lookup, upsert, list, sign-in, refresh, tagmango, thanx,
- *                           publicala, usercom, scim-filter (default all)
+ *                           publicala, usercom, scim-filter, scim-membership (default all)
  *   BENCH_HASHES            argon2id hashes timed for the hash rate (default 80; 0 skips it)
  *   BENCH_SIGNIN_USERS      users with a password made through the API for sign-in (default 64)
  *   BENCH_SIGNIN_CONNECTIONS  connections for sign-in (default 8: 4 per core; more only lengthen the hash queue)

@@ -12,7 +12,8 @@ export type ScenarioKey =
   | 'thanx'
   | 'publicala'
   | 'usercom'
-  | 'scim-filter';
+  | 'scim-filter'
+  | 'scim-membership';
 export type Versus = 'thin' | 'hashes' | 'native';
 
 /** Calls Roster's API with the bench tenant's key. */

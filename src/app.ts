@@ -208,7 +208,18 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
   await registerDialects(app, registry);
   await app.register(scimRoutes, {
     prefix: '/scim/v2',
-    registry: pickServices(registry, 'apiKeys', 'adminAuth', 'userChanges', 'userTransforms', 'usersQuery', 'userData', 'attributes'),
+    registry: pickServices(
+      registry,
+      'apiKeys',
+      'adminAuth',
+      'userChanges',
+      'userTransforms',
+      'usersQuery',
+      'userData',
+      'attributes',
+      'groups',
+      'groupMembers',
+    ),
   });
 
   if (options.console) await registerConsole(app, registry, typeof options.console === 'object' ? options.console : {});

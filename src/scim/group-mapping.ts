@@ -5,11 +5,7 @@ import type { PatchOperation } from './protocol/patch.ts';
 import { GROUP_SCHEMA } from './scim-schemas.ts';
 import { versionTag } from './user-mapping.ts';
 
-/**
- * SCIM Group ⇄ core group, written against the groups service the groups branch brings (not merged here yet).
- * After the merge: implement `ScimGroupsPort` over `registry.groups` (a thin adapter), then register the
- * /Groups routes next to /Users (docs/scim.md, "After the groups merge").
- */
+/** SCIM Group ⇄ core group. Pure: the port (scim-groups-port.ts) is the adapter over the groups core. */
 
 /** A core group as SCIM needs it. */
 export interface GroupRecord {
@@ -32,15 +28,42 @@ export interface GroupChangeInput {
   removeMembers?: string[];
 }
 
+/** A page query of groups: exact displayName (case-insensitive) / externalId / member id, offset paging. */
+export interface GroupListQuery {
+  displayName?: string;
+  externalId?: string;
+  member?: string;
+  offset: number;
+  limit: number;
+  /** Leave member lists out (Entra's and Okta's `excludedAttributes=members`): no member query at all. */
+  excludeMembers?: boolean;
+}
+
 /** The groups service, as the SCIM Groups resource uses it. Errors are AppErrors from the core catalogue. */
 export interface ScimGroupsPort {
-  createGroup(ctx: ActorContext, change: GroupChangeInput): Promise<GroupRecord>;
-  replaceGroup(ctx: ActorContext, id: string, change: GroupChangeInput, expectedVersion?: number): Promise<GroupRecord>;
-  patchGroup(ctx: ActorContext, id: string, change: GroupChangeInput, expectedVersion?: number): Promise<GroupRecord>;
+  /** Writes answer the group after the change; `excludeMembers` leaves its member list out (not read). */
+  createGroup(ctx: ActorContext, change: GroupChangeInput, excludeMembers?: boolean): Promise<GroupRecord>;
+  replaceGroup(
+    ctx: ActorContext,
+    id: string,
+    change: GroupChangeInput,
+    expectedVersion?: number,
+    excludeMembers?: boolean,
+  ): Promise<GroupRecord>;
+  patchGroup(
+    ctx: ActorContext,
+    id: string,
+    change: GroupChangeInput,
+    expectedVersion?: number,
+    excludeMembers?: boolean,
+  ): Promise<GroupRecord>;
   deleteGroup(ctx: ActorContext, id: string): Promise<void>;
-  getGroup(ctx: ActorContext, id: string): Promise<GroupRecord>;
+  /** `excludeMembers`: the group without its member list (not read). */
+  getGroup(ctx: ActorContext, id: string, excludeMembers?: boolean): Promise<GroupRecord>;
   findGroupByDisplayName(ctx: ActorContext, displayName: string): Promise<GroupRecord | null>;
   findGroupByExternalId(ctx: ActorContext, externalId: string): Promise<GroupRecord | null>;
+  /** A page of groups with the exact total of matches. */
+  listGroups(ctx: ActorContext, query: GroupListQuery): Promise<{ groups: GroupRecord[]; total: number }>;
 }
 
 /** The SCIM Group of a core group; `excludeMembers` for Entra's `excludedAttributes=members`. */
@@ -109,7 +132,10 @@ export function toGroupPatch(operations: PatchOperation[]): GroupChangeInput {
   for (const op of operations) {
     const entries: [string, unknown, typeof op.path][] = op.path
       ? [[op.path.path.attr.toLowerCase(), op.value, op.path]]
-      : Object.entries(op.value as Record<string, unknown>).map(([k, v]) => [k.toLowerCase(), v, null]);
+      : Object.entries(op.value as Record<string, unknown>)
+          // Okta's path-less replace carries the group's `id` (read-only, ignored as §3.5.1 says) with the change.
+          .filter(([k]) => !['id', 'schemas', 'meta'].includes(k.toLowerCase()))
+          .map(([k, v]) => [k.toLowerCase(), v, null]);
     for (const [attr, value, path] of entries) {
       if (attr === 'displayname') {
         if (typeof value !== 'string' || !value.trim()) throw new ScimError(400, 'invalidValue', 'displayName must be a non-empty string');

@@ -3,10 +3,17 @@ import { type BulkResult, bulkResponse, orderBulkOperations, parseBulkRequest, r
 import { ScimError, scimErrorBody } from './protocol/errors.ts';
 import { SCIM_LIMITS } from './scim-discovery.ts';
 import { toScimError } from './scim-errors.ts';
+import type { scimGroupWrites } from './scim-groups.ts';
 import type { scimUserWrites, UserWriteResult } from './scim-users.ts';
 import { versionTag } from './user-mapping.ts';
 
-type Writes = ReturnType<typeof scimUserWrites>;
+type Writes = ReturnType<typeof scimUserWrites> | ReturnType<typeof scimGroupWrites>;
+
+/** The writes of each resource type Bulk serves, by endpoint name. */
+export interface BulkWrites {
+  Users: Writes;
+  Groups: Writes;
+}
 
 function versionOf(text: string | null): number | undefined {
   if (!text) return undefined;
@@ -16,12 +23,12 @@ function versionOf(text: string | null): number | undefined {
 }
 
 /**
- * Runs a BulkRequest over Users: operations in reference order, each one user change of its own (§3.7: a Bulk
- * request is not atomic as a whole), `bulkId:` references resolved to the ids created, stopping after
- * failOnErrors failures. Groups join once the Groups resource is served.
+ * Runs a BulkRequest over Users and Groups: operations in reference order, each one user or group change of its own
+ * (§3.7: a Bulk request is not atomic as a whole), `bulkId:` references resolved to the ids created (a user created
+ * and added to a group in one request), stopping after failOnErrors failures.
  * @throws ScimError for a malformed request or too many operations (413)
  */
-export async function runBulk(writes: Writes, ctx: ActorContext, base: string, body: unknown): Promise<ReturnType<typeof bulkResponse>> {
+export async function runBulk(all: BulkWrites, ctx: ActorContext, base: string, body: unknown): Promise<ReturnType<typeof bulkResponse>> {
   const request = parseBulkRequest(body, SCIM_LIMITS.bulkMaxOperations);
   const created = new Map<string, string>();
   const results: BulkResult[] = [];
@@ -32,24 +39,26 @@ export async function runBulk(writes: Writes, ctx: ActorContext, base: string, b
     try {
       const path = resolveBulkIds(operation.path, created);
       const data = resolveBulkIds(operation.data, created);
-      const match = /^\/Users(?:\/([^/?#]+))?$/.exec(path);
-      if (!match) throw new ScimError(404, null, `Bulk serves /Users here; no resource at ${path}`);
-      const id = match[1];
+      const match = /^\/(Users|Groups)(?:\/([^/?#]+))?$/.exec(path);
+      if (!match) throw new ScimError(404, null, `Bulk serves /Users and /Groups; no resource at ${path}`);
+      const endpoint = match[1] as keyof BulkWrites;
+      const writes = all[endpoint];
+      const id = match[2];
       const ifMatch = versionOf(operation.version);
       let out: UserWriteResult;
       if (operation.method === 'POST') {
-        if (id) throw new ScimError(400, 'invalidValue', 'POST goes to /Users');
+        if (id) throw new ScimError(400, 'invalidValue', `POST goes to /${endpoint}`);
         out = await writes.create(ctx, base, data);
         if (operation.bulkId && out.resource) created.set(operation.bulkId, out.resource.id);
       } else {
-        if (!id) throw new ScimError(400, 'invalidValue', `${operation.method} needs /Users/{id}`);
+        if (!id) throw new ScimError(400, 'invalidValue', `${operation.method} needs /${endpoint}/{id}`);
         if (operation.method === 'PUT') out = await writes.replace(ctx, base, id, data, ifMatch);
         else if (operation.method === 'PATCH') out = await writes.patch(ctx, base, id, data, ifMatch);
         else out = await writes.remove(ctx, id, ifMatch);
       }
       result.status = String(out.status);
-      if (out.resource) result.location = `${base}/Users/${out.resource.id}`;
-      else if (id) result.location = `${base}/Users/${id}`;
+      if (out.resource) result.location = `${base}/${endpoint}/${out.resource.id}`;
+      else if (id) result.location = `${base}/${endpoint}/${id}`;
       if (out.version !== undefined) result.version = versionTag(out.version);
     } catch (error) {
       errors++;

@@ -11,6 +11,8 @@ const SCIM_TYPES: Partial<Record<string, ScimType>> = {
   USER_PHONE_TAKEN: 'uniqueness',
   USER_EXTERNAL_ID_TAKEN: 'uniqueness',
   ATTRIBUTE_VALUE_TAKEN: 'uniqueness',
+  GROUP_DISPLAY_NAME_TAKEN: 'uniqueness',
+  GROUP_EXTERNAL_ID_TAKEN: 'uniqueness',
   VALIDATION_FAILED: 'invalidValue',
   INVALID_PARAMETER: 'invalidValue',
   USER_IDENTIFIER_REQUIRED: 'invalidValue',

@@ -1,4 +1,5 @@
 import type { ActorContext } from '../core/context.ts';
+import type { UserView } from '../modules/users/users.ts';
 import type { Registry } from '../registry.ts';
 import { ScimError } from './protocol/errors.ts';
 import { applyPatch, parsePatchRequest } from './protocol/patch.ts';
@@ -8,7 +9,7 @@ import { type ScimUser, toScimUser, toUserChange } from './user-mapping.ts';
 
 /** The Users writes as functions of (context, input): the routes and Bulk both call them. */
 
-export type ScimUserDeps = Pick<Registry, 'userChanges' | 'userTransforms' | 'usersQuery' | 'userData'>;
+export type ScimUserDeps = Pick<Registry, 'userChanges' | 'userTransforms' | 'usersQuery' | 'userData' | 'groupMembers'>;
 
 export interface UserWriteResult {
   status: number;
@@ -26,16 +27,22 @@ function object(body: unknown): Record<string, unknown> {
 
 /** The SCIM User writes over the core use cases. Each throws AppError or ScimError, mapped by the caller. */
 export function scimUserWrites(registry: ScimUserDeps) {
+  /** The SCIM User with its groups (one query). */
+  async function render(ctx: ActorContext, user: UserView, base: string): Promise<ScimUser> {
+    const groups = await registry.groupMembers.groupsOfUsers(ctx, [user.id]);
+    return toScimUser(user, base, groups.get(user.id));
+  }
   return {
+    render,
     async create(ctx: ActorContext, base: string, body: unknown): Promise<UserWriteResult> {
       const { user } = await registry.userChanges.applyUserChange(ctx, { kind: 'create' }, toUserChange(object(body), false));
-      return { status: 201, resource: toScimUser(user, base), version: user.version };
+      return { status: 201, resource: await render(ctx, user, base), version: user.version };
     },
 
     async replace(ctx: ActorContext, base: string, id: string, body: unknown, ifMatch?: number): Promise<UserWriteResult> {
       const change = toUserChange(object(body), true);
       const { user } = await registry.userTransforms.transformUser(ctx, id, () => change, ifMatch);
-      return { status: 200, resource: toScimUser(user, base), version: user.version };
+      return { status: 200, resource: await render(ctx, user, base), version: user.version };
     },
 
     async patch(ctx: ActorContext, base: string, id: string, body: unknown, ifMatch?: number): Promise<UserWriteResult> {
@@ -50,7 +57,7 @@ export function scimUserWrites(registry: ScimUserDeps) {
         (current) => toUserChange(applyPatch(toScimUser(current, base), operations, PATCH_SCHEMA), true),
         ifMatch,
       );
-      return { status: 200, resource: toScimUser(user, base), version: user.version };
+      return { status: 200, resource: await render(ctx, user, base), version: user.version };
     },
 
     async remove(ctx: ActorContext, id: string, ifMatch?: number): Promise<UserWriteResult> {

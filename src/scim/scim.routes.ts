@@ -2,13 +2,16 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticateKey } from '../http/auth.ts';
 import { expectedVersion } from '../http/etag.ts';
 import type { Registry } from '../registry.ts';
+import { toScimGroup } from './group-mapping.ts';
 import { ScimError } from './protocol/errors.ts';
 import { parseFilter } from './protocol/filter-parser.ts';
 import { listResponse, projectResource, readListParams } from './protocol/list.ts';
 import { runBulk } from './scim-bulk.ts';
 import { resourceTypes, SCIM_LIMITS, schemas, serviceProviderConfig } from './scim-discovery.ts';
 import { SCIM_CONTENT_TYPE, sendScimError } from './scim-errors.ts';
-import { USER_SCHEMA } from './scim-schemas.ts';
+import { scimGroupWrites, toGroupWhere, wantsMembers } from './scim-groups.ts';
+import { createScimGroupsPort } from './scim-groups-port.ts';
+import { GROUP_SCHEMA, USER_SCHEMA } from './scim-schemas.ts';
 import { scimUserWrites, type UserWriteResult } from './scim-users.ts';
 import { toUserPredicate, toUserSort } from './user-filter.ts';
 import { toScimUser, versionTag } from './user-mapping.ts';
@@ -16,7 +19,7 @@ import { toScimUser, versionTag } from './user-mapping.ts';
 /** What the SCIM service provider uses of the registry. */
 export type ScimDeps = Pick<
   Registry,
-  'apiKeys' | 'adminAuth' | 'userChanges' | 'userTransforms' | 'usersQuery' | 'userData' | 'attributes'
+  'apiKeys' | 'adminAuth' | 'userChanges' | 'userTransforms' | 'usersQuery' | 'userData' | 'attributes' | 'groups' | 'groupMembers'
 >;
 
 /** The base URL resources are located under, as the client reached it. */
@@ -44,7 +47,14 @@ function readIfMatch(request: FastifyRequest): number | undefined {
   }
 }
 
-/** The /scim/v2 Users resource and discovery endpoints. Groups plug in after the groups core merges (docs/scim.md). */
+/** Whether a User projection shows `groups` (else the page's group query is skipped). */
+function projectsGroups(params: { attributes?: string[]; excludedAttributes?: string[] }): boolean {
+  const bare = (a: string) => a.toLowerCase().replace(`${USER_SCHEMA.toLowerCase()}:`, '');
+  if (params.attributes?.length) return params.attributes.some((a) => bare(a) === 'groups' || bare(a).startsWith('groups.'));
+  return !(params.excludedAttributes ?? []).some((a) => bare(a) === 'groups');
+}
+
+/** The /scim/v2 Users and Groups resources, Bulk and the discovery endpoints. */
 export async function scimRoutes(app: FastifyInstance, { registry }: { registry: ScimDeps }): Promise<void> {
   app.decorateRequest('ctx', null as never);
   app.removeContentTypeParser('text/plain');
@@ -66,11 +76,11 @@ export async function scimRoutes(app: FastifyInstance, { registry }: { registry:
 
   app.get('/ServiceProviderConfig', async (request, reply) => send(reply, 200, serviceProviderConfig(scimBaseUrl(request), true)));
   app.get('/ResourceTypes', async (request, reply) => {
-    const types = resourceTypes(scimBaseUrl(request), false);
+    const types = resourceTypes(scimBaseUrl(request), true);
     return send(reply, 200, listResponse(types, types.length, 1));
   });
   app.get<{ Params: { id: string } }>('/ResourceTypes/:id', async (request, reply) => {
-    const found = resourceTypes(scimBaseUrl(request), false).find((t) => t.id === request.params.id);
+    const found = resourceTypes(scimBaseUrl(request), true).find((t) => t.id === request.params.id);
     if (!found) throw new ScimError(404, null, `No resource type ${request.params.id}`);
     return send(reply, 200, found);
   });
@@ -101,7 +111,16 @@ export async function scimRoutes(app: FastifyInstance, { registry }: { registry:
       limit: params.count,
     });
     const base = scimBaseUrl(request);
-    const resources = page.data.map((u) => projectResource(toScimUser(u, base), params, ['id', 'schemas'], [USER_SCHEMA]));
+    // Every user's groups in one query for the page (no query per user), skipped when the projection drops them.
+    const groupsOf = projectsGroups(params)
+      ? await registry.groupMembers.groupsOfUsers(
+          request.ctx,
+          page.data.map((u) => u.id),
+        )
+      : new Map<string, { id: string; displayName: string }[]>();
+    const resources = page.data.map((u) =>
+      projectResource(toScimUser(u, base, groupsOf.get(u.id)), params, ['id', 'schemas'], [USER_SCHEMA]),
+    );
     return send(reply, 200, listResponse(resources, page.total, params.startIndex));
   }
   app.get('/Users', async (request, reply) => listUsers(request, reply, request.query as Record<string, unknown>, false));
@@ -122,7 +141,7 @@ export async function scimRoutes(app: FastifyInstance, { registry }: { registry:
     return send(
       reply,
       200,
-      projectResource(toScimUser(user, scimBaseUrl(request)), params, ['id', 'schemas'], [USER_SCHEMA]),
+      projectResource(await writes.render(request.ctx, user, scimBaseUrl(request)), params, ['id', 'schemas'], [USER_SCHEMA]),
       user.version,
     );
   });
@@ -137,7 +156,81 @@ export async function scimRoutes(app: FastifyInstance, { registry }: { registry:
     answer(reply, await writes.remove(request.ctx, request.params.id, readIfMatch(request))),
   );
 
+  const groups = createScimGroupsPort(registry);
+  const groupWrites = scimGroupWrites(groups);
+
+  async function listGroups(request: FastifyRequest, reply: FastifyReply, source: Record<string, unknown>, search: boolean) {
+    const params = readListParams(source, SCIM_LIMITS.maxResults, search);
+    // Groups come in creation order only; a sort the server would not do is refused, never ignored.
+    if (params.sortBy !== undefined && (params.sortBy.toLowerCase() !== 'meta.created' || params.sortOrder !== 'ascending'))
+      throw new ScimError(400, 'invalidValue', 'Groups are listed by meta.created ascending only');
+    const where = toGroupWhere(params.filter);
+    const withMembers = wantsMembers(params);
+    const base = scimBaseUrl(request);
+    if (params.count === 0) {
+      const { total } = await groups.listGroups(request.ctx, { ...where, offset: 0, limit: 1, excludeMembers: true });
+      return send(reply, 200, listResponse([], total, params.startIndex));
+    }
+    const page = await groups.listGroups(request.ctx, {
+      ...where,
+      offset: params.startIndex - 1,
+      limit: params.count,
+      excludeMembers: !withMembers,
+    });
+    const resources = page.groups.map((g) =>
+      projectResource(toScimGroup(g, base, !withMembers), params, ['id', 'schemas'], [GROUP_SCHEMA]),
+    );
+    return send(reply, 200, listResponse(resources, page.total, params.startIndex));
+  }
+  app.get('/Groups', async (request, reply) => listGroups(request, reply, request.query as Record<string, unknown>, false));
+  app.post('/Groups/.search', async (request, reply) => listGroups(request, reply, bodyObject(request), true));
+  // Writes honour attributes/excludedAttributes=members too (§3.9): the answer then reads no member list.
+  const noMembers = (request: FastifyRequest) => !wantsMembers(readListParams(request.query as Record<string, unknown>, 1));
+  app.post('/Groups', async (request, reply) =>
+    answer(reply, await groupWrites.create(request.ctx, scimBaseUrl(request), bodyObject(request), noMembers(request))),
+  );
+  app.get<{ Params: { id: string } }>('/Groups/:id', async (request, reply) => {
+    const params = readListParams(request.query as Record<string, unknown>, 1);
+    const withMembers = wantsMembers(params);
+    const group = await groups.getGroup(request.ctx, request.params.id, !withMembers);
+    return send(
+      reply,
+      200,
+      projectResource(toScimGroup(group, scimBaseUrl(request), !withMembers), params, ['id', 'schemas'], [GROUP_SCHEMA]),
+      group.version,
+    );
+  });
+  app.put<{ Params: { id: string } }>('/Groups/:id', async (request, reply) =>
+    answer(
+      reply,
+      await groupWrites.replace(
+        request.ctx,
+        scimBaseUrl(request),
+        request.params.id,
+        bodyObject(request),
+        readIfMatch(request),
+        noMembers(request),
+      ),
+    ),
+  );
+  app.patch<{ Params: { id: string } }>('/Groups/:id', async (request, reply) =>
+    answer(
+      reply,
+      await groupWrites.patch(
+        request.ctx,
+        scimBaseUrl(request),
+        request.params.id,
+        bodyObject(request),
+        readIfMatch(request),
+        noMembers(request),
+      ),
+    ),
+  );
+  app.delete<{ Params: { id: string } }>('/Groups/:id', async (request, reply) =>
+    answer(reply, await groupWrites.remove(request.ctx, request.params.id, readIfMatch(request))),
+  );
+
   app.post('/Bulk', { bodyLimit: SCIM_LIMITS.bulkMaxPayloadSize }, async (request, reply) =>
-    send(reply, 200, await runBulk(writes, request.ctx, scimBaseUrl(request), bodyObject(request))),
+    send(reply, 200, await runBulk({ Users: writes, Groups: groupWrites }, request.ctx, scimBaseUrl(request), bodyObject(request))),
   );
 }

@@ -20,8 +20,9 @@ function compact<T extends Record<string, unknown>>(object: T): Partial<T> {
 /**
  * The SCIM User of a Roster user. `userName` is required by RFC 7643: a user created without a username (through
  * the native API) shows its email, else its external id, else its id there (filters match stored usernames only).
+ * `groups` are the user's groups (read-only; all memberships are direct).
  */
-export function toScimUser(user: UserView, baseUrl: string): ScimUser {
+export function toScimUser(user: UserView, baseUrl: string, groups: readonly { id: string; displayName: string }[] = []): ScimUser {
   const name = compact({
     formatted: user.name ?? ([user.firstName, user.lastName].filter(Boolean).join(' ') || null),
     givenName: user.firstName,
@@ -41,7 +42,7 @@ export function toScimUser(user: UserView, baseUrl: string): ScimUser {
     ...(user.locale !== null ? { locale: user.locale } : {}),
     ...(user.timezone !== null ? { timezone: user.timezone } : {}),
     active: user.status === 'active',
-    groups: [],
+    groups: groups.map((g) => ({ value: g.id, $ref: `${baseUrl}/Groups/${g.id}`, display: g.displayName, type: 'direct' })),
     [USER_EXTENSION_SCHEMA]: { number: user.number, brands: user.brands.map((b) => b.slug), attributes: user.attributes },
     meta: {
       resourceType: 'User',

@@ -92,6 +92,6 @@ describe('schema conformance', () => {
       sort: { supported: true },
     });
     const types = (await call('GET', '/ResourceTypes')).json();
-    expect(types.Resources.map((r: { id: string }) => r.id)).toEqual(['User']);
+    expect(types.Resources.map((r: { id: string }) => r.id)).toEqual(['User', 'Group']);
   });
 });

@@ -116,6 +116,28 @@ export async function memberIdsOfGroups(db: Kysely<DB>, tenantId: string, groupI
   return out;
 }
 
+/** The groups (id, display name) of each user, oldest membership first, in one statement for any number of users. */
+export async function groupsOfUsers(
+  db: Kysely<DB>,
+  tenantId: string,
+  userIds: readonly string[],
+): Promise<Map<string, { id: string; displayName: string }[]>> {
+  const out = new Map<string, { id: string; displayName: string }[]>(userIds.map((id) => [id, []]));
+  if (userIds.length === 0) return out;
+  const rows = await db
+    .selectFrom('group_members as m')
+    .innerJoin('groups', (join) => join.onRef('groups.tenant_id', '=', 'm.tenant_id').onRef('groups.id', '=', 'm.group_id'))
+    .select(['m.user_id', 'groups.id', 'groups.display_name'])
+    .where('m.tenant_id', '=', tenantId)
+    .where(sql<boolean>`m.user_id = any(${uuidArray(userIds)})`)
+    .orderBy('m.user_id')
+    .orderBy('m.joined_at')
+    .orderBy('groups.id')
+    .execute();
+  for (const row of rows) out.get(row.user_id)?.push({ id: row.id, displayName: row.display_name });
+  return out;
+}
+
 /** The groups a user belongs to, oldest membership first, each with its member count. */
 export async function listUserGroups(
   db: Kysely<DB>,

@@ -10,6 +10,7 @@ import {
   deleteMembers,
   effectiveRolesOfUser,
   findMember,
+  groupsOfUsers,
   insertMembers,
   listGroupMembers,
   listUserGroups,
@@ -50,6 +51,8 @@ export interface GroupMembersService {
   ): Promise<{ data: GroupMemberView[]; nextCursor: string | null }>;
   /** Every member id of each group (ids of no group of the tenant map to none): SCIM's `members` for a page. */
   memberIdsOf(ctx: ActorContext, groupIds: readonly string[]): Promise<Map<string, string[]>>;
+  /** Each user's groups (id, displayName), oldest membership first, in one query for a page: SCIM's User `groups`. */
+  groupsOfUsers(ctx: ActorContext, userIds: readonly string[]): Promise<Map<string, { id: string; displayName: string }[]>>;
   /** The groups a user belongs to, oldest membership first. @throws AppError USER_NOT_FOUND */
   listUserGroups(ctx: ActorContext, userId: string): Promise<{ group: GroupView; joinedAt: string }[]>;
   /** A user's effective roles (own ∪ its groups'); none for no such user. */
@@ -133,6 +136,8 @@ export function createGroupMembersService(deps: GroupsDeps): GroupMembersService
         nextCursor,
       };
     },
+
+    groupsOfUsers: (ctx, userIds) => groupsOfUsers(db, ctx.tenantId, userIds.filter(isUuid)),
 
     memberIdsOf: (ctx, groupIds) => memberIdsOfGroups(db, ctx.tenantId, groupIds.filter(isUuid)),
 
