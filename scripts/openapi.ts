@@ -19,7 +19,10 @@ async function main(): Promise<void> {
   await app.ready();
   const outDir = process.argv[2] ?? 'openapi';
   mkdirSync(outDir, { recursive: true });
-  const documents = [['/openapi.json', 'roster.json'], ...DIALECT_NAMES.map((name) => [`/openapi/${name}.json`, `${name}.json`])];
+  const documents = [
+    ['/openapi.json', 'roster.json'],
+    ...[...DIALECT_NAMES, 'scim'].map((name) => [`/openapi/${name}.json`, `${name}.json`]),
+  ];
   for (const [url, file] of documents) {
     const res = await app.inject({ method: 'GET', url });
     if (res.statusCode !== 200) throw new Error(`${url} answered ${res.statusCode}`);

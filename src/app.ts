@@ -138,7 +138,8 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
   registerMetrics(app, registry);
 
   if (options.docs !== false) {
-    await registerDocs(app, registry.config.dialects);
+    // SCIM has a document of its own, as each dialect has: identity providers read it, not API clients.
+    await registerDocs(app, [...registry.config.dialects, 'scim']);
   }
 
   app.get('/', { schema: { hide: true } }, async (request, reply) => {

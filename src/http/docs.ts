@@ -162,6 +162,7 @@ export async function registerDocs(app: FastifyInstance, dialects: readonly stri
         { name: 'events', description: 'The change feed' },
         { name: 'admin', description: 'Platform administration (admin token)' },
         { name: 'system', description: 'Health and readiness' },
+        { name: 'scim', description: 'SCIM 2.0 service provider for identity providers (its own document; see docs/scim.md)' },
         { name: 'tagmango', description: 'TagMango external users API (dialect; see docs/dialects.md)' },
         { name: 'thanx', description: 'Thanx users API (dialect)' },
         { name: 'publicala', description: 'Publica.la integration users API (dialect)' },

@@ -162,8 +162,9 @@ export function dialectDocument(full: OpenApiDocument, dialect: string): OpenApi
     ...full,
     info: {
       ...full.info,
-      title: `Roster: ${dialect} dialect`,
-      description: `The ${dialect} API as Roster serves it (see docs/dialects.md).`,
+      ...(dialect === 'scim'
+        ? { title: 'Roster: SCIM 2.0', description: 'The SCIM 2.0 service provider at /scim/v2 (RFC 7643/7644; see docs/scim.md).' }
+        : { title: `Roster: ${dialect} dialect`, description: `The ${dialect} API as Roster serves it (see docs/dialects.md).` }),
     },
     servers: [{ url: '/', description: 'This Roster server' }],
     security: [],

@@ -11,6 +11,7 @@ import { resourceTypes, SCIM_LIMITS, schemas, serviceProviderConfig } from './sc
 import { SCIM_CONTENT_TYPE, sendScimError } from './scim-errors.ts';
 import { scimGroupWrites, toGroupWhere, wantsMembers } from './scim-groups.ts';
 import { createScimGroupsPort } from './scim-groups-port.ts';
+import { scimOperationSchema } from './scim-operations.ts';
 import { GROUP_SCHEMA, USER_SCHEMA } from './scim-schemas.ts';
 import { scimUserWrites, type UserWriteResult } from './scim-users.ts';
 import { toUserPredicate, toUserSort } from './user-filter.ts';
@@ -66,6 +67,13 @@ export async function scimRoutes(app: FastifyInstance, { registry }: { registry:
     }
   });
   app.setErrorHandler(sendScimError);
+  app.addHook('onRoute', (route) => {
+    const path = route.url.replace(/^\/scim\/v2/, '');
+    for (const method of [route.method].flat()) {
+      if (method === 'HEAD') continue;
+      route.schema = { ...route.schema, ...scimOperationSchema(method, path) };
+    }
+  });
   app.setNotFoundHandler((request, reply) =>
     sendScimError(new ScimError(404, null, `No resource at ${request.url.split('?')[0]}`), request, reply),
   );

@@ -19,7 +19,7 @@ describe('committed OpenAPI documents', () => {
     expect(served).toEqual(committed('roster.json'));
   });
 
-  it.each(DIALECT_NAMES)('openapi/%s.json is what /openapi/<dialect>.json serves', async (name) => {
+  it.each([...DIALECT_NAMES, 'scim'])('openapi/%s.json is what /openapi/<dialect>.json serves', async (name) => {
     const res = await t.call({ method: 'GET', url: `/openapi/${name}.json` });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual(committed(`${name}.json`));
