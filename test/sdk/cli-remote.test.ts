@@ -34,7 +34,8 @@ beforeAll(async () => {
 });
 afterAll(() => live?.close());
 
-describe('roster users over the SDK', () => {
+// Each command is a fresh process under tsx (2–4 s of start-up on a busy machine), a dozen per test.
+describe('roster users over the SDK', { timeout: 240_000 }, () => {
   it('creates, gets, finds, updates, lists, deactivates and logs out; exit codes tell failures apart', async () => {
     const env = { ROSTER_URL: live.url, ROSTER_KEY: live.tenant.key };
     const created = await cli(['users', 'create', '--email', 'cli@example.com', '--first-name', 'Cli', '--json'], env);
