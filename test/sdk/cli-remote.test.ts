@@ -31,8 +31,8 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: 
 
 beforeAll(async () => {
   live = await startRoster();
-});
-afterAll(() => live?.close());
+}, 240_000);
+afterAll(() => live?.close(), 240_000);
 
 // Each command is a fresh process under tsx (2–4 s of start-up on a busy machine), a dozen per test.
 describe('roster users over the SDK', { timeout: 240_000 }, () => {

@@ -13,11 +13,11 @@ beforeAll(async () => {
   live = await startRoster();
   proxy = await startFaultProxy(live.url);
   roster = new Roster({ baseUrl: live.url, apiKey: live.tenant.key, retryBaseMs: 1 });
-});
+}, 240_000);
 afterAll(async () => {
   await proxy?.close();
   await live?.close();
-});
+}, 240_000);
 
 describe('users', () => {
   it('find-or-create finds on the second call; get, lookup, update with ifMatch', async () => {

@@ -78,6 +78,11 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       failing = count;
       failStatus = status;
     },
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        // Keep-alive sockets the SDK's fetch holds open would keep close() waiting.
+        server.closeAllConnections();
+      }),
   };
 }
