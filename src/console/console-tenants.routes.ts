@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { type TSchema, Type } from 'typebox';
+import { AppError } from '../core/errors.ts';
 import { SCOPES } from '../modules/api-keys/api-keys.ts';
 import { canSeeTenant } from '../modules/operators/operators.ts';
 import type { Registry } from '../registry.ts';
@@ -30,13 +31,25 @@ const tenantFields = {
 const TenantParams = Type.Object({ tenantId: Type.String({ minLength: 1, maxLength: 64 }) });
 const KeyParams = Type.Object({ tenantId: Type.String({ minLength: 1, maxLength: 64 }), keyId: Type.String({ maxLength: 64 }) });
 
+/** A tenant removed since the operator was given it is left out; any other failure stands. */
+function ignoreGone(error: unknown): null {
+  if (error instanceof AppError && error.code === 'TENANT_NOT_FOUND') return null;
+  throw error;
+}
+
 /** Tenants (platform operators create and edit them), their brands and API keys. */
 export async function consoleTenantsRoutes(fastify: FastifyInstance, { registry }: { registry: ConsoleTenantsRoutesDeps }): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { tenants, brands, apiKeys } = registry;
 
   app.get('/tenants', async (request) => {
-    // Tenants a tenant operator may see are few; a platform operator pages through at most 200 here.
+    const operator = request.principal.operator;
+    if (operator && operator.role !== 'platform') {
+      // A tenant operator's tenants are read by id: a page of every tenant need not hold them.
+      const own = await Promise.all(operator.tenantIds.map((id) => tenants.getTenant(id).catch(ignoreGone)));
+      return { data: own.filter((tenant) => tenant !== null), scopes: SCOPES };
+    }
+    // A platform operator pages through at most 200 here.
     const page = await tenants.listTenants({ limit: 200 });
     return { data: page.data.filter((tenant) => canSeeTenant(request.principal, tenant.id)), scopes: SCOPES };
   });
