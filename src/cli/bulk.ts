@@ -295,7 +295,7 @@ export function registerBulkCommands(program: Command): void {
       .description('import users from a file (NDJSON, CSV, JSON array, Auth0 export) as a resumable job')
       .argument('<file>', 'the file to import')
       .option('--tenant <slug>', 'tenant slug or id (direct database mode)')
-      .option('--match <field>', 'identifier that finds existing users: email, phone or externalId')
+      .option('--match <field>', 'identifier that finds existing users: email, phone, externalId or username')
       .option('--mode <mode>', 'upsert, create or update', 'upsert')
       .option('--dry-run', 'validate and report; write nothing')
       .option('--format <format>', 'ndjson, csv, json or auth0 (default: from the file name)')

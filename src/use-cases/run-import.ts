@@ -80,7 +80,9 @@ function rowFailure(error: unknown): { field: string | null; code: string; messa
         ? 'phone'
         : constraint.includes('external_id')
           ? 'externalId'
-          : 'attributes';
+          : constraint.includes('username')
+            ? 'username'
+            : 'attributes';
     return [{ field, code: 'taken', message: 'belongs to another user' }];
   }
   throw error;

@@ -145,7 +145,7 @@ export function toRowBody(
 /** The identifiers of a record as sent, for the error report (never a password or a hash). */
 export function identifiersOf(body: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const key of ['email', 'phone', 'externalId'] as const) {
+  for (const key of ['email', 'phone', 'externalId', 'username'] as const) {
     const value = body[key];
     if (typeof value === 'string' && value !== '') out[key] = value.slice(0, 320);
   }

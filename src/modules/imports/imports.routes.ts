@@ -81,10 +81,7 @@ export async function importsRoutes(fastify: FastifyInstance, { registry }: { re
       const format = (option(request, query, 'format') as ImportFormat | undefined) ?? FORMAT_OF_TYPE[type];
       if (!format) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send application/x-ndjson, text/csv or application/json, or say format=');
       const match =
-        (option(request, query, 'match') as ImportOptions['match'] | 'username' | undefined) ??
-        (format === 'auth0' ? 'externalId' : 'email');
-      if (match === 'username')
-        throw invalidField('match', 'Roster users have no username: match on externalId, email or phone', 'invalid', 'INVALID_PARAMETER');
+        (option(request, query, 'match') as ImportOptions['match'] | undefined) ?? (format === 'auth0' ? 'externalId' : 'email');
       let columns: Record<string, string> | undefined;
       try {
         columns = parseColumns(option(request, query, 'columns') as string | undefined);

@@ -5,9 +5,12 @@ import { brandsOfUser, type NewUser, type UserUpdate, type UserWithBrands } from
 import type { UserRow } from './users.table.ts';
 
 /** The identifier column an import matches existing users on. */
-export type MatchColumn = 'email' | 'phone' | 'external_id';
+export type MatchColumn = 'email' | 'phone' | 'external_id' | 'username';
 
-/** The users holding any of these identifier values, locked for the rest of the transaction. */
+/**
+ * The users holding any of these identifier values, locked for the rest of the transaction. Usernames compare
+ * case-insensitively (their unique index is on lower(username)): pass them lowercased.
+ */
 export async function findUsersByIdentifierForUpdate(
   db: Kysely<DB>,
   tenantId: string,
@@ -21,7 +24,7 @@ export async function findUsersByIdentifierForUpdate(
     .select(brandsOfUser)
     .where('users.tenant_id', '=', tenantId)
     .where('users.erased_at', 'is', null)
-    .where(`users.${column}`, 'in', values)
+    .where(column === 'username' ? sql<string>`lower(users.username)` : `users.${column}`, 'in', values)
     .forUpdate('users')
     .execute();
 }
@@ -30,15 +33,18 @@ export async function findUsersByIdentifierForUpdate(
 export async function findIdentifierHolders(
   db: Kysely<DB>,
   tenantId: string,
-  values: { email?: string | null; phone?: string | null; external_id?: string | null },
-): Promise<Pick<UserRow, 'id' | 'email' | 'phone' | 'external_id'>[]> {
+  values: { email?: string | null; phone?: string | null; external_id?: string | null; username?: string | null },
+): Promise<Pick<UserRow, 'id' | 'email' | 'phone' | 'external_id' | 'username'>[]> {
   const terms = (['email', 'phone', 'external_id'] as const).filter((c) => values[c]);
-  if (terms.length === 0) return [];
+  const username = values.username?.toLowerCase();
+  if (terms.length === 0 && !username) return [];
   return db
     .selectFrom('users')
-    .select(['id', 'email', 'phone', 'external_id'])
+    .select(['id', 'email', 'phone', 'external_id', 'username'])
     .where('tenant_id', '=', tenantId)
-    .where((eb) => eb.or(terms.map((c) => eb(c, '=', values[c] as string))))
+    .where((eb) =>
+      eb.or([...terms.map((c) => eb(c, '=', values[c] as string)), ...(username ? [eb(sql<string>`lower(username)`, '=', username)] : [])]),
+    )
     .execute();
 }
 

@@ -21,10 +21,15 @@ import {
 } from './users-bulk.repository.ts';
 
 /** Which identifier finds an existing user, as the import API names it. */
-export type MatchField = 'externalId' | 'email' | 'phone';
+export type MatchField = 'externalId' | 'email' | 'phone' | 'username';
 export type BulkMode = 'upsert' | 'create' | 'update';
 
-const COLUMN: Record<MatchField, MatchColumn> = { externalId: 'external_id', email: 'email', phone: 'phone' };
+const COLUMN: Record<MatchField, MatchColumn> = { externalId: 'external_id', email: 'email', phone: 'phone', username: 'username' };
+
+/** A match value as the lookup compares it: usernames are unique case-insensitively, the rest as normalized. */
+function matchKey(column: MatchColumn, value: string): string {
+  return column === 'username' ? value.toLowerCase() : value;
+}
 
 /** One row of a batch: its number in the file and the native user body (already checked against its schema). */
 export interface BulkRow {
@@ -158,12 +163,12 @@ export function createUsersBulk(deps: BulkDeps): UsersBulk {
         }
         try {
           const p = plan(ctx, bc, r.input, null);
-          const key = p.update[column];
-          if (typeof key !== 'string' || key === '') {
+          const value = p.update[column];
+          if (typeof value !== 'string' || value === '') {
             fail(r.row, [{ field: match, code: 'required', message: `is required to match on ${match}` }]);
             continue;
           }
-          fresh.push({ r, p, key });
+          fresh.push({ r, p, key: matchKey(column, value) });
         } catch (error) {
           fail(r.row, fieldErrors(error));
         }
@@ -174,7 +179,7 @@ export function createUsersBulk(deps: BulkDeps): UsersBulk {
         column,
         fresh.map((f) => f.key),
       );
-      const byKey = new Map(found.map((u) => [u[column] as string, u]));
+      const byKey = new Map(found.map((u) => [matchKey(column, u[column] as string), u]));
       const inserts: { r: BulkRow; p: WritePlan; user: NewUser; key: string }[] = [];
       const updates: { r: BulkRow; p: WritePlan; existing: UserWithBrands }[] = [];
       const unchanged: { r: BulkRow; existing: UserWithBrands }[] = [];
@@ -242,7 +247,7 @@ export function createUsersBulk(deps: BulkDeps): UsersBulk {
             column,
             yielded.map((y) => y.key),
           );
-          const latest = new Map(now2.map((u) => [u[column] as string, u]));
+          const latest = new Map(now2.map((u) => [matchKey(column, u[column] as string), u]));
           for (const y of yielded) {
             const existing = latest.get(y.key);
             if (existing) planUpdate(y.r, existing);
@@ -298,7 +303,12 @@ function draft(user: NewUser, now: Date) {
 /** Which of a row's identifiers another user holds. */
 async function takenErrors(trx: Kysely<DB>, tenantId: string, p: WritePlan): Promise<RowError[]> {
   const u = p.update;
-  const holders = await findIdentifierHolders(trx, tenantId, { email: u.email, phone: u.phone, external_id: u.external_id });
+  const holders = await findIdentifierHolders(trx, tenantId, {
+    email: u.email,
+    phone: u.phone,
+    external_id: u.external_id,
+    username: u.username,
+  });
   const errors: RowError[] = [];
   for (const [column, field] of [
     ['email', 'email'],
@@ -308,5 +318,8 @@ async function takenErrors(trx: Kysely<DB>, tenantId: string, p: WritePlan): Pro
     if (u[column] && holders.some((h) => h[column] === u[column]))
       errors.push({ field, code: 'taken', message: 'belongs to another user' });
   }
+  const username = u.username?.toLowerCase();
+  if (username && holders.some((h) => h.username?.toLowerCase() === username))
+    errors.push({ field: 'username', code: 'taken', message: 'belongs to another user' });
   return errors.length > 0 ? errors : [{ field: null, code: 'conflict', message: 'an identifier belongs to another user' }];
 }

@@ -232,7 +232,7 @@ describe('POST /v1/imports (NDJSON)', () => {
     expect((await userByEmail(tenant, 'a5@example.com')).statusCode).toBe(404);
   });
 
-  it('cancel stops a queued job; GET of an unknown job is 404; match=username is refused', async () => {
+  it('cancel stops a queued job; GET of an unknown job is 404', async () => {
     const tenant = await createTenant(t, { allowFreeformAttributes: true });
     const created = await upload(t, tenant, ndjson([{ email: 'c@example.com' }]), 'application/x-ndjson');
     const cancelled = await t.call({ method: 'POST', url: `/v1/imports/${created.json().id}/cancel`, headers: tenant.auth });
@@ -245,8 +245,39 @@ describe('POST /v1/imports (NDJSON)', () => {
     expect(missing.json().code).toBe('IMPORT_NOT_FOUND');
     const other = await createTenant(t, { allowFreeformAttributes: true });
     expect((await t.call({ method: 'GET', url: `/v1/imports/${created.json().id}`, headers: other.auth })).statusCode).toBe(404);
-    const username = await upload(t, tenant, ndjson([{ email: 'u@example.com' }]), 'application/x-ndjson', 'match=username');
-    expect(username.json()).toMatchObject({ code: 'INVALID_PARAMETER' });
+  });
+
+  it('match=username finds users by username case-insensitively; a row without one fails naming username', async () => {
+    const tenant = await createTenant(t, { allowFreeformAttributes: true });
+    const alice = await t.call({
+      method: 'POST',
+      url: '/v1/users',
+      headers: tenant.auth,
+      payload: { username: 'Alice', email: 'a@example.com' },
+    });
+    expect(alice.statusCode).toBe(201);
+    const { job, errors } = await importFile(
+      t,
+      tenant,
+      ndjson([
+        { username: 'alice', name: 'Alice Updated' },
+        { username: 'bob', email: 'b@example.com' },
+        { email: 'nouser@example.com' },
+        { username: 'carol', email: 'a@example.com' },
+      ]),
+      'application/x-ndjson',
+      'match=username',
+    );
+    expect(job).toMatchObject({ status: 'succeeded', created: 1, updated: 1, failed: 2, options: { match: 'username' } });
+    expect(errors.map((e: any) => [e.row, e.field, e.code])).toEqual([
+      [3, 'username', 'required'],
+      [4, 'email', 'taken'],
+    ]);
+    expect(errors[1].identifiers).toEqual({ email: 'a@example.com', username: 'carol' });
+    const updated = (await userByEmail(tenant, 'a@example.com')).json();
+    // Matched case-insensitively; the row's spelling is then written, as a PATCH with it would.
+    expect(updated).toMatchObject({ id: alice.json().id, username: 'alice', name: 'Alice Updated', version: 2 });
+    expect((await userByEmail(tenant, 'b@example.com')).json()).toMatchObject({ username: 'bob' });
   });
 });
 
