@@ -2,12 +2,15 @@ import { type ClientOptions, Transport } from './http.ts';
 import { ApiKeys, Tenants } from './resources/admin.ts';
 import { Companies, Plans, Roles } from './resources/catalogue.ts';
 import { Events } from './resources/events.ts';
+import { Groups } from './resources/groups.ts';
+import { Exports, Imports } from './resources/imports.ts';
 import { Sessions } from './resources/sessions.ts';
 import { Users } from './resources/users.ts';
+import { Webhooks } from './resources/webhooks.ts';
 
 /**
  * A client for one tenant, authenticated by its API key. Namespaces: users, sessions, events, companies, plans,
- * roles (each in src/resources/; groups, webhooks and imports join as their APIs land).
+ * roles, groups, webhooks, imports, exports (each in src/resources/).
  * @throws TypeError when baseUrl or apiKey is missing.
  */
 export class Roster {
@@ -17,6 +20,10 @@ export class Roster {
   readonly companies: Companies;
   readonly plans: Plans;
   readonly roles: Roles;
+  readonly groups: Groups;
+  readonly webhooks: Webhooks;
+  readonly imports: Imports;
+  readonly exports: Exports;
 
   constructor(options: ClientOptions & { apiKey: string }) {
     if (!options.apiKey) throw new TypeError('Roster: apiKey is required');
@@ -27,6 +34,10 @@ export class Roster {
     this.companies = new Companies(http);
     this.plans = new Plans(http);
     this.roles = new Roles(http);
+    this.groups = new Groups(http);
+    this.webhooks = new Webhooks(http);
+    this.imports = new Imports(http);
+    this.exports = new Exports(http);
   }
 }
 

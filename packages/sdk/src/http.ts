@@ -30,7 +30,11 @@ export interface Request {
   path: string;
   query?: Record<string, unknown>;
   body?: unknown;
+  /** Sent as is (a file upload), instead of `body` as JSON. A stream cannot be resent, so it is never retried. */
+  rawBody?: string | Uint8Array | Blob | ReadableStream<Uint8Array>;
   contentType?: string;
+  /** Answer the Response unread (a streamed download) instead of parsing JSON. */
+  streamAnswer?: boolean;
   options?: RequestOptions;
 }
 
@@ -131,13 +135,17 @@ export class Transport {
     const { options = {} } = request;
     const headers: Record<string, string> = { accept: 'application/json', ...this.#options.headers, ...options.headers };
     if (this.#auth) headers.authorization = this.#auth;
-    let body: string | undefined;
-    if (request.body !== undefined) {
+    let body: string | Uint8Array | Blob | ReadableStream<Uint8Array> | undefined;
+    if (request.rawBody !== undefined) {
+      headers['content-type'] = request.contentType ?? 'application/octet-stream';
+      body = request.rawBody;
+    } else if (request.body !== undefined) {
       headers['content-type'] = request.contentType ?? 'application/json';
       body = JSON.stringify(request.body);
     }
     if (request.method === 'POST') headers['idempotency-key'] = options.idempotencyKey ?? crypto.randomUUID();
-    const retriable = SAFE_METHODS.has(request.method) || 'idempotency-key' in headers;
+    const streamed = typeof ReadableStream !== 'undefined' && body instanceof ReadableStream;
+    const retriable = !streamed && (SAFE_METHODS.has(request.method) || 'idempotency-key' in headers);
     const url = `${this.#options.baseUrl}${request.path}${queryString(request.query)}`;
     const timeoutMs = options.timeoutMs ?? this.#options.timeoutMs;
 
@@ -147,7 +155,9 @@ export class Transport {
       const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
       let res: Response;
       try {
-        res = await this.#options.fetch(url, { method: request.method, headers, body, signal });
+        // duplex: a streamed body needs it in Node's fetch (and is ignored elsewhere).
+        const init = { method: request.method, headers, body: body as BodyInit | undefined, signal, ...(streamed ? { duplex: 'half' } : {}) };
+        res = await this.#options.fetch(url, init as RequestInit);
       } catch (cause) {
         if (options.signal?.aborted) throw options.signal.reason;
         const timedOut = timeout.aborted;
@@ -162,6 +172,7 @@ export class Transport {
           cause,
         });
       }
+      if (res.ok && request.streamAnswer) return { status: res.status, data: res as T, headers: res.headers };
       if (res.ok) {
         const text = res.status === 204 ? '' : await res.text();
         return { status: res.status, data: (text ? JSON.parse(text) : undefined) as T, headers: res.headers };

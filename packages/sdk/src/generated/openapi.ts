@@ -339,6 +339,95 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/users/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export users (NDJSON or CSV), streamed from one consistent snapshot; the same filters as GET /v1/users */
+        get: operations["exportUsers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List import jobs, newest first */
+        get: operations["listImports"];
+        put?: never;
+        /**
+         * Upload a file of users (NDJSON, CSV, JSON array or Auth0 export) and queue its import
+         * @description The body is the file, streamed. Options as query parameters (or Import-<Option> headers). Answers 202 with the job; Idempotency-Key: the same file again with the same key answers the same job.
+         */
+        post: operations["createImport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/imports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An import job: status, counts, rate */
+        get: operations["getImport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/imports/{id}/errors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The rows an import could not apply: row, field, code, message and the row’s identifiers */
+        get: operations["listImportErrors"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/imports/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel an import job (rows already applied stay) */
+        post: operations["cancelImport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/users/{id}/export": {
         parameters: {
             query?: never;
@@ -767,6 +856,95 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List groups, oldest first */
+        get: operations["listGroups"];
+        put?: never;
+        /** Create a group, with its first members */
+        post: operations["createGroup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/groups/{groupId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a group */
+        get: operations["getGroup"];
+        put?: never;
+        post?: never;
+        /** Delete a group and its memberships */
+        delete: operations["deleteGroup"];
+        options?: never;
+        head?: never;
+        /** Update a group (merge patch of its fields; members replaced or edited; If-Match for optimistic locking) */
+        patch: operations["updateGroup"];
+        trace?: never;
+    };
+    "/v1/groups/{groupId}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a group’s members, oldest membership first */
+        get: operations["listGroupMembers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/groups/{groupId}/members/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Add a user to a group (201 new, 200 already a member) */
+        put: operations["addGroupMember"];
+        post?: never;
+        /** Remove a user from a group (idempotent) */
+        delete: operations["removeGroupMember"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/{id}/groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the groups a user belongs to */
+        get: operations["listUserGroups"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/roles": {
         parameters: {
             query?: never;
@@ -802,6 +980,111 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List webhook endpoints */
+        get: operations["listWebhooks"];
+        put?: never;
+        /** Add a webhook endpoint; the answer holds its signing secret, shown only now */
+        post: operations["createWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a webhook endpoint with its delivery figures */
+        get: operations["getWebhook"];
+        put?: never;
+        post?: never;
+        /** Delete a webhook endpoint */
+        delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        /** Change a webhook endpoint */
+        patch: operations["updateWebhook"];
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Replace the signing secret; the old one keeps signing next to it for 24 h */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a webhook.test event to this endpoint now */
+        post: operations["testWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Queue delivered or failed events again (since a time, by id, only failed ones) */
+        post: operations["replayWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The delivery log: every attempt, newest first */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -828,6 +1111,7 @@ export interface components {
             id: string;
             number: number;
             externalId: string | null;
+            username: string | null;
             email: string | null;
             phone: string | null;
             name: string | null;
@@ -856,6 +1140,8 @@ export interface components {
             status: "active" | "deactivated";
             /** @description Built-in roles: admin, plan_admin, readonly; tenants define more under /v1/roles */
             roles: string[];
+            /** @description The roles the user holds: its own `roles` and those of its groups (on reads: GET /v1/users/{id} and lists) */
+            effectiveRoles?: string[];
             sessionsLimit: number | null;
             attributes: {
                 [key: string]: unknown;
@@ -892,6 +1178,19 @@ export interface components {
             defaultDuration: string | null;
             createdAt: string;
             updatedAt: string;
+            version: number;
+        };
+        Group: {
+            /** Format: uuid */
+            id: string;
+            displayName: string;
+            externalId: string | null;
+            roles: string[];
+            /** @description Exact number of members */
+            memberCount: number;
+            createdAt: string;
+            updatedAt: string;
+            /** @description Moves on with every change of the group, its members included (the ETag) */
             version: number;
         };
     };
@@ -990,7 +1289,8 @@ export interface operations {
                             currency: string | null;
                             allowFreeformAttributes: boolean;
                             sessionsLimit: number | null;
-                            sessionsPolicy: string;
+                            /** @description A sign-in past the limit ends the oldest session, or is refused */
+                            sessionsPolicy: "evict_oldest" | "reject_new";
                             rejectCommonPasswords: boolean;
                             gravatarPictures: boolean;
                             /** @description At most `max` requests per `windowSeconds`, counted per API key; null: no limit of its own */
@@ -1017,7 +1317,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1025,11 +1325,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1037,11 +1337,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1049,11 +1349,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1061,7 +1361,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -1077,7 +1377,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1085,7 +1385,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -1194,7 +1494,8 @@ export interface operations {
                         currency: string | null;
                         allowFreeformAttributes: boolean;
                         sessionsLimit: number | null;
-                        sessionsPolicy: string;
+                        /** @description A sign-in past the limit ends the oldest session, or is refused */
+                        sessionsPolicy: "evict_oldest" | "reject_new";
                         rejectCommonPasswords: boolean;
                         gravatarPictures: boolean;
                         /** @description At most `max` requests per `windowSeconds`, counted per API key; null: no limit of its own */
@@ -1219,7 +1520,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1227,11 +1528,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1239,11 +1540,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1251,11 +1552,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1263,7 +1564,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -1279,7 +1580,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1287,7 +1588,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -1360,7 +1661,8 @@ export interface operations {
                         currency: string | null;
                         allowFreeformAttributes: boolean;
                         sessionsLimit: number | null;
-                        sessionsPolicy: string;
+                        /** @description A sign-in past the limit ends the oldest session, or is refused */
+                        sessionsPolicy: "evict_oldest" | "reject_new";
                         rejectCommonPasswords: boolean;
                         gravatarPictures: boolean;
                         /** @description At most `max` requests per `windowSeconds`, counted per API key; null: no limit of its own */
@@ -1385,7 +1687,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1393,11 +1695,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1405,11 +1707,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1417,11 +1719,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1429,7 +1731,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -1445,7 +1747,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1453,7 +1755,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -1554,7 +1856,8 @@ export interface operations {
                         currency: string | null;
                         allowFreeformAttributes: boolean;
                         sessionsLimit: number | null;
-                        sessionsPolicy: string;
+                        /** @description A sign-in past the limit ends the oldest session, or is refused */
+                        sessionsPolicy: "evict_oldest" | "reject_new";
                         rejectCommonPasswords: boolean;
                         gravatarPictures: boolean;
                         /** @description At most `max` requests per `windowSeconds`, counted per API key; null: no limit of its own */
@@ -1579,7 +1882,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1587,11 +1890,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1599,11 +1902,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1611,11 +1914,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1623,7 +1926,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -1639,7 +1942,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1647,7 +1950,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -1734,7 +2037,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1742,11 +2045,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1754,11 +2057,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1766,11 +2069,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1778,7 +2081,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -1794,7 +2097,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1802,7 +2105,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -1899,7 +2202,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1907,11 +2210,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1919,11 +2222,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1931,11 +2234,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1943,7 +2246,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -1959,7 +2262,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1967,7 +2270,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -2058,7 +2361,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2066,11 +2369,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2078,11 +2381,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2090,11 +2393,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2102,7 +2405,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -2118,7 +2421,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2126,7 +2429,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -2234,7 +2537,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2242,11 +2545,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2254,11 +2557,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2266,11 +2569,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2278,7 +2581,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -2294,7 +2597,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2302,7 +2605,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -2392,7 +2695,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2400,11 +2703,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2412,11 +2715,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2424,11 +2727,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2436,7 +2739,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -2452,7 +2755,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2460,7 +2763,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -2560,7 +2863,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2568,11 +2871,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2580,11 +2883,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2592,11 +2895,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2604,7 +2907,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -2620,7 +2923,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2628,7 +2931,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -2693,7 +2996,7 @@ export interface operations {
                             tenantId: string;
                             name: string;
                             brand: string | null;
-                            type: string;
+                            type: "auth0" | "scim" | "http";
                             endpoint: string;
                             /** @description Type-specific settings, stored in clear */
                             settings: {
@@ -2718,7 +3021,13 @@ export interface operations {
                             timeoutMs: number;
                             cacheTtlSeconds: number;
                             fieldMapping: {
-                                [key: string]: string;
+                                email: "provider" | "local";
+                                firstName: "provider" | "local";
+                                lastName: "provider" | "local";
+                                name: "provider" | "local";
+                                phone: "provider" | "local";
+                                picture: "provider" | "local";
+                                status: "provider" | "local";
                             };
                             jitProvisioning: boolean;
                             createdAt: string;
@@ -2739,7 +3048,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2747,11 +3056,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2759,11 +3068,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2771,11 +3080,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2783,7 +3092,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -2799,7 +3108,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2807,7 +3116,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -2927,7 +3236,7 @@ export interface operations {
                         tenantId: string;
                         name: string;
                         brand: string | null;
-                        type: string;
+                        type: "auth0" | "scim" | "http";
                         endpoint: string;
                         /** @description Type-specific settings, stored in clear */
                         settings: {
@@ -2952,7 +3261,13 @@ export interface operations {
                         timeoutMs: number;
                         cacheTtlSeconds: number;
                         fieldMapping: {
-                            [key: string]: string;
+                            email: "provider" | "local";
+                            firstName: "provider" | "local";
+                            lastName: "provider" | "local";
+                            name: "provider" | "local";
+                            phone: "provider" | "local";
+                            picture: "provider" | "local";
+                            status: "provider" | "local";
                         };
                         jitProvisioning: boolean;
                         createdAt: string;
@@ -2972,7 +3287,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2980,11 +3295,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2992,11 +3307,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3004,11 +3319,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3016,7 +3331,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -3032,7 +3347,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3040,7 +3355,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -3105,7 +3420,7 @@ export interface operations {
                         tenantId: string;
                         name: string;
                         brand: string | null;
-                        type: string;
+                        type: "auth0" | "scim" | "http";
                         endpoint: string;
                         /** @description Type-specific settings, stored in clear */
                         settings: {
@@ -3130,7 +3445,13 @@ export interface operations {
                         timeoutMs: number;
                         cacheTtlSeconds: number;
                         fieldMapping: {
-                            [key: string]: string;
+                            email: "provider" | "local";
+                            firstName: "provider" | "local";
+                            lastName: "provider" | "local";
+                            name: "provider" | "local";
+                            phone: "provider" | "local";
+                            picture: "provider" | "local";
+                            status: "provider" | "local";
                         };
                         jitProvisioning: boolean;
                         createdAt: string;
@@ -3150,7 +3471,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3158,11 +3479,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3170,11 +3491,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3182,11 +3503,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3194,7 +3515,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -3210,7 +3531,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3218,7 +3539,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -3291,7 +3612,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3299,11 +3620,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3311,11 +3632,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3323,11 +3644,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3335,7 +3656,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -3351,7 +3672,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3359,7 +3680,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -3480,7 +3801,7 @@ export interface operations {
                         tenantId: string;
                         name: string;
                         brand: string | null;
-                        type: string;
+                        type: "auth0" | "scim" | "http";
                         endpoint: string;
                         /** @description Type-specific settings, stored in clear */
                         settings: {
@@ -3505,7 +3826,13 @@ export interface operations {
                         timeoutMs: number;
                         cacheTtlSeconds: number;
                         fieldMapping: {
-                            [key: string]: string;
+                            email: "provider" | "local";
+                            firstName: "provider" | "local";
+                            lastName: "provider" | "local";
+                            name: "provider" | "local";
+                            phone: "provider" | "local";
+                            picture: "provider" | "local";
+                            status: "provider" | "local";
                         };
                         jitProvisioning: boolean;
                         createdAt: string;
@@ -3525,7 +3852,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3533,11 +3860,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3545,11 +3872,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3557,11 +3884,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3569,7 +3896,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -3585,7 +3912,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3593,7 +3920,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -3666,7 +3993,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3674,11 +4001,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3686,11 +4013,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3698,11 +4025,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3710,7 +4037,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -3726,7 +4053,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3734,7 +4061,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -3808,7 +4135,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3816,11 +4143,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3828,11 +4155,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3840,11 +4167,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3852,7 +4179,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -3868,7 +4195,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3876,7 +4203,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -3922,15 +4249,20 @@ export interface operations {
         parameters: {
             query?: {
                 status?: "active" | "deactivated";
+                /** @description Users holding this role, their own or through a group */
                 role?: string;
                 email?: string;
                 phone?: string;
+                /** @description Case-insensitive exact match */
+                username?: string;
                 brand?: string;
                 createdAfter?: string;
                 createdBefore?: string;
                 q?: string;
                 /** @description Members of this company (id or external id) */
                 company?: string;
+                /** @description Members of this group (id) */
+                group?: string;
                 /** @description Holders of this plan (id, external id or number) */
                 plan?: string;
                 /** @description true: holding an active assignment (of `plan`); false: holding none (with `plan`: held it, lapsed) */
@@ -3958,6 +4290,7 @@ export interface operations {
                      *           "id": "01933b6e-8f4a-7c3e-9a51-6d2f0c4b8e17",
                      *           "number": 1,
                      *           "externalId": null,
+                     *           "username": null,
                      *           "email": "ada@example.com",
                      *           "phone": null,
                      *           "name": "Ada Lovelace",
@@ -4011,7 +4344,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4019,11 +4352,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4031,11 +4364,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4043,11 +4376,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4055,7 +4388,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -4071,7 +4404,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4079,7 +4412,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -4141,6 +4474,7 @@ export interface operations {
                  */
                 "application/json": {
                     externalId?: string | null;
+                    username?: string | null;
                     email?: string | null;
                     phone?: string | null;
                     name?: string | null;
@@ -4191,6 +4525,7 @@ export interface operations {
                      *       "id": "01933b6e-8f4a-7c3e-9a51-6d2f0c4b8e17",
                      *       "number": 1,
                      *       "externalId": null,
+                     *       "username": null,
                      *       "email": "ada@example.com",
                      *       "phone": null,
                      *       "name": "Ada Lovelace",
@@ -4237,7 +4572,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4245,11 +4580,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4257,11 +4592,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4269,11 +4604,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4281,7 +4616,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -4297,7 +4632,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4305,7 +4640,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -4364,6 +4699,7 @@ export interface operations {
                  */
                 "application/json": {
                     externalId?: string | null;
+                    username?: string | null;
                     email?: string | null;
                     phone?: string | null;
                     name?: string | null;
@@ -4410,6 +4746,7 @@ export interface operations {
                      *         "id": "01933b6e-8f4a-7c3e-9a51-6d2f0c4b8e17",
                      *         "number": 1,
                      *         "externalId": null,
+                     *         "username": null,
                      *         "email": "ada@example.com",
                      *         "phone": null,
                      *         "name": "Ada Lovelace",
@@ -4461,6 +4798,7 @@ export interface operations {
                      *         "id": "01933b6e-8f4a-7c3e-9a51-6d2f0c4b8e17",
                      *         "number": 1,
                      *         "externalId": null,
+                     *         "username": null,
                      *         "email": "ada@example.com",
                      *         "phone": null,
                      *         "name": "Ada Lovelace",
@@ -4511,7 +4849,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4519,11 +4857,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4531,11 +4869,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4543,11 +4881,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4555,7 +4893,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -4571,7 +4909,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4579,7 +4917,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -4653,7 +4991,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4661,11 +4999,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4673,11 +5011,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4685,11 +5023,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4697,7 +5035,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -4713,7 +5051,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4721,7 +5059,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -4783,6 +5121,7 @@ export interface operations {
                  */
                 "application/json": {
                     externalId?: string | null;
+                    username?: string | null;
                     email?: string | null;
                     phone?: string | null;
                     name?: string | null;
@@ -4858,7 +5197,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4866,11 +5205,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4878,11 +5217,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4890,11 +5229,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4902,7 +5241,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -4918,7 +5257,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4926,7 +5265,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -4973,6 +5312,8 @@ export interface operations {
             query?: {
                 email?: string;
                 phone?: string;
+                /** @description Case-insensitive; not with email or phone */
+                username?: string;
                 /** @description By email: merge the upstream identity provider’s view (answers a merged lookup instead of a user) */
                 withProvider?: boolean;
             };
@@ -5049,7 +5390,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5057,11 +5398,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5069,11 +5410,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5081,11 +5422,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5093,7 +5434,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -5109,7 +5450,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5117,7 +5458,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -5181,6 +5522,7 @@ export interface operations {
                      *       "id": "01933b6e-8f4a-7c3e-9a51-6d2f0c4b8e17",
                      *       "number": 1,
                      *       "externalId": null,
+                     *       "username": null,
                      *       "email": "ada@example.com",
                      *       "phone": null,
                      *       "name": "Ada Lovelace",
@@ -5227,7 +5569,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5235,11 +5577,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5247,11 +5589,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5259,11 +5601,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5271,7 +5613,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -5287,7 +5629,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5295,7 +5637,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -5367,7 +5709,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5375,11 +5717,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5387,11 +5729,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5399,11 +5741,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5411,7 +5753,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -5427,7 +5769,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5435,7 +5777,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -5498,6 +5840,7 @@ export interface operations {
                  */
                 "application/json": {
                     externalId?: string | null;
+                    username?: string | null;
                     email?: string | null;
                     phone?: string | null;
                     name?: string | null;
@@ -5548,6 +5891,7 @@ export interface operations {
                      *       "id": "01933b6e-8f4a-7c3e-9a51-6d2f0c4b8e17",
                      *       "number": 1,
                      *       "externalId": null,
+                     *       "username": null,
                      *       "email": "ada@example.com",
                      *       "phone": null,
                      *       "name": "Ada Lovelace",
@@ -5594,7 +5938,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5602,11 +5946,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5614,11 +5958,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5626,11 +5970,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5638,7 +5982,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -5654,7 +5998,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5662,7 +6006,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -5736,7 +6080,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5744,11 +6088,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5756,11 +6100,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5768,11 +6112,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5780,7 +6124,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -5796,7 +6140,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5804,7 +6148,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -5878,7 +6222,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5886,11 +6230,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5898,11 +6242,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5910,11 +6254,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5922,7 +6266,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -5938,7 +6282,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5946,7 +6290,1048 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description Not valid: VALIDATION_FAILED, IDEMPOTENCY_KEY_REUSED, USER_IDENTIFIER_REQUIRED, ATTRIBUTE_NOT_DEFINED, ATTRIBUTE_TYPE_MISMATCH */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED" | "IDEMPOTENCY_KEY_REUSED" | "USER_IDENTIFIER_REQUIRED" | "ATTRIBUTE_NOT_DEFINED" | "ATTRIBUTE_TYPE_MISMATCH";
+                    };
+                };
+            };
+            /** @description Too many requests (see Retry-After): TOO_MANY_ATTEMPTS, RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "TOO_MANY_ATTEMPTS" | "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description Unavailable (see Retry-After): PASSWORD_HASHING_BUSY, SECRET_KEY_MISSING, UNAVAILABLE, DATABASE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PASSWORD_HASHING_BUSY" | "SECRET_KEY_MISSING" | "UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    exportUsers: {
+        parameters: {
+            query?: {
+                status?: "active" | "deactivated";
+                /** @description Users holding this role, their own or through a group */
+                role?: string;
+                email?: string;
+                phone?: string;
+                /** @description Case-insensitive exact match */
+                username?: string;
+                brand?: string;
+                createdAfter?: string;
+                createdBefore?: string;
+                q?: string;
+                /** @description Members of this company (id or external id) */
+                company?: string;
+                /** @description Members of this group (id) */
+                group?: string;
+                /** @description Holders of this plan (id, external id or number) */
+                plan?: string;
+                /** @description true: holding an active assignment (of `plan`); false: holding none (with `plan`: held it, lapsed) */
+                planActive?: boolean;
+                format?: "ndjson" | "csv";
+                /** @description Comma-separated: companies, plans */
+                include?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One user per line (NDJSON) or per row after a header row (CSV) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": string;
+                    "text/csv": string;
+                };
+            };
+            /** @description Bad request: INVALID_PARAMETER, MALFORMED_JSON, ATTRIBUTE_NOT_SEARCHABLE */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "INVALID_PARAMETER" | "MALFORMED_JSON" | "ATTRIBUTE_NOT_SEARCHABLE";
+                    };
+                };
+            };
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
+                    };
+                };
+            };
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
+                    };
+                };
+            };
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
+                    };
+                };
+            };
+            /** @description Precondition failed (If-Match): PRECONDITION_FAILED */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PRECONDITION_FAILED";
+                    };
+                };
+            };
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description Not valid: VALIDATION_FAILED, IDEMPOTENCY_KEY_REUSED, USER_IDENTIFIER_REQUIRED, ATTRIBUTE_NOT_DEFINED, ATTRIBUTE_TYPE_MISMATCH */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED" | "IDEMPOTENCY_KEY_REUSED" | "USER_IDENTIFIER_REQUIRED" | "ATTRIBUTE_NOT_DEFINED" | "ATTRIBUTE_TYPE_MISMATCH";
+                    };
+                };
+            };
+            /** @description Too many requests (see Retry-After): TOO_MANY_ATTEMPTS, RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "TOO_MANY_ATTEMPTS" | "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description Unavailable (see Retry-After): PASSWORD_HASHING_BUSY, SECRET_KEY_MISSING, UNAVAILABLE, DATABASE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PASSWORD_HASHING_BUSY" | "SECRET_KEY_MISSING" | "UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    listImports: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                            format: string;
+                            options: {
+                                match: string;
+                                mode: string;
+                                dryRun: boolean;
+                                onError: string;
+                                delimiter?: string;
+                                columns?: {
+                                    [key: string]: string;
+                                };
+                            };
+                            bytes: number;
+                            rowsRead: number;
+                            created: number;
+                            updated: number;
+                            unchanged: number;
+                            failed: number;
+                            error: string | null;
+                            createdAt: string;
+                            startedAt: string | null;
+                            finishedAt: string | null;
+                            rate: number | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Bad request: INVALID_PARAMETER, MALFORMED_JSON, ATTRIBUTE_NOT_SEARCHABLE */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "INVALID_PARAMETER" | "MALFORMED_JSON" | "ATTRIBUTE_NOT_SEARCHABLE";
+                    };
+                };
+            };
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
+                    };
+                };
+            };
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
+                    };
+                };
+            };
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
+                    };
+                };
+            };
+            /** @description Precondition failed (If-Match): PRECONDITION_FAILED */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PRECONDITION_FAILED";
+                    };
+                };
+            };
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description Not valid: VALIDATION_FAILED, IDEMPOTENCY_KEY_REUSED, USER_IDENTIFIER_REQUIRED, ATTRIBUTE_NOT_DEFINED, ATTRIBUTE_TYPE_MISMATCH */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED" | "IDEMPOTENCY_KEY_REUSED" | "USER_IDENTIFIER_REQUIRED" | "ATTRIBUTE_NOT_DEFINED" | "ATTRIBUTE_TYPE_MISMATCH";
+                    };
+                };
+            };
+            /** @description Too many requests (see Retry-After): TOO_MANY_ATTEMPTS, RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "TOO_MANY_ATTEMPTS" | "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description Unavailable (see Retry-After): PASSWORD_HASHING_BUSY, SECRET_KEY_MISSING, UNAVAILABLE, DATABASE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PASSWORD_HASHING_BUSY" | "SECRET_KEY_MISSING" | "UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    createImport: {
+        parameters: {
+            query?: {
+                /** @description Default: from the Content-Type */
+                format?: "ndjson" | "csv" | "json" | "auth0";
+                match?: "externalId" | "email" | "phone" | "username";
+                mode?: "upsert" | "create" | "update";
+                dryRun?: boolean;
+                onError?: "skip" | "abort";
+                /** @description CSV field delimiter (default ,) */
+                delimiter?: string;
+                /** @description header=field pairs, comma-separated: E-Mail=email,Tier=attributes.tier */
+                columns?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                        format: string;
+                        options: {
+                            match: string;
+                            mode: string;
+                            dryRun: boolean;
+                            onError: string;
+                            delimiter?: string;
+                            columns?: {
+                                [key: string]: string;
+                            };
+                        };
+                        bytes: number;
+                        rowsRead: number;
+                        created: number;
+                        updated: number;
+                        unchanged: number;
+                        failed: number;
+                        error: string | null;
+                        createdAt: string;
+                        startedAt: string | null;
+                        finishedAt: string | null;
+                        rate: number | null;
+                    };
+                };
+            };
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                        format: string;
+                        options: {
+                            match: string;
+                            mode: string;
+                            dryRun: boolean;
+                            onError: string;
+                            delimiter?: string;
+                            columns?: {
+                                [key: string]: string;
+                            };
+                        };
+                        bytes: number;
+                        rowsRead: number;
+                        created: number;
+                        updated: number;
+                        unchanged: number;
+                        failed: number;
+                        error: string | null;
+                        createdAt: string;
+                        startedAt: string | null;
+                        finishedAt: string | null;
+                        rate: number | null;
+                    };
+                };
+            };
+            /** @description Bad request: INVALID_PARAMETER, MALFORMED_JSON, ATTRIBUTE_NOT_SEARCHABLE */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "INVALID_PARAMETER" | "MALFORMED_JSON" | "ATTRIBUTE_NOT_SEARCHABLE";
+                    };
+                };
+            };
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
+                    };
+                };
+            };
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
+                    };
+                };
+            };
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
+                    };
+                };
+            };
+            /** @description Precondition failed (If-Match): PRECONDITION_FAILED */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PRECONDITION_FAILED";
+                    };
+                };
+            };
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description Not valid: VALIDATION_FAILED, IDEMPOTENCY_KEY_REUSED, USER_IDENTIFIER_REQUIRED, ATTRIBUTE_NOT_DEFINED, ATTRIBUTE_TYPE_MISMATCH */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED" | "IDEMPOTENCY_KEY_REUSED" | "USER_IDENTIFIER_REQUIRED" | "ATTRIBUTE_NOT_DEFINED" | "ATTRIBUTE_TYPE_MISMATCH";
+                    };
+                };
+            };
+            /** @description Too many requests (see Retry-After): TOO_MANY_ATTEMPTS, RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "TOO_MANY_ATTEMPTS" | "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description Unavailable (see Retry-After): PASSWORD_HASHING_BUSY, SECRET_KEY_MISSING, UNAVAILABLE, DATABASE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PASSWORD_HASHING_BUSY" | "SECRET_KEY_MISSING" | "UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    getImport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                        format: string;
+                        options: {
+                            match: string;
+                            mode: string;
+                            dryRun: boolean;
+                            onError: string;
+                            delimiter?: string;
+                            columns?: {
+                                [key: string]: string;
+                            };
+                        };
+                        bytes: number;
+                        rowsRead: number;
+                        created: number;
+                        updated: number;
+                        unchanged: number;
+                        failed: number;
+                        error: string | null;
+                        createdAt: string;
+                        startedAt: string | null;
+                        finishedAt: string | null;
+                        rate: number | null;
+                    };
+                };
+            };
+            /** @description Bad request: INVALID_PARAMETER, MALFORMED_JSON, ATTRIBUTE_NOT_SEARCHABLE */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "INVALID_PARAMETER" | "MALFORMED_JSON" | "ATTRIBUTE_NOT_SEARCHABLE";
+                    };
+                };
+            };
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
+                    };
+                };
+            };
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
+                    };
+                };
+            };
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
+                    };
+                };
+            };
+            /** @description Precondition failed (If-Match): PRECONDITION_FAILED */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PRECONDITION_FAILED";
+                    };
+                };
+            };
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description Not valid: VALIDATION_FAILED, IDEMPOTENCY_KEY_REUSED, USER_IDENTIFIER_REQUIRED, ATTRIBUTE_NOT_DEFINED, ATTRIBUTE_TYPE_MISMATCH */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED" | "IDEMPOTENCY_KEY_REUSED" | "USER_IDENTIFIER_REQUIRED" | "ATTRIBUTE_NOT_DEFINED" | "ATTRIBUTE_TYPE_MISMATCH";
+                    };
+                };
+            };
+            /** @description Too many requests (see Retry-After): TOO_MANY_ATTEMPTS, RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "TOO_MANY_ATTEMPTS" | "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description Unavailable (see Retry-After): PASSWORD_HASHING_BUSY, SECRET_KEY_MISSING, UNAVAILABLE, DATABASE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PASSWORD_HASHING_BUSY" | "SECRET_KEY_MISSING" | "UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    listImportErrors: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            row: number;
+                            field: string | null;
+                            code: string;
+                            message: string;
+                            /** @description The row’s email, phone and externalId as sent (never a password or hash) */
+                            identifiers: {
+                                [key: string]: string;
+                            };
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Bad request: INVALID_PARAMETER, MALFORMED_JSON, ATTRIBUTE_NOT_SEARCHABLE */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "INVALID_PARAMETER" | "MALFORMED_JSON" | "ATTRIBUTE_NOT_SEARCHABLE";
+                    };
+                };
+            };
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
+                    };
+                };
+            };
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
+                    };
+                };
+            };
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
+                    };
+                };
+            };
+            /** @description Precondition failed (If-Match): PRECONDITION_FAILED */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PRECONDITION_FAILED";
+                    };
+                };
+            };
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description Not valid: VALIDATION_FAILED, IDEMPOTENCY_KEY_REUSED, USER_IDENTIFIER_REQUIRED, ATTRIBUTE_NOT_DEFINED, ATTRIBUTE_TYPE_MISMATCH */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED" | "IDEMPOTENCY_KEY_REUSED" | "USER_IDENTIFIER_REQUIRED" | "ATTRIBUTE_NOT_DEFINED" | "ATTRIBUTE_TYPE_MISMATCH";
+                    };
+                };
+            };
+            /** @description Too many requests (see Retry-After): TOO_MANY_ATTEMPTS, RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "TOO_MANY_ATTEMPTS" | "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description Unavailable (see Retry-After): PASSWORD_HASHING_BUSY, SECRET_KEY_MISSING, UNAVAILABLE, DATABASE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PASSWORD_HASHING_BUSY" | "SECRET_KEY_MISSING" | "UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    cancelImport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                        format: string;
+                        options: {
+                            match: string;
+                            mode: string;
+                            dryRun: boolean;
+                            onError: string;
+                            delimiter?: string;
+                            columns?: {
+                                [key: string]: string;
+                            };
+                        };
+                        bytes: number;
+                        rowsRead: number;
+                        created: number;
+                        updated: number;
+                        unchanged: number;
+                        failed: number;
+                        error: string | null;
+                        createdAt: string;
+                        startedAt: string | null;
+                        finishedAt: string | null;
+                        rate: number | null;
+                    };
+                };
+            };
+            /** @description Bad request: INVALID_PARAMETER, MALFORMED_JSON, ATTRIBUTE_NOT_SEARCHABLE */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "INVALID_PARAMETER" | "MALFORMED_JSON" | "ATTRIBUTE_NOT_SEARCHABLE";
+                    };
+                };
+            };
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
+                    };
+                };
+            };
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
+                    };
+                };
+            };
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
+                    };
+                };
+            };
+            /** @description Precondition failed (If-Match): PRECONDITION_FAILED */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PRECONDITION_FAILED";
+                    };
+                };
+            };
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -6050,7 +7435,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6058,11 +7443,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6070,11 +7455,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6082,11 +7467,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6094,7 +7479,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -6110,7 +7495,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6118,7 +7503,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -6199,7 +7584,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6207,11 +7592,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6219,11 +7604,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6231,11 +7616,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6243,7 +7628,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -6259,7 +7644,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6267,7 +7652,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -6347,7 +7732,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6355,11 +7740,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6367,11 +7752,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6379,11 +7764,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6391,7 +7776,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -6407,7 +7792,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6415,7 +7800,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -6499,7 +7884,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6507,11 +7892,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6519,11 +7904,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6531,11 +7916,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6543,7 +7928,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -6559,7 +7944,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6567,7 +7952,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -6642,7 +8027,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6650,11 +8035,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6662,11 +8047,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6674,11 +8059,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6686,7 +8071,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -6702,7 +8087,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6710,7 +8095,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -6770,7 +8155,7 @@ export interface operations {
                     "application/json": {
                         data: {
                             name: string;
-                            type: string;
+                            type: "string" | "number" | "boolean" | "date" | "json";
                             searchable: boolean;
                             unique: boolean;
                             description: string | null;
@@ -6791,7 +8176,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6799,11 +8184,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6811,11 +8196,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6823,11 +8208,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6835,7 +8220,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -6851,7 +8236,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6859,7 +8244,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -6928,7 +8313,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         name: string;
-                        type: string;
+                        type: "string" | "number" | "boolean" | "date" | "json";
                         searchable: boolean;
                         unique: boolean;
                         description: string | null;
@@ -6948,7 +8333,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6956,11 +8341,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6968,11 +8353,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6980,11 +8365,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6992,7 +8377,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -7008,7 +8393,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7016,7 +8401,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -7063,6 +8448,8 @@ export interface operations {
             query?: {
                 after?: string;
                 type?: string;
+                /** @description Comma-separated types and wildcards, e.g. `user.*,session.revoked` */
+                types?: string;
                 userId?: string;
                 limit?: number;
             };
@@ -7115,7 +8502,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7123,11 +8510,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7135,11 +8522,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7147,11 +8534,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7159,7 +8546,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -7175,7 +8562,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7183,7 +8570,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -7244,6 +8631,7 @@ export interface operations {
                     email?: string;
                     phone?: string;
                     externalId?: string;
+                    username?: string;
                     password: string;
                     /** @description The end user's IP address (default: the caller's) */
                     ip?: string;
@@ -7303,7 +8691,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7311,11 +8699,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7323,11 +8711,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7335,11 +8723,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7347,7 +8735,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -7363,7 +8751,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7371,7 +8759,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -7483,7 +8871,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7491,11 +8879,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7503,11 +8891,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7515,11 +8903,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7527,7 +8915,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -7543,7 +8931,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7551,7 +8939,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -7639,7 +9027,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7647,11 +9035,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7659,11 +9047,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7671,11 +9059,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7683,7 +9071,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -7699,7 +9087,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7707,7 +9095,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -7779,7 +9167,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7787,11 +9175,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7799,11 +9187,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7811,11 +9199,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7823,7 +9211,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -7839,7 +9227,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7847,7 +9235,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -7919,7 +9307,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7927,11 +9315,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7939,11 +9327,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7951,11 +9339,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7963,7 +9351,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -7979,7 +9367,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7987,7 +9375,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -8080,7 +9468,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8088,11 +9476,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8100,11 +9488,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -8112,11 +9500,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8124,7 +9512,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -8140,7 +9528,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -8148,7 +9536,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -8260,7 +9648,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8268,11 +9656,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8280,11 +9668,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -8292,11 +9680,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8304,7 +9692,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -8320,7 +9708,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -8328,7 +9716,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -8421,7 +9809,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8429,11 +9817,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8441,11 +9829,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -8453,11 +9841,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8465,7 +9853,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -8481,7 +9869,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -8489,7 +9877,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -8601,7 +9989,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8609,11 +9997,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8621,11 +10009,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -8633,11 +10021,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8645,7 +10033,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -8661,7 +10049,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -8669,7 +10057,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -8745,7 +10133,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8753,11 +10141,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8765,11 +10153,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -8777,11 +10165,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8789,7 +10177,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -8805,7 +10193,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -8813,7 +10201,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -8889,7 +10277,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8897,11 +10285,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8909,11 +10297,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -8921,11 +10309,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8933,7 +10321,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -8949,7 +10337,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -8957,7 +10345,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -9038,7 +10426,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9046,11 +10434,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9058,11 +10446,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -9070,11 +10458,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -9082,7 +10470,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -9098,7 +10486,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -9106,7 +10494,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -9197,7 +10585,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9205,11 +10593,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9217,11 +10605,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -9229,11 +10617,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -9241,7 +10629,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -9257,7 +10645,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -9265,7 +10653,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -9340,7 +10728,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9348,11 +10736,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9360,11 +10748,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -9372,11 +10760,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -9384,7 +10772,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -9400,7 +10788,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -9408,7 +10796,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -9481,7 +10869,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9489,11 +10877,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9501,11 +10889,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -9513,11 +10901,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -9525,7 +10913,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -9541,7 +10929,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -9549,7 +10937,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -9636,7 +11024,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9644,11 +11032,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9656,11 +11044,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -9668,11 +11056,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -9680,7 +11068,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -9696,7 +11084,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -9704,7 +11092,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -9793,7 +11181,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9801,11 +11189,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9813,11 +11201,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -9825,11 +11213,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -9837,7 +11225,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -9853,7 +11241,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -9861,7 +11249,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -9990,7 +11378,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9998,11 +11386,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10010,11 +11398,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -10022,11 +11410,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -10034,7 +11422,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -10050,7 +11438,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -10058,7 +11446,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -10132,7 +11520,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10140,11 +11528,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10152,11 +11540,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -10164,11 +11552,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -10176,7 +11564,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -10192,7 +11580,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -10200,7 +11588,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -10283,7 +11671,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10291,11 +11679,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10303,11 +11691,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -10315,11 +11703,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -10327,7 +11715,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -10343,7 +11731,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -10351,7 +11739,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -10431,7 +11819,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10439,11 +11827,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10451,11 +11839,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -10463,11 +11851,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -10475,7 +11863,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -10491,7 +11879,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -10499,7 +11887,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -10585,7 +11973,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10593,11 +11981,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10605,11 +11993,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -10617,11 +12005,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -10629,7 +12017,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -10645,7 +12033,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -10653,7 +12041,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -10728,7 +12116,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10736,11 +12124,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10748,11 +12136,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -10760,11 +12148,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -10772,7 +12160,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -10788,7 +12176,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -10796,7 +12184,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -10879,7 +12267,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10887,11 +12275,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10899,11 +12287,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -10911,11 +12299,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -10923,7 +12311,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -10939,7 +12327,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -10947,7 +12335,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -11036,7 +12424,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11044,11 +12432,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11056,11 +12444,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -11068,11 +12456,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -11080,7 +12468,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -11096,7 +12484,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -11104,7 +12492,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -11199,7 +12587,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11207,11 +12595,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11219,11 +12607,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -11231,11 +12619,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -11243,7 +12631,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -11259,7 +12647,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -11267,7 +12655,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -11353,7 +12741,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11361,11 +12749,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11373,11 +12761,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -11385,11 +12773,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -11397,7 +12785,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -11413,7 +12801,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -11421,7 +12809,1360 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description Not valid: VALIDATION_FAILED, IDEMPOTENCY_KEY_REUSED, USER_IDENTIFIER_REQUIRED, ATTRIBUTE_NOT_DEFINED, ATTRIBUTE_TYPE_MISMATCH */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED" | "IDEMPOTENCY_KEY_REUSED" | "USER_IDENTIFIER_REQUIRED" | "ATTRIBUTE_NOT_DEFINED" | "ATTRIBUTE_TYPE_MISMATCH";
+                    };
+                };
+            };
+            /** @description Too many requests (see Retry-After): TOO_MANY_ATTEMPTS, RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "TOO_MANY_ATTEMPTS" | "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description Unavailable (see Retry-After): PASSWORD_HASHING_BUSY, SECRET_KEY_MISSING, UNAVAILABLE, DATABASE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PASSWORD_HASHING_BUSY" | "SECRET_KEY_MISSING" | "UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    listGroups: {
+        parameters: {
+            query?: {
+                /** @description Exact display name, compared case-insensitively */
+                displayName?: string;
+                externalId?: string;
+                /** @description Groups this user id belongs to */
+                member?: string;
+                /** @description Display name or external id contains this */
+                q?: string;
+                /** @description Add `total`, the exact number of matching groups */
+                count?: boolean;
+                /** @description Opaque cursor from nextCursor */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Group"][];
+                        nextCursor: string | null;
+                        total?: number;
+                    };
+                };
+            };
+            /** @description Bad request: INVALID_PARAMETER, MALFORMED_JSON, ATTRIBUTE_NOT_SEARCHABLE */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "INVALID_PARAMETER" | "MALFORMED_JSON" | "ATTRIBUTE_NOT_SEARCHABLE";
+                    };
+                };
+            };
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
+                    };
+                };
+            };
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
+                    };
+                };
+            };
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
+                    };
+                };
+            };
+            /** @description Precondition failed (If-Match): PRECONDITION_FAILED */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PRECONDITION_FAILED";
+                    };
+                };
+            };
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description Not valid: VALIDATION_FAILED, IDEMPOTENCY_KEY_REUSED, USER_IDENTIFIER_REQUIRED, ATTRIBUTE_NOT_DEFINED, ATTRIBUTE_TYPE_MISMATCH */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED" | "IDEMPOTENCY_KEY_REUSED" | "USER_IDENTIFIER_REQUIRED" | "ATTRIBUTE_NOT_DEFINED" | "ATTRIBUTE_TYPE_MISMATCH";
+                    };
+                };
+            };
+            /** @description Too many requests (see Retry-After): TOO_MANY_ATTEMPTS, RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "TOO_MANY_ATTEMPTS" | "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description Unavailable (see Retry-After): PASSWORD_HASHING_BUSY, SECRET_KEY_MISSING, UNAVAILABLE, DATABASE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PASSWORD_HASHING_BUSY" | "SECRET_KEY_MISSING" | "UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    createGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Unique per tenant, compared case-insensitively */
+                    displayName: string;
+                    externalId?: string | null;
+                    /** @description Roles every member holds while a member (built-in or defined under /v1/roles) */
+                    roles?: string[] | null;
+                    /** @description User ids of the first members */
+                    members?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Group"];
+                };
+            };
+            /** @description Bad request: INVALID_PARAMETER, MALFORMED_JSON, ATTRIBUTE_NOT_SEARCHABLE */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "INVALID_PARAMETER" | "MALFORMED_JSON" | "ATTRIBUTE_NOT_SEARCHABLE";
+                    };
+                };
+            };
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
+                    };
+                };
+            };
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
+                    };
+                };
+            };
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
+                    };
+                };
+            };
+            /** @description Precondition failed (If-Match): PRECONDITION_FAILED */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PRECONDITION_FAILED";
+                    };
+                };
+            };
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description Not valid: VALIDATION_FAILED, IDEMPOTENCY_KEY_REUSED, USER_IDENTIFIER_REQUIRED, ATTRIBUTE_NOT_DEFINED, ATTRIBUTE_TYPE_MISMATCH */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED" | "IDEMPOTENCY_KEY_REUSED" | "USER_IDENTIFIER_REQUIRED" | "ATTRIBUTE_NOT_DEFINED" | "ATTRIBUTE_TYPE_MISMATCH";
+                    };
+                };
+            };
+            /** @description Too many requests (see Retry-After): TOO_MANY_ATTEMPTS, RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "TOO_MANY_ATTEMPTS" | "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description Unavailable (see Retry-After): PASSWORD_HASHING_BUSY, SECRET_KEY_MISSING, UNAVAILABLE, DATABASE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PASSWORD_HASHING_BUSY" | "SECRET_KEY_MISSING" | "UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    getGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                groupId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Group"];
+                };
+            };
+            /** @description Bad request: INVALID_PARAMETER, MALFORMED_JSON, ATTRIBUTE_NOT_SEARCHABLE */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "INVALID_PARAMETER" | "MALFORMED_JSON" | "ATTRIBUTE_NOT_SEARCHABLE";
+                    };
+                };
+            };
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
+                    };
+                };
+            };
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
+                    };
+                };
+            };
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
+                    };
+                };
+            };
+            /** @description Precondition failed (If-Match): PRECONDITION_FAILED */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PRECONDITION_FAILED";
+                    };
+                };
+            };
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description Not valid: VALIDATION_FAILED, IDEMPOTENCY_KEY_REUSED, USER_IDENTIFIER_REQUIRED, ATTRIBUTE_NOT_DEFINED, ATTRIBUTE_TYPE_MISMATCH */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED" | "IDEMPOTENCY_KEY_REUSED" | "USER_IDENTIFIER_REQUIRED" | "ATTRIBUTE_NOT_DEFINED" | "ATTRIBUTE_TYPE_MISMATCH";
+                    };
+                };
+            };
+            /** @description Too many requests (see Retry-After): TOO_MANY_ATTEMPTS, RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "TOO_MANY_ATTEMPTS" | "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description Unavailable (see Retry-After): PASSWORD_HASHING_BUSY, SECRET_KEY_MISSING, UNAVAILABLE, DATABASE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PASSWORD_HASHING_BUSY" | "SECRET_KEY_MISSING" | "UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    deleteGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                groupId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request: INVALID_PARAMETER, MALFORMED_JSON, ATTRIBUTE_NOT_SEARCHABLE */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "INVALID_PARAMETER" | "MALFORMED_JSON" | "ATTRIBUTE_NOT_SEARCHABLE";
+                    };
+                };
+            };
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
+                    };
+                };
+            };
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
+                    };
+                };
+            };
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
+                    };
+                };
+            };
+            /** @description Precondition failed (If-Match): PRECONDITION_FAILED */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PRECONDITION_FAILED";
+                    };
+                };
+            };
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description Not valid: VALIDATION_FAILED, IDEMPOTENCY_KEY_REUSED, USER_IDENTIFIER_REQUIRED, ATTRIBUTE_NOT_DEFINED, ATTRIBUTE_TYPE_MISMATCH */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED" | "IDEMPOTENCY_KEY_REUSED" | "USER_IDENTIFIER_REQUIRED" | "ATTRIBUTE_NOT_DEFINED" | "ATTRIBUTE_TYPE_MISMATCH";
+                    };
+                };
+            };
+            /** @description Too many requests (see Retry-After): TOO_MANY_ATTEMPTS, RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "TOO_MANY_ATTEMPTS" | "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description Unavailable (see Retry-After): PASSWORD_HASHING_BUSY, SECRET_KEY_MISSING, UNAVAILABLE, DATABASE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PASSWORD_HASHING_BUSY" | "SECRET_KEY_MISSING" | "UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    updateGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                groupId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    displayName?: string;
+                    externalId?: string | null;
+                    /** @description Roles every member holds while a member (built-in or defined under /v1/roles) */
+                    roles?: string[] | null;
+                    /** @description Replaces the whole member list with these user ids */
+                    members?: string[];
+                    /** @description User ids to add (members already are left alone) */
+                    addMembers?: string[];
+                    /** @description User ids to remove (non-members are ignored) */
+                    removeMembers?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Group"];
+                };
+            };
+            /** @description Bad request: INVALID_PARAMETER, MALFORMED_JSON, ATTRIBUTE_NOT_SEARCHABLE */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "INVALID_PARAMETER" | "MALFORMED_JSON" | "ATTRIBUTE_NOT_SEARCHABLE";
+                    };
+                };
+            };
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
+                    };
+                };
+            };
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
+                    };
+                };
+            };
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
+                    };
+                };
+            };
+            /** @description Precondition failed (If-Match): PRECONDITION_FAILED */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PRECONDITION_FAILED";
+                    };
+                };
+            };
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description Not valid: VALIDATION_FAILED, IDEMPOTENCY_KEY_REUSED, USER_IDENTIFIER_REQUIRED, ATTRIBUTE_NOT_DEFINED, ATTRIBUTE_TYPE_MISMATCH */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED" | "IDEMPOTENCY_KEY_REUSED" | "USER_IDENTIFIER_REQUIRED" | "ATTRIBUTE_NOT_DEFINED" | "ATTRIBUTE_TYPE_MISMATCH";
+                    };
+                };
+            };
+            /** @description Too many requests (see Retry-After): TOO_MANY_ATTEMPTS, RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "TOO_MANY_ATTEMPTS" | "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description Unavailable (see Retry-After): PASSWORD_HASHING_BUSY, SECRET_KEY_MISSING, UNAVAILABLE, DATABASE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PASSWORD_HASHING_BUSY" | "SECRET_KEY_MISSING" | "UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    listGroupMembers: {
+        parameters: {
+            query?: {
+                /** @description Opaque cursor from nextCursor */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                groupId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            userId: string;
+                            user: components["schemas"]["User"];
+                            joinedAt: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Bad request: INVALID_PARAMETER, MALFORMED_JSON, ATTRIBUTE_NOT_SEARCHABLE */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "INVALID_PARAMETER" | "MALFORMED_JSON" | "ATTRIBUTE_NOT_SEARCHABLE";
+                    };
+                };
+            };
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
+                    };
+                };
+            };
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
+                    };
+                };
+            };
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
+                    };
+                };
+            };
+            /** @description Precondition failed (If-Match): PRECONDITION_FAILED */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PRECONDITION_FAILED";
+                    };
+                };
+            };
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description Not valid: VALIDATION_FAILED, IDEMPOTENCY_KEY_REUSED, USER_IDENTIFIER_REQUIRED, ATTRIBUTE_NOT_DEFINED, ATTRIBUTE_TYPE_MISMATCH */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED" | "IDEMPOTENCY_KEY_REUSED" | "USER_IDENTIFIER_REQUIRED" | "ATTRIBUTE_NOT_DEFINED" | "ATTRIBUTE_TYPE_MISMATCH";
+                    };
+                };
+            };
+            /** @description Too many requests (see Retry-After): TOO_MANY_ATTEMPTS, RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "TOO_MANY_ATTEMPTS" | "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description Unavailable (see Retry-After): PASSWORD_HASHING_BUSY, SECRET_KEY_MISSING, UNAVAILABLE, DATABASE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PASSWORD_HASHING_BUSY" | "SECRET_KEY_MISSING" | "UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    addGroupMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                groupId: string;
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A new membership (false: the user already was a member) */
+                        created: boolean;
+                        groupId: string;
+                        userId: string;
+                        joinedAt: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A new membership (false: the user already was a member) */
+                        created: boolean;
+                        groupId: string;
+                        userId: string;
+                        joinedAt: string;
+                    };
+                };
+            };
+            /** @description Bad request: INVALID_PARAMETER, MALFORMED_JSON, ATTRIBUTE_NOT_SEARCHABLE */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "INVALID_PARAMETER" | "MALFORMED_JSON" | "ATTRIBUTE_NOT_SEARCHABLE";
+                    };
+                };
+            };
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
+                    };
+                };
+            };
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
+                    };
+                };
+            };
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
+                    };
+                };
+            };
+            /** @description Precondition failed (If-Match): PRECONDITION_FAILED */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PRECONDITION_FAILED";
+                    };
+                };
+            };
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description Not valid: VALIDATION_FAILED, IDEMPOTENCY_KEY_REUSED, USER_IDENTIFIER_REQUIRED, ATTRIBUTE_NOT_DEFINED, ATTRIBUTE_TYPE_MISMATCH */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED" | "IDEMPOTENCY_KEY_REUSED" | "USER_IDENTIFIER_REQUIRED" | "ATTRIBUTE_NOT_DEFINED" | "ATTRIBUTE_TYPE_MISMATCH";
+                    };
+                };
+            };
+            /** @description Too many requests (see Retry-After): TOO_MANY_ATTEMPTS, RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "TOO_MANY_ATTEMPTS" | "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description Unavailable (see Retry-After): PASSWORD_HASHING_BUSY, SECRET_KEY_MISSING, UNAVAILABLE, DATABASE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PASSWORD_HASHING_BUSY" | "SECRET_KEY_MISSING" | "UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    removeGroupMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                groupId: string;
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request: INVALID_PARAMETER, MALFORMED_JSON, ATTRIBUTE_NOT_SEARCHABLE */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "INVALID_PARAMETER" | "MALFORMED_JSON" | "ATTRIBUTE_NOT_SEARCHABLE";
+                    };
+                };
+            };
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
+                    };
+                };
+            };
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
+                    };
+                };
+            };
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
+                    };
+                };
+            };
+            /** @description Precondition failed (If-Match): PRECONDITION_FAILED */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PRECONDITION_FAILED";
+                    };
+                };
+            };
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description Not valid: VALIDATION_FAILED, IDEMPOTENCY_KEY_REUSED, USER_IDENTIFIER_REQUIRED, ATTRIBUTE_NOT_DEFINED, ATTRIBUTE_TYPE_MISMATCH */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED" | "IDEMPOTENCY_KEY_REUSED" | "USER_IDENTIFIER_REQUIRED" | "ATTRIBUTE_NOT_DEFINED" | "ATTRIBUTE_TYPE_MISMATCH";
+                    };
+                };
+            };
+            /** @description Too many requests (see Retry-After): TOO_MANY_ATTEMPTS, RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "TOO_MANY_ATTEMPTS" | "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description Unavailable (see Retry-After): PASSWORD_HASHING_BUSY, SECRET_KEY_MISSING, UNAVAILABLE, DATABASE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PASSWORD_HASHING_BUSY" | "SECRET_KEY_MISSING" | "UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    listUserGroups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            group: components["schemas"]["Group"];
+                            joinedAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Bad request: INVALID_PARAMETER, MALFORMED_JSON, ATTRIBUTE_NOT_SEARCHABLE */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "INVALID_PARAMETER" | "MALFORMED_JSON" | "ATTRIBUTE_NOT_SEARCHABLE";
+                    };
+                };
+            };
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
+                    };
+                };
+            };
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
+                    };
+                };
+            };
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
+                    };
+                };
+            };
+            /** @description Precondition failed (If-Match): PRECONDITION_FAILED */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PRECONDITION_FAILED";
+                    };
+                };
+            };
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -11500,7 +14241,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11508,11 +14249,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11520,11 +14261,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -11532,11 +14273,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -11544,7 +14285,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -11560,7 +14301,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -11568,7 +14309,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -11652,7 +14393,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11660,11 +14401,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11672,11 +14413,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -11684,11 +14425,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -11696,7 +14437,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -11712,7 +14453,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -11720,7 +14461,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
@@ -11792,7 +14533,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID */
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11800,11 +14541,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID";
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
                     };
                 };
             };
-            /** @description Not allowed: SCOPE_MISSING */
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11812,11 +14553,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "SCOPE_MISSING";
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
                     };
                 };
             };
-            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, PROVIDER_NOT_FOUND */
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -11824,11 +14565,11 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "PROVIDER_NOT_FOUND";
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
                     };
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, PROVIDER_EXISTS */
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -11836,7 +14577,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "PROVIDER_EXISTS";
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
                     };
                 };
             };
@@ -11852,7 +14593,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body too large: PAYLOAD_TOO_LARGE */
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -11860,7 +14601,1419 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "PAYLOAD_TOO_LARGE";
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description Not valid: VALIDATION_FAILED, IDEMPOTENCY_KEY_REUSED, USER_IDENTIFIER_REQUIRED, ATTRIBUTE_NOT_DEFINED, ATTRIBUTE_TYPE_MISMATCH */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED" | "IDEMPOTENCY_KEY_REUSED" | "USER_IDENTIFIER_REQUIRED" | "ATTRIBUTE_NOT_DEFINED" | "ATTRIBUTE_TYPE_MISMATCH";
+                    };
+                };
+            };
+            /** @description Too many requests (see Retry-After): TOO_MANY_ATTEMPTS, RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "TOO_MANY_ATTEMPTS" | "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description Unavailable (see Retry-After): PASSWORD_HASHING_BUSY, SECRET_KEY_MISSING, UNAVAILABLE, DATABASE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PASSWORD_HASHING_BUSY" | "SECRET_KEY_MISSING" | "UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    listWebhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            id: string;
+                            url: string;
+                            description: string | null;
+                            eventTypes: string[];
+                            enabled: boolean;
+                            disabledReason: string | null;
+                            /** @description The extra headers set (values are never shown) */
+                            headerNames: string[];
+                            previousSecretValidUntil: string | null;
+                            /** @description Deliveries queued or being retried */
+                            pending: number;
+                            /** @description Deliveries given up after 3 days of retries */
+                            failed: number;
+                            lastSuccessAt: string | null;
+                            lastFailureAt: string | null;
+                            createdAt: string;
+                            updatedAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Bad request: INVALID_PARAMETER, MALFORMED_JSON, ATTRIBUTE_NOT_SEARCHABLE */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "INVALID_PARAMETER" | "MALFORMED_JSON" | "ATTRIBUTE_NOT_SEARCHABLE";
+                    };
+                };
+            };
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
+                    };
+                };
+            };
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
+                    };
+                };
+            };
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
+                    };
+                };
+            };
+            /** @description Precondition failed (If-Match): PRECONDITION_FAILED */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PRECONDITION_FAILED";
+                    };
+                };
+            };
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description Not valid: VALIDATION_FAILED, IDEMPOTENCY_KEY_REUSED, USER_IDENTIFIER_REQUIRED, ATTRIBUTE_NOT_DEFINED, ATTRIBUTE_TYPE_MISMATCH */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED" | "IDEMPOTENCY_KEY_REUSED" | "USER_IDENTIFIER_REQUIRED" | "ATTRIBUTE_NOT_DEFINED" | "ATTRIBUTE_TYPE_MISMATCH";
+                    };
+                };
+            };
+            /** @description Too many requests (see Retry-After): TOO_MANY_ATTEMPTS, RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "TOO_MANY_ATTEMPTS" | "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description Unavailable (see Retry-After): PASSWORD_HASHING_BUSY, SECRET_KEY_MISSING, UNAVAILABLE, DATABASE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PASSWORD_HASHING_BUSY" | "SECRET_KEY_MISSING" | "UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    url: string;
+                    /** @description Event types and wildcards (`user.*`, `*`); default `["*"]` */
+                    eventTypes?: string[];
+                    description?: string | null;
+                    enabled?: boolean;
+                    /** @description Extra static headers sent with every delivery; their values are stored encrypted and never shown */
+                    headers?: {
+                        [key: string]: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        url: string;
+                        description: string | null;
+                        eventTypes: string[];
+                        enabled: boolean;
+                        disabledReason: string | null;
+                        /** @description The extra headers set (values are never shown) */
+                        headerNames: string[];
+                        previousSecretValidUntil: string | null;
+                        /** @description Deliveries queued or being retried */
+                        pending: number;
+                        /** @description Deliveries given up after 3 days of retries */
+                        failed: number;
+                        lastSuccessAt: string | null;
+                        lastFailureAt: string | null;
+                        createdAt: string;
+                        updatedAt: string;
+                    } & {
+                        /** @description The signing secret (`whsec_…`), shown only now */
+                        secret: string;
+                    };
+                };
+            };
+            /** @description Bad request: INVALID_PARAMETER, MALFORMED_JSON, ATTRIBUTE_NOT_SEARCHABLE */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "INVALID_PARAMETER" | "MALFORMED_JSON" | "ATTRIBUTE_NOT_SEARCHABLE";
+                    };
+                };
+            };
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
+                    };
+                };
+            };
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
+                    };
+                };
+            };
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
+                    };
+                };
+            };
+            /** @description Precondition failed (If-Match): PRECONDITION_FAILED */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PRECONDITION_FAILED";
+                    };
+                };
+            };
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description Not valid: VALIDATION_FAILED, IDEMPOTENCY_KEY_REUSED, USER_IDENTIFIER_REQUIRED, ATTRIBUTE_NOT_DEFINED, ATTRIBUTE_TYPE_MISMATCH */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED" | "IDEMPOTENCY_KEY_REUSED" | "USER_IDENTIFIER_REQUIRED" | "ATTRIBUTE_NOT_DEFINED" | "ATTRIBUTE_TYPE_MISMATCH";
+                    };
+                };
+            };
+            /** @description Too many requests (see Retry-After): TOO_MANY_ATTEMPTS, RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "TOO_MANY_ATTEMPTS" | "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description Unavailable (see Retry-After): PASSWORD_HASHING_BUSY, SECRET_KEY_MISSING, UNAVAILABLE, DATABASE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PASSWORD_HASHING_BUSY" | "SECRET_KEY_MISSING" | "UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    getWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        url: string;
+                        description: string | null;
+                        eventTypes: string[];
+                        enabled: boolean;
+                        disabledReason: string | null;
+                        /** @description The extra headers set (values are never shown) */
+                        headerNames: string[];
+                        previousSecretValidUntil: string | null;
+                        /** @description Deliveries queued or being retried */
+                        pending: number;
+                        /** @description Deliveries given up after 3 days of retries */
+                        failed: number;
+                        lastSuccessAt: string | null;
+                        lastFailureAt: string | null;
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Bad request: INVALID_PARAMETER, MALFORMED_JSON, ATTRIBUTE_NOT_SEARCHABLE */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "INVALID_PARAMETER" | "MALFORMED_JSON" | "ATTRIBUTE_NOT_SEARCHABLE";
+                    };
+                };
+            };
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
+                    };
+                };
+            };
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
+                    };
+                };
+            };
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
+                    };
+                };
+            };
+            /** @description Precondition failed (If-Match): PRECONDITION_FAILED */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PRECONDITION_FAILED";
+                    };
+                };
+            };
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description Not valid: VALIDATION_FAILED, IDEMPOTENCY_KEY_REUSED, USER_IDENTIFIER_REQUIRED, ATTRIBUTE_NOT_DEFINED, ATTRIBUTE_TYPE_MISMATCH */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED" | "IDEMPOTENCY_KEY_REUSED" | "USER_IDENTIFIER_REQUIRED" | "ATTRIBUTE_NOT_DEFINED" | "ATTRIBUTE_TYPE_MISMATCH";
+                    };
+                };
+            };
+            /** @description Too many requests (see Retry-After): TOO_MANY_ATTEMPTS, RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "TOO_MANY_ATTEMPTS" | "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description Unavailable (see Retry-After): PASSWORD_HASHING_BUSY, SECRET_KEY_MISSING, UNAVAILABLE, DATABASE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PASSWORD_HASHING_BUSY" | "SECRET_KEY_MISSING" | "UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request: INVALID_PARAMETER, MALFORMED_JSON, ATTRIBUTE_NOT_SEARCHABLE */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "INVALID_PARAMETER" | "MALFORMED_JSON" | "ATTRIBUTE_NOT_SEARCHABLE";
+                    };
+                };
+            };
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
+                    };
+                };
+            };
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
+                    };
+                };
+            };
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
+                    };
+                };
+            };
+            /** @description Precondition failed (If-Match): PRECONDITION_FAILED */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PRECONDITION_FAILED";
+                    };
+                };
+            };
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description Not valid: VALIDATION_FAILED, IDEMPOTENCY_KEY_REUSED, USER_IDENTIFIER_REQUIRED, ATTRIBUTE_NOT_DEFINED, ATTRIBUTE_TYPE_MISMATCH */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED" | "IDEMPOTENCY_KEY_REUSED" | "USER_IDENTIFIER_REQUIRED" | "ATTRIBUTE_NOT_DEFINED" | "ATTRIBUTE_TYPE_MISMATCH";
+                    };
+                };
+            };
+            /** @description Too many requests (see Retry-After): TOO_MANY_ATTEMPTS, RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "TOO_MANY_ATTEMPTS" | "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description Unavailable (see Retry-After): PASSWORD_HASHING_BUSY, SECRET_KEY_MISSING, UNAVAILABLE, DATABASE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PASSWORD_HASHING_BUSY" | "SECRET_KEY_MISSING" | "UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    updateWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    url?: string;
+                    /** @description Event types and wildcards (`user.*`, `*`); default `["*"]` */
+                    eventTypes?: string[];
+                    description?: string | null;
+                    enabled?: boolean;
+                    headers?: {
+                        [key: string]: string;
+                    } | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        url: string;
+                        description: string | null;
+                        eventTypes: string[];
+                        enabled: boolean;
+                        disabledReason: string | null;
+                        /** @description The extra headers set (values are never shown) */
+                        headerNames: string[];
+                        previousSecretValidUntil: string | null;
+                        /** @description Deliveries queued or being retried */
+                        pending: number;
+                        /** @description Deliveries given up after 3 days of retries */
+                        failed: number;
+                        lastSuccessAt: string | null;
+                        lastFailureAt: string | null;
+                        createdAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Bad request: INVALID_PARAMETER, MALFORMED_JSON, ATTRIBUTE_NOT_SEARCHABLE */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "INVALID_PARAMETER" | "MALFORMED_JSON" | "ATTRIBUTE_NOT_SEARCHABLE";
+                    };
+                };
+            };
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
+                    };
+                };
+            };
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
+                    };
+                };
+            };
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
+                    };
+                };
+            };
+            /** @description Precondition failed (If-Match): PRECONDITION_FAILED */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PRECONDITION_FAILED";
+                    };
+                };
+            };
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description Not valid: VALIDATION_FAILED, IDEMPOTENCY_KEY_REUSED, USER_IDENTIFIER_REQUIRED, ATTRIBUTE_NOT_DEFINED, ATTRIBUTE_TYPE_MISMATCH */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED" | "IDEMPOTENCY_KEY_REUSED" | "USER_IDENTIFIER_REQUIRED" | "ATTRIBUTE_NOT_DEFINED" | "ATTRIBUTE_TYPE_MISMATCH";
+                    };
+                };
+            };
+            /** @description Too many requests (see Retry-After): TOO_MANY_ATTEMPTS, RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "TOO_MANY_ATTEMPTS" | "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description Unavailable (see Retry-After): PASSWORD_HASHING_BUSY, SECRET_KEY_MISSING, UNAVAILABLE, DATABASE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PASSWORD_HASHING_BUSY" | "SECRET_KEY_MISSING" | "UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The new signing secret, shown only now */
+                        secret: string;
+                        /** @description Until when the old secret keeps signing too */
+                        previousSecretValidUntil: string;
+                    };
+                };
+            };
+            /** @description Bad request: INVALID_PARAMETER, MALFORMED_JSON, ATTRIBUTE_NOT_SEARCHABLE */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "INVALID_PARAMETER" | "MALFORMED_JSON" | "ATTRIBUTE_NOT_SEARCHABLE";
+                    };
+                };
+            };
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
+                    };
+                };
+            };
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
+                    };
+                };
+            };
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
+                    };
+                };
+            };
+            /** @description Precondition failed (If-Match): PRECONDITION_FAILED */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PRECONDITION_FAILED";
+                    };
+                };
+            };
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description Not valid: VALIDATION_FAILED, IDEMPOTENCY_KEY_REUSED, USER_IDENTIFIER_REQUIRED, ATTRIBUTE_NOT_DEFINED, ATTRIBUTE_TYPE_MISMATCH */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED" | "IDEMPOTENCY_KEY_REUSED" | "USER_IDENTIFIER_REQUIRED" | "ATTRIBUTE_NOT_DEFINED" | "ATTRIBUTE_TYPE_MISMATCH";
+                    };
+                };
+            };
+            /** @description Too many requests (see Retry-After): TOO_MANY_ATTEMPTS, RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "TOO_MANY_ATTEMPTS" | "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description Unavailable (see Retry-After): PASSWORD_HASHING_BUSY, SECRET_KEY_MISSING, UNAVAILABLE, DATABASE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PASSWORD_HASHING_BUSY" | "SECRET_KEY_MISSING" | "UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    testWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        eventId: string;
+                    };
+                };
+            };
+            /** @description Bad request: INVALID_PARAMETER, MALFORMED_JSON, ATTRIBUTE_NOT_SEARCHABLE */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "INVALID_PARAMETER" | "MALFORMED_JSON" | "ATTRIBUTE_NOT_SEARCHABLE";
+                    };
+                };
+            };
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
+                    };
+                };
+            };
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
+                    };
+                };
+            };
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
+                    };
+                };
+            };
+            /** @description Precondition failed (If-Match): PRECONDITION_FAILED */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PRECONDITION_FAILED";
+                    };
+                };
+            };
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description Not valid: VALIDATION_FAILED, IDEMPOTENCY_KEY_REUSED, USER_IDENTIFIER_REQUIRED, ATTRIBUTE_NOT_DEFINED, ATTRIBUTE_TYPE_MISMATCH */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED" | "IDEMPOTENCY_KEY_REUSED" | "USER_IDENTIFIER_REQUIRED" | "ATTRIBUTE_NOT_DEFINED" | "ATTRIBUTE_TYPE_MISMATCH";
+                    };
+                };
+            };
+            /** @description Too many requests (see Retry-After): TOO_MANY_ATTEMPTS, RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "TOO_MANY_ATTEMPTS" | "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description Unavailable (see Retry-After): PASSWORD_HASHING_BUSY, SECRET_KEY_MISSING, UNAVAILABLE, DATABASE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PASSWORD_HASHING_BUSY" | "SECRET_KEY_MISSING" | "UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    replayWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: date-time */
+                    since?: string;
+                    eventIds?: string[];
+                    onlyFailed?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        queued: number;
+                    };
+                };
+            };
+            /** @description Bad request: INVALID_PARAMETER, MALFORMED_JSON, ATTRIBUTE_NOT_SEARCHABLE */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "INVALID_PARAMETER" | "MALFORMED_JSON" | "ATTRIBUTE_NOT_SEARCHABLE";
+                    };
+                };
+            };
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
+                    };
+                };
+            };
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
+                    };
+                };
+            };
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
+                    };
+                };
+            };
+            /** @description Precondition failed (If-Match): PRECONDITION_FAILED */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PRECONDITION_FAILED";
+                    };
+                };
+            };
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description Not valid: VALIDATION_FAILED, IDEMPOTENCY_KEY_REUSED, USER_IDENTIFIER_REQUIRED, ATTRIBUTE_NOT_DEFINED, ATTRIBUTE_TYPE_MISMATCH */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED" | "IDEMPOTENCY_KEY_REUSED" | "USER_IDENTIFIER_REQUIRED" | "ATTRIBUTE_NOT_DEFINED" | "ATTRIBUTE_TYPE_MISMATCH";
+                    };
+                };
+            };
+            /** @description Too many requests (see Retry-After): TOO_MANY_ATTEMPTS, RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "TOO_MANY_ATTEMPTS" | "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description Unavailable (see Retry-After): PASSWORD_HASHING_BUSY, SECRET_KEY_MISSING, UNAVAILABLE, DATABASE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PASSWORD_HASHING_BUSY" | "SECRET_KEY_MISSING" | "UNAVAILABLE" | "DATABASE_UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** @description The attempt (cursor position) */
+                            id: string;
+                            messageId: string;
+                            eventId: string;
+                            attempt: number;
+                            attemptedAt: string;
+                            statusCode: number | null;
+                            durationMs: number;
+                            errorKind: string | null;
+                            responseExcerpt: string | null;
+                            nextAttemptAt: string | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Bad request: INVALID_PARAMETER, MALFORMED_JSON, ATTRIBUTE_NOT_SEARCHABLE */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "INVALID_PARAMETER" | "MALFORMED_JSON" | "ATTRIBUTE_NOT_SEARCHABLE";
+                    };
+                };
+            };
+            /** @description Not authenticated: AUTH_REQUIRED, API_KEY_INVALID, ADMIN_TOKEN_INVALID, INVALID_CREDENTIALS, ACCESS_TOKEN_INVALID, REFRESH_TOKEN_INVALID, CONSOLE_SESSION_INVALID */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "AUTH_REQUIRED" | "API_KEY_INVALID" | "ADMIN_TOKEN_INVALID" | "INVALID_CREDENTIALS" | "ACCESS_TOKEN_INVALID" | "REFRESH_TOKEN_INVALID" | "CONSOLE_SESSION_INVALID";
+                    };
+                };
+            };
+            /** @description Not allowed: SCOPE_MISSING, CSRF_TOKEN_INVALID, OPERATOR_FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "SCOPE_MISSING" | "CSRF_TOKEN_INVALID" | "OPERATOR_FORBIDDEN";
+                    };
+                };
+            };
+            /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND, BRAND_NOT_FOUND, API_KEY_NOT_FOUND, USER_NOT_FOUND, SESSION_NOT_FOUND, COMPANY_NOT_FOUND, PLAN_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, ROLE_NOT_FOUND, GROUP_NOT_FOUND, PROVIDER_NOT_FOUND, WEBHOOK_NOT_FOUND, IMPORT_NOT_FOUND, OPERATOR_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "NOT_FOUND" | "TENANT_NOT_FOUND" | "BRAND_NOT_FOUND" | "API_KEY_NOT_FOUND" | "USER_NOT_FOUND" | "SESSION_NOT_FOUND" | "COMPANY_NOT_FOUND" | "PLAN_NOT_FOUND" | "PLAN_ASSIGNMENT_NOT_FOUND" | "ROLE_NOT_FOUND" | "GROUP_NOT_FOUND" | "PROVIDER_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "IMPORT_NOT_FOUND" | "OPERATOR_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description Conflict: IDEMPOTENCY_KEY_IN_PROGRESS, TENANT_SLUG_TAKEN, TENANT_HOST_TAKEN, BRAND_SLUG_TAKEN, USER_EMAIL_TAKEN, USER_USERNAME_TAKEN, USER_PHONE_TAKEN, USER_EXTERNAL_ID_TAKEN, USER_IDENTIFIERS_CONFLICT, ATTRIBUTE_VALUE_TAKEN, ATTRIBUTE_DEFINITION_EXISTS, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED, COMPANY_EXTERNAL_ID_TAKEN, PLAN_EXTERNAL_ID_TAKEN, ROLE_EXISTS, ROLE_BUILT_IN, GROUP_DISPLAY_NAME_TAKEN, GROUP_EXTERNAL_ID_TAKEN, PROVIDER_EXISTS, IMPORT_FINISHED, OPERATOR_EMAIL_TAKEN */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_IN_PROGRESS" | "TENANT_SLUG_TAKEN" | "TENANT_HOST_TAKEN" | "BRAND_SLUG_TAKEN" | "USER_EMAIL_TAKEN" | "USER_USERNAME_TAKEN" | "USER_PHONE_TAKEN" | "USER_EXTERNAL_ID_TAKEN" | "USER_IDENTIFIERS_CONFLICT" | "ATTRIBUTE_VALUE_TAKEN" | "ATTRIBUTE_DEFINITION_EXISTS" | "USER_DEACTIVATED" | "SESSIONS_LIMIT_REACHED" | "COMPANY_EXTERNAL_ID_TAKEN" | "PLAN_EXTERNAL_ID_TAKEN" | "ROLE_EXISTS" | "ROLE_BUILT_IN" | "GROUP_DISPLAY_NAME_TAKEN" | "GROUP_EXTERNAL_ID_TAKEN" | "PROVIDER_EXISTS" | "IMPORT_FINISHED" | "OPERATOR_EMAIL_TAKEN";
+                    };
+                };
+            };
+            /** @description Precondition failed (If-Match): PRECONDITION_FAILED */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PRECONDITION_FAILED";
+                    };
+                };
+            };
+            /** @description Body too large: PAYLOAD_TOO_LARGE, IMPORT_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PAYLOAD_TOO_LARGE" | "IMPORT_TOO_LARGE";
                     };
                 };
             };
