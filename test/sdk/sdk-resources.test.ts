@@ -112,7 +112,7 @@ describe('imports and exports', () => {
     const exported: string[] = [];
     for await (const user of roster.exports.users({ q: `imp-` })) exported.push(user.email ?? '');
     for (const n of [1, 2, 3]) expect(exported).toContain(`imp-${n}-${tag}@example.com`);
-    const bad = await roster.imports.start('x', { format: 'csv', match: 'username' }).catch((e: unknown) => e);
+    const bad = await roster.imports.start('x', { format: 'csv', onError: 'explode' as never }).catch((e: unknown) => e);
     expect(isRosterError(bad, 'INVALID_PARAMETER')).toBe(true);
   }, 60_000);
 });
