@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type { Kysely } from 'kysely';
 import type { ActorContext } from '../core/context.ts';
 import { AppError, type FieldError } from '../core/errors.ts';
+import { growthAnalyzer } from '../db/analyze.ts';
 import { uniqueViolation } from '../db/errors.ts';
 import type { DB } from '../db/schema.ts';
 import { FileFormatError, type ImportFormat, parseRecords } from '../modules/imports/import-parse.ts';
@@ -238,6 +239,8 @@ export function createImportRunner(deps: ImportRunnerDeps): ImportRunner {
     const options = job.options as unknown as ImportOptions;
     try {
       const bc = await usersBulk.context(ctx);
+      // Rows that may be new users (an upper bound is enough to know when the table has doubled).
+      const users = options.dryRun ? null : await growthAnalyzer(deps.db, 'users');
       const skip = Number(job.rows_read);
       let seen = 0;
       let rows: ImportRow[] = [];
@@ -249,6 +252,7 @@ export function createImportRunner(deps: ImportRunnerDeps): ImportRunner {
         const current = await imports.reload(job);
         if (current?.status !== 'running' || current.lease_owner !== owner) throw new LeaseLost();
         await applyWithFallback(ctx, job, bc, options, rows, parseErrors, consumed);
+        await users?.grew(rows.length);
         rows = [];
         parseErrors = [];
         consumed = 0;
@@ -274,6 +278,7 @@ export function createImportRunner(deps: ImportRunnerDeps): ImportRunner {
         if (consumed >= deps.batchSize) await flush();
       }
       await flush();
+      await users?.finish();
       await imports.finish(ctx, job.id, owner, 'succeeded');
     } catch (error) {
       if (error instanceof LeaseLost) return;

@@ -18,13 +18,17 @@ export async function findUsersByIdentifierForUpdate(
   values: readonly string[],
 ): Promise<UserWithBrands[]> {
   if (values.length === 0) return [];
+  // Driven by the batch's values, one index probe each: an `in (...)` list lets the planner scan the whole tenant
+  // instead, and does so while the table's statistics are those of the empty table a fresh import starts from.
+  const target = column === 'username' ? sql<string>`lower(users.username)` : sql.ref(`users.${column}`);
   return db
-    .selectFrom('users')
+    .selectFrom(sql<{ value: string }>`unnest(${sql.val(values)}::text[])`.as('v'))
+    .innerJoin('users', (join) =>
+      join.on('users.tenant_id', '=', tenantId).on(sql<boolean>`${target} = v`),
+    )
     .selectAll('users')
     .select(brandsOfUser)
-    .where('users.tenant_id', '=', tenantId)
     .where('users.erased_at', 'is', null)
-    .where(column === 'username' ? sql<string>`lower(users.username)` : `users.${column}`, 'in', values)
     .forUpdate('users')
     .execute();
 }
