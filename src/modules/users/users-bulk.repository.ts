@@ -23,9 +23,7 @@ export async function findUsersByIdentifierForUpdate(
   const target = column === 'username' ? sql<string>`lower(users.username)` : sql.ref(`users.${column}`);
   return db
     .selectFrom(sql<{ value: string }>`unnest(${sql.val(values)}::text[])`.as('v'))
-    .innerJoin('users', (join) =>
-      join.on('users.tenant_id', '=', tenantId).on(sql<boolean>`${target} = v`),
-    )
+    .innerJoin('users', (join) => join.on('users.tenant_id', '=', tenantId).on(sql<boolean>`${target} = v`))
     .selectAll('users')
     .select(brandsOfUser)
     .where('users.erased_at', 'is', null)
