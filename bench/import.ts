@@ -74,6 +74,7 @@ async function main(): Promise<void> {
   );
   const ctx = platformContext(tenant.id, CLI_ACTOR);
   peakRss = process.memoryUsage.rss();
+  const baseRss = peakRss;
 
   const t0 = performance.now();
   const { job } = await registry.imports.createImport(ctx, createReadStream(file, { highWaterMark: 1024 * 1024 }), {
@@ -121,6 +122,7 @@ async function main(): Promise<void> {
       rowsPerSecond: Math.round(ROWS / ((t2 - t1) / 1000)),
       withUploadRowsPerSecond: Math.round(ROWS / ((t2 - t0) / 1000)),
       peakRssMB: mb(importRss),
+      rssBeforeMB: mb(baseRss),
     },
     export: {
       rows: exported,
