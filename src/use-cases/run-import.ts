@@ -237,6 +237,14 @@ export function createImportRunner(deps: ImportRunnerDeps): ImportRunner {
     const ctx = contextOf(job);
     if (!(await imports.start(ctx, job, owner))) return;
     const options = job.options as unknown as ImportOptions;
+    // The batch being written while the next one is read and checked: reading and validating rows (this process's
+    // CPU) overlaps with the database's writing, and batches still commit one at a time in file order.
+    let inFlight: Promise<unknown> | null = null;
+    const settle = async () => {
+      const failure = await inFlight;
+      inFlight = null;
+      if (failure) throw failure;
+    };
     try {
       const bc = await usersBulk.context(ctx);
       // Rows that may be new users (an upper bound is enough to know when the table has doubled).
@@ -249,14 +257,22 @@ export function createImportRunner(deps: ImportRunnerDeps): ImportRunner {
       let keys = new Set<string>();
       const flush = async () => {
         if (consumed === 0) return;
-        const current = await imports.reload(job);
-        if (current?.status !== 'running' || current.lease_owner !== owner) throw new LeaseLost();
-        await applyWithFallback(ctx, job, bc, options, rows, parseErrors, consumed);
-        await users?.grew(rows.length);
+        const batch = { rows, parseErrors, consumed };
         rows = [];
         parseErrors = [];
         consumed = 0;
         keys = new Set();
+        await settle();
+        // Settled into a value (never a rejection left unobserved while the next batch is read).
+        inFlight = (async () => {
+          const current = await imports.reload(job);
+          if (current?.status !== 'running' || current.lease_owner !== owner) throw new LeaseLost();
+          await applyWithFallback(ctx, job, bc, options, batch.rows, batch.parseErrors, batch.consumed);
+          await users?.grew(batch.rows.length);
+        })().then(
+          () => null,
+          (error: unknown) => error ?? new Error('import batch failed'),
+        );
       };
       for await (const parsed of parseRecords(job.format as ImportFormat, imports.chunks(job.id), { delimiter: options.delimiter })) {
         seen++;
@@ -278,9 +294,13 @@ export function createImportRunner(deps: ImportRunnerDeps): ImportRunner {
         if (consumed >= deps.batchSize) await flush();
       }
       await flush();
+      await settle();
       await users?.finish();
       await imports.finish(ctx, job.id, owner, 'succeeded');
-    } catch (error) {
+    } catch (thrown) {
+      // A batch still being written finishes first: its outcome comes before whatever stopped the reading.
+      const failure: unknown = await (inFlight as Promise<unknown> | null);
+      const error = failure ?? thrown;
       if (error instanceof LeaseLost) return;
       if (error instanceof AbortImport) {
         await deps.db
