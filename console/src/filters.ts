@@ -28,7 +28,16 @@ export const EMPTY_FILTERS: UserFilters = {
  * The query string of GET /users for these filters: blanks are left out, dates (yyyy-mm-dd from a date input) become
  * the instants of that day's start (after) and end (before) in UTC, `name=value` becomes `attributes.name=value`.
  */
-export function filtersToQuery(filters: UserFilters, page: { cursor?: string | null; limit?: number; count?: boolean } = {}): string {
+/** A column sort as the table keeps it, as the list API's `sort` parameter spells it (`-` for descending). */
+export function sortParam(sorting: readonly { id: string; desc: boolean }[]): string | null {
+  const first = sorting[0];
+  return first ? `${first.desc ? '-' : ''}${first.id}` : null;
+}
+
+export function filtersToQuery(
+  filters: UserFilters,
+  page: { cursor?: string | null; limit?: number; count?: boolean; sort?: string | null } = {},
+): string {
   const params = new URLSearchParams();
   const q = filters.q.trim();
   if (q) params.set('q', q);
@@ -42,6 +51,7 @@ export function filtersToQuery(filters: UserFilters, page: { cursor?: string | n
   const attribute = /^\s*([A-Za-z][A-Za-z0-9_]{0,63})\s*=\s*(.+?)\s*$/.exec(filters.attribute);
   if (attribute) params.set(`attributes.${attribute[1]}`, attribute[2] as string);
   params.set('limit', String(page.limit ?? 25));
+  if (page.sort) params.set('sort', page.sort);
   if (page.cursor) params.set('cursor', page.cursor);
   if (page.count) params.set('count', 'true');
   return params.toString();

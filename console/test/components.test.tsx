@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AttributeEditor, parseAttributeInput } from '../src/components/AttributeEditor.tsx';
 import { ConflictView } from '../src/components/ConflictView.tsx';
 import { conflictRows, reapplyPatch } from '../src/components/conflict.ts';
-import { EMPTY_FILTERS, filtersToQuery } from '../src/filters.ts';
+import { EMPTY_FILTERS, filtersToQuery, sortParam } from '../src/filters.ts';
 
 afterEach(cleanup);
 
@@ -39,6 +39,13 @@ describe('filters to query', () => {
 
   it('leaves out blanks and a malformed attribute filter', () => {
     expect(filtersToQuery({ ...EMPTY_FILTERS, q: '   ', role: ' ', attribute: '1bad=x' })).toBe('limit=25');
+  });
+
+  it('sends the column sort as the API spells it, descending with a leading minus', () => {
+    expect(sortParam([])).toBeNull();
+    expect(sortParam([{ id: 'email', desc: false }])).toBe('email');
+    expect(sortParam([{ id: 'createdAt', desc: true }])).toBe('-createdAt');
+    expect(filtersToQuery(EMPTY_FILTERS, { sort: '-name', cursor: 'c1' })).toBe('limit=25&sort=-name&cursor=c1');
   });
 });
 

@@ -96,3 +96,33 @@ export function timeIdPage<R>(rows: R[], limit: number, position: (row: R) => Ti
   if (rows.length <= limit || !last) return { page, nextCursor: null };
   return { page, nextCursor: encodeTimeIdCursor(position(last)) };
 }
+
+/** A position in a list ordered by a named sort: the sort's value there (null for a row without one) and the id. */
+export interface SortPosition {
+  value: string | null;
+  id: string;
+}
+
+/** The cursor of a position in the list ordered by `sort` (the sort's name travels with it). */
+export function encodeSortCursor(sort: string, { value, id }: SortPosition): string {
+  return encodeCursor([sort, value, id]);
+}
+
+/**
+ * Reads a cursor made by encodeSortCursor for this `sort`; null when there is none. A cursor of another sort is not
+ * one of this list's. `instant` says the value must be a canonical ISO instant (a time sort).
+ * @throws AppError INVALID_PARAMETER naming `param` (default `cursor`) when it was not made here for this sort.
+ */
+export function decodeSortCursor(
+  cursor: string | undefined,
+  sort: string,
+  options: { instant: boolean },
+  param = 'cursor',
+): SortPosition | null {
+  if (!cursor) return null;
+  const [name, value, id] = partsOf(cursor, 3, param);
+  if (name !== sort || typeof id !== 'string' || !isUuid(id)) throw invalidCursor(param);
+  if (value === null) return { value, id };
+  if (typeof value !== 'string' || value.length > 1024 || (options.instant && !parseInstant(value))) throw invalidCursor(param);
+  return { value, id };
+}

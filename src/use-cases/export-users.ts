@@ -4,7 +4,7 @@ import type { ActorContext } from '../core/context.ts';
 import type { DB } from '../db/schema.ts';
 import { toUserView, type UserView } from '../modules/users/users.ts';
 import { type ExportInclude, heldKeys, refsOfUsers } from '../modules/users/users-export.repository.ts';
-import { listUsers } from '../modules/users/users-search.repository.ts';
+import { listUsers, type UserPosition } from '../modules/users/users-search.repository.ts';
 import type { UserListQuery, UsersQueryService } from './query-users.ts';
 
 export type { ExportInclude } from '../modules/users/users-export.repository.ts';
@@ -36,7 +36,7 @@ export function createUsersExport(deps: { db: Kysely<DB>; clock: Clock; usersQue
         const trx = await deps.db.startTransaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute();
         try {
           yield { kind: 'keys', ...(await heldKeys(trx, ctx.tenantId)) };
-          let after: { createdAt: Date; id: string } | null = null;
+          let after: UserPosition | null = null;
           for (;;) {
             const rows = await listUsers(trx, ctx.tenantId, filter, after, PAGE);
             if (rows.length === 0) break;
@@ -57,7 +57,7 @@ export function createUsersExport(deps: { db: Kysely<DB>; clock: Clock; usersQue
               yield { kind: 'user', user };
             }
             const last = rows[rows.length - 1];
-            after = { createdAt: last.created_at, id: last.id };
+            after = { value: last.created_at, id: last.id };
             if (rows.length < PAGE) break;
           }
         } finally {

@@ -1,5 +1,5 @@
 import type { ActorContext } from '../core/context.ts';
-import { decodeTimeIdCursor, encodeCursor } from '../core/cursor.ts';
+import { decodeSortCursor, decodeTimeIdCursor, encodeCursor, encodeSortCursor } from '../core/cursor.ts';
 import { AppError, invalidField } from '../core/errors.ts';
 import { isUuid } from '../core/ids.ts';
 import { isStorableTime } from '../core/instant.ts';
@@ -19,10 +19,19 @@ import {
   findUsersByEmailOrPhone,
 } from '../modules/users/users.repository.ts';
 import { isUserId, type UsersDeps } from '../modules/users/users.service.ts';
-import { normalizeEmail, toUserView, type UserStatus, type UserView } from '../modules/users/users.ts';
+import type { UserRow } from '../modules/users/users.table.ts';
+import { normalizeEmail, toUserView, type UserSort, type UserStatus, type UserView } from '../modules/users/users.ts';
 import { findUsersByPredicate } from '../modules/users/users-predicate.repository.ts';
 import type { PredicateSort, UserPredicate } from '../modules/users/users-predicate.ts';
-import { countUsers, listUsers, type UserFilter } from '../modules/users/users-search.repository.ts';
+import {
+  BY_CREATION,
+  countUsers,
+  listUsers,
+  type UserFilter,
+  type UserOrder,
+  type UserPosition,
+  type UserSortColumn,
+} from '../modules/users/users-search.repository.ts';
 
 export interface UserListQuery {
   status?: UserStatus;
@@ -44,6 +53,8 @@ export interface UserListQuery {
   plan?: string;
   planActive?: boolean;
   cursor?: string;
+  /** The order: a field, `-` first for descending (default `createdAt`); a cursor belongs to the sort it came from. */
+  sort?: UserSort;
   /**
    * 1-based page number, for clients that page by number rather than by cursor (skips `(page - 1) * limit`
    * users; not with `cursor`). Bounded by MAX_LIST_OFFSET: a deep offset costs a scan of every skipped row.
@@ -51,6 +62,37 @@ export interface UserListQuery {
   page?: number;
   limit?: number;
   count?: boolean;
+}
+
+const SORT_COLUMNS: Record<string, UserSortColumn> = { createdAt: 'created_at', updatedAt: 'updated_at', email: 'email', name: 'name' };
+
+function orderOf(sort: UserSort | undefined): UserOrder {
+  if (!sort) return BY_CREATION;
+  const descending = sort.startsWith('-');
+  return { column: SORT_COLUMNS[descending ? sort.slice(1) : sort], descending };
+}
+
+const isTimeColumn = (column: UserSortColumn) => column === 'created_at' || column === 'updated_at';
+
+/**
+ * Where the cursor says the page begins. The default order keeps its (time, id) cursors, so cursors handed out before
+ * sorts existed still work; every other sort's cursor names its sort.
+ * @throws AppError INVALID_PARAMETER naming `cursor` when it was not made for this sort.
+ */
+function positionOf(sort: UserSort | undefined, order: UserOrder, cursor: string | undefined): UserPosition | null {
+  if (!sort || sort === 'createdAt') {
+    const position = decodeTimeIdCursor(cursor);
+    return position ? { value: position.at, id: position.id } : null;
+  }
+  const position = decodeSortCursor(cursor, sort, { instant: isTimeColumn(order.column) });
+  if (!position) return null;
+  return { value: position.value !== null && isTimeColumn(order.column) ? new Date(position.value) : position.value, id: position.id };
+}
+
+function cursorAfter(sort: UserSort | undefined, order: UserOrder, last: UserRow): string {
+  if (!sort || sort === 'createdAt') return encodeCursor([last.created_at.toISOString(), last.id]);
+  const value = last[order.column];
+  return encodeSortCursor(sort, { value: value instanceof Date ? value.toISOString() : (value ?? null), id: last.id });
 }
 
 /** The most users a page-number list may skip. */
@@ -234,12 +276,11 @@ export function createUsersQueryService(deps: UsersDeps & { reads?: ReadRouting 
           );
         }
       }
-      let after: { createdAt: Date; id: string } | null = null;
-      const position = decodeTimeIdCursor(query.cursor);
-      if (position) after = { createdAt: position.at, id: position.id };
+      const order = orderOf(query.sort);
+      const after = positionOf(query.sort, order, query.cursor);
       const filter = await buildFilter(ctx, query);
       const [rows, total] = await Promise.all([
-        reads.lagTolerant((from) => listUsers(from, ctx.tenantId, filter, after, limit + 1, offset)),
+        reads.lagTolerant((from) => listUsers(from, ctx.tenantId, filter, after, limit + 1, offset, order)),
         query.count ? reads.lagTolerant((from) => countUsers(from, ctx.tenantId, filter)) : Promise.resolve(undefined),
       ]);
       const page = rows.slice(0, limit);
@@ -249,7 +290,7 @@ export function createUsersQueryService(deps: UsersDeps & { reads?: ReadRouting 
           ctx,
           page.map((row) => toUserView(row, row.brands)),
         ),
-        nextCursor: rows.length > limit && last ? encodeCursor([last.created_at.toISOString(), last.id]) : null,
+        nextCursor: rows.length > limit && last ? cursorAfter(query.sort, order, last) : null,
         ...(total !== undefined ? { total } : {}),
       };
     },

@@ -1,12 +1,12 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
 import { flexRender, type RowSelectionState, type SortingState } from '@tanstack/react-table';
-import { getSortedRowModel, type LegacyColumnDef, useLegacyTable } from '@tanstack/react-table/legacy';
+import { type LegacyColumnDef, useLegacyTable } from '@tanstack/react-table/legacy';
 import { useEffect, useMemo, useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { api, type Tenant, type User, type UserPage } from '../api.ts';
 import { fieldErrorsOf, formatDateTime, messageOf } from '../components/forms.ts';
-import { EMPTY_FILTERS, filtersToQuery, type UserFilters } from '../filters.ts';
+import { EMPTY_FILTERS, filtersToQuery, sortParam, type UserFilters } from '../filters.ts';
 import { usersRoute } from '../router.tsx';
 
 /** Waits until the operator stops typing for `ms`. */
@@ -75,7 +75,7 @@ interface NewUserForm {
   name: string;
 }
 
-/** A tenant's users: filters, sortable columns (within the page), cursor paging, count on demand, bulk actions. */
+/** A tenant's users: filters, columns sorted by the server (across every page), cursor paging, count on demand, bulk actions. */
 export function UsersPage() {
   const { tenantId } = usersRoute.useParams();
   const queryClient = useQueryClient();
@@ -86,15 +86,16 @@ export function UsersPage() {
   const [sorting, setSorting] = useState<SortingState>([]);
   const [rowSelection, setRowSelection] = useState<RowSelectionState>({});
   const cursor = cursors.at(-1) ?? null;
-  // A new filter starts again from the first page.
-  // biome-ignore lint/correctness/useExhaustiveDependencies: reset on filter change only
+  const sort = sortParam(sorting);
+  // A new filter or sort starts again from the first page (a cursor continues only the sort it came from).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reset on filter or sort change only
   useEffect(() => {
     setCursors([null]);
     setRowSelection({});
-  }, [debounced]);
+  }, [debounced, sort]);
 
   const tenants = useQuery({ queryKey: ['tenants'], queryFn: () => api.get<{ data: Tenant[] }>('/tenants') });
-  const query = filtersToQuery(debounced, { cursor, count: wantCount });
+  const query = filtersToQuery(debounced, { cursor, count: wantCount, sort });
   const users = useQuery({
     queryKey: ['users', tenantId, query],
     queryFn: () => api.get<UserPage>(`/tenants/${tenantId}/users?${query}`),
@@ -137,7 +138,7 @@ export function UsersPage() {
         ),
       },
       { accessorKey: 'email', header: 'Email', cell: ({ getValue }) => (getValue() as string | null) ?? '—' },
-      { accessorKey: 'status', header: 'Status' },
+      { accessorKey: 'status', header: 'Status', enableSorting: false },
       { accessorKey: 'createdAt', header: 'Created', cell: ({ getValue }) => formatDateTime(getValue() as string) },
     ],
     [tenantId],
@@ -150,7 +151,9 @@ export function UsersPage() {
     onRowSelectionChange: setRowSelection,
     enableRowSelection: true,
     getRowId: (row) => row.id,
-    getSortedRowModel: getSortedRowModel(),
+    // The server sorts (GET …/users?sort=), so the order holds across pages; one column at a time.
+    manualSorting: true,
+    enableMultiSort: false,
   });
 
   const selected = Object.keys(rowSelection).filter((id) => rowSelection[id]);

@@ -12,7 +12,7 @@ import { UserListQuerySchema } from './users.schemas.ts';
 /** What the export route uses of the registry. */
 export type UsersExportRoutesDeps = Pick<Registry, 'usersExport'>;
 
-const { cursor: _cursor, limit: _limit, count: _count, ...filters } = UserListQuerySchema.properties;
+const { cursor: _cursor, limit: _limit, count: _count, sort: _sort, ...filters } = UserListQuerySchema.properties;
 const ExportQuerySchema = Type.Object(
   {
     ...filters,

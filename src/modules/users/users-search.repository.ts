@@ -1,4 +1,4 @@
-import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
+import { type ExpressionBuilder, type Kysely, type RawBuilder, sql } from 'kysely';
 import { containsPattern } from '../../db/paging.ts';
 import type { DB } from '../../db/schema.ts';
 import { brandsOfUser, type UserWithBrands } from './users.repository.ts';
@@ -123,30 +123,67 @@ function filtered(db: Kysely<DB>, tenantId: string, filter: UserFilter) {
   return query;
 }
 
-/** One page of a tenant's users in (created_at, id) order, after the cursor position or skipping `offset` rows. */
+/** A column a users list can be ordered by; the id breaks ties in the same direction. */
+export type UserSortColumn = 'created_at' | 'updated_at' | 'email' | 'name';
+
+export interface UserOrder {
+  column: UserSortColumn;
+  descending: boolean;
+}
+
+/** Where a page ends in its order: the sort column's value (null for a user without one) and the id. */
+export interface UserPosition {
+  value: Date | string | null;
+  id: string;
+}
+
+/** The default order: creation, oldest first (the (tenant_id, created_at, id) index). */
+export const BY_CREATION: UserOrder = { column: 'created_at', descending: false };
+
+const NULLABLE: ReadonlySet<UserSortColumn> = new Set(['email', 'name']);
+
+/**
+ * One page of a tenant's users in `order` (then by id), after the cursor position or skipping `offset` rows.
+ * Nulls come last ascending and first descending (PostgreSQL's own order, so a btree on the column serves either
+ * direction). A position inside the non-null run of a nullable column reads on in two steps, the rest of that run
+ * and then the null run: one `or` condition across both would keep the index from seeking to the position.
+ */
 export async function listUsers(
   db: Kysely<DB>,
   tenantId: string,
   filter: UserFilter,
-  after: { createdAt: Date; id: string } | null,
+  after: UserPosition | null,
   limit: number,
   offset = 0,
+  order: UserOrder = BY_CREATION,
 ): Promise<UserWithBrands[]> {
-  let query = filtered(db, tenantId, filter).selectAll('users').select(brandsOfUser);
-  if (after) {
-    query = query.where((eb) =>
-      eb.or([
-        eb('users.created_at', '>', after.createdAt),
-        eb.and([eb('users.created_at', '=', after.createdAt), eb('users.id', '>', after.id)]),
-      ]),
-    );
-  }
-  return query
-    .orderBy('users.created_at')
-    .orderBy('users.id')
-    .limit(limit)
-    .$if(offset > 0, (qb) => qb.offset(offset))
-    .execute();
+  const column = sql.ref(`users.${order.column}`);
+  const idOrder = sql.raw(order.descending ? 'desc' : 'asc');
+  const page = (condition: RawBuilder<boolean> | null, rows: number) =>
+    filtered(db, tenantId, filter)
+      .selectAll('users')
+      .select(brandsOfUser)
+      .$if(condition !== null, (qb) => qb.where(condition as RawBuilder<boolean>))
+      .orderBy(sql`${column} ${sql.raw(order.descending ? 'desc nulls first' : 'asc nulls last')}`)
+      .orderBy(sql`users.id ${idOrder}`)
+      .limit(rows)
+      .$if(offset > 0, (qb) => qb.offset(offset))
+      .execute();
+  if (!after) return page(null, limit);
+  const beyond = sql.raw(order.descending ? '<' : '>');
+  const { value, id } = after;
+  const nullable = NULLABLE.has(order.column);
+  // The run the position is in, from the position on; then (nullable columns) the run that follows it.
+  const first =
+    value === null
+      ? sql<boolean>`(${column} is null and users.id ${beyond} ${id})`
+      : sql<boolean>`(${column}, users.id) ${beyond} (${value}, ${id})`;
+  const rows = await page(first, limit);
+  const followedByNulls = nullable && value !== null && !order.descending;
+  const followedByValues = nullable && value === null && order.descending;
+  if (rows.length >= limit || !(followedByNulls || followedByValues)) return rows;
+  const rest = await page(followedByNulls ? sql<boolean>`${column} is null` : sql<boolean>`${column} is not null`, limit - rows.length);
+  return [...rows, ...rest];
 }
 
 /** Filter keys the maintained counters answer (with `now`, which only qualifies a plan filter). */

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { Dictionary, LiteralUnion } from '../../core/schemas.ts';
-import { GENDERS, LINK_KINDS, ROLES, USER_STATUSES } from './users.ts';
+import { GENDERS, LINK_KINDS, ROLES, USER_SORTS, USER_STATUSES } from './users.ts';
 
 const NullableString = (options: Record<string, unknown> = {}) => Type.Union([Type.String(options), Type.Null()]);
 const JsonValue = Type.Unknown();
@@ -130,6 +130,12 @@ export const UserListQuerySchema = Type.Object(
     plan: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Holders of this plan (id, external id or number)' })),
     planActive: Type.Optional(
       Type.Boolean({ description: 'true: holding an active assignment (of `plan`); false: holding none (with `plan`: held it, lapsed)' }),
+    ),
+    sort: Type.Optional(
+      LiteralUnion(USER_SORTS, {
+        description:
+          'Order of the list: a field, `-` first for descending (default `createdAt`). Users without an email or name come last ascending, first descending; a cursor only continues the sort it came from',
+      }),
     ),
     cursor: Type.Optional(Type.String({ maxLength: 512 })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),

@@ -19,6 +19,10 @@ export const GENDERS = ['male', 'female', 'other', 'unknown'] as const;
 export const LINK_KINDS = ['facebook', 'twitter', 'linkedin', 'google'] as const;
 export const USER_STATUSES = ['active', 'deactivated'] as const;
 
+/** The orders a users list can be asked for: a field, `-` first for descending. */
+export const USER_SORTS = ['createdAt', '-createdAt', 'updatedAt', '-updatedAt', 'email', '-email', 'name', '-name'] as const;
+export type UserSort = (typeof USER_SORTS)[number];
+
 /**
  * A user's profile as the native API accepts it; null clears a field. `gender` is any string here because the
  * dialects hand over their vendors' values as they came: the planner checks it against GENDERS for everyone.

@@ -4267,6 +4267,8 @@ export interface operations {
                 plan?: string;
                 /** @description true: holding an active assignment (of `plan`); false: holding none (with `plan`: held it, lapsed) */
                 planActive?: boolean;
+                /** @description Order of the list: a field, `-` first for descending (default `createdAt`). Users without an email or name come last ascending, first descending; a cursor only continues the sort it came from */
+                sort?: "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt" | "email" | "-email" | "name" | "-name";
                 cursor?: string;
                 limit?: number;
                 count?: boolean;
