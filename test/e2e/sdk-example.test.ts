@@ -1,7 +1,7 @@
 /**
  * examples/sdk-quickstart.ts runs to completion against the compiled server started as `npm start` starts it, with
  * the two settings its header names (http and loopback webhook URLs): a real delivery reaches the example's own
- * receiver and verifies with the endpoint's secret.
+ * receiver and verifies with the endpoint's secret. Then the compiled CLI reads the same data through the SDK.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTenantOver, freshStorage, killAll, runNode, type ServerProcess, type Storage, startServerProcess } from './process.ts';
@@ -43,5 +43,14 @@ describe('examples/sdk-quickstart.ts', () => {
     // The example removes the endpoint it registered.
     const left = await fetch(`${server.url}/v1/webhooks`, { headers: tenant.auth });
     expect(((await left.json()) as { data: unknown[] }).data).toEqual([]);
-  }, 180_000);
+
+    // The compiled CLI (as `roster` runs) reaches the same server through the SDK the build compiled to dist/sdk.
+    const env = { ROSTER_URL: server.url, ROSTER_KEY: key };
+    const users = await runNode(['bin/roster.js', 'users', 'get', userId as string, '--json'], env);
+    expect(users.code, users.stderr).toBe(0);
+    expect(JSON.parse(users.stdout)).toMatchObject({ id: userId, city: 'London' });
+    const hooks = await runNode(['bin/roster.js', 'webhooks', 'list'], env);
+    expect(hooks.code, hooks.stderr).toBe(0);
+    expect(JSON.parse(hooks.stdout)).toEqual([]);
+  }, 240_000);
 });
