@@ -47,7 +47,9 @@ function filesUnder(dir) {
  */
 export function sourceFingerprint() {
   const hash = createHash('sha256');
-  for (const file of [...filesUnder(SRC), ...CONFIGS.filter((f) => existsSync(join(ROOT, f)))]) {
+  // The SDK's sources too: dist/sdk is compiled from them (the CLI's remote commands run on it).
+  const sdkSources = existsSync(SDK_SRC) ? filesUnder(SDK_SRC) : [];
+  for (const file of [...filesUnder(SRC), ...sdkSources, ...CONFIGS.filter((f) => existsSync(join(ROOT, f)))]) {
     const stat = statSync(join(ROOT, file));
     hash.update(`${file}\0${stat.size}\0${stat.mtimeMs}\n`);
   }
@@ -93,16 +95,52 @@ export function build({ check = true } = {}) {
     mkdirSync(dirname(target), { recursive: true });
     copyFileSync(join(ROOT, file), target);
   }
+  compileSdkForCli(tsc);
   buildSdk();
   writeFileSync(STAMP, `${JSON.stringify({ fingerprint, checked: check, builtAt: new Date().toISOString() })}\n`);
 }
 
 const SDK = join(ROOT, 'packages', 'sdk');
+const SDK_SRC = join(SDK, 'src');
+
+/**
+ * Compiles the SDK's sources to dist/sdk (ESM, no declarations) with the same tsc as src/: the compiled CLI's
+ * remote commands load it from there, so they work without the workspace's tsup (the npm package's own build,
+ * below, which an install without the workspace's dev dependencies lacks).
+ */
+function compileSdkForCli(tsc) {
+  if (!existsSync(join(SDK_SRC, 'index.ts'))) return;
+  const args = [
+    tsc,
+    '--ignoreConfig',
+    '--outDir',
+    join(DIST, 'sdk'),
+    '--rootDir',
+    SDK_SRC,
+    '--module',
+    'nodenext',
+    '--moduleResolution',
+    'nodenext',
+    '--target',
+    'es2022',
+    '--lib',
+    'es2022,dom',
+    '--rewriteRelativeImportExtensions',
+    '--verbatimModuleSyntax',
+    '--skipLibCheck',
+    // Type-checked by the SDK's own tsc (its tsconfig) and by the tests that import it; here it is only transpiled.
+    '--noCheck',
+    join(SDK_SRC, 'index.ts'),
+    join(SDK_SRC, 'tokens.ts'),
+  ];
+  const result = spawnSync(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (result.status !== 0) throw new Error(`tsc failed on packages/sdk (${result.status ?? result.signal}): dist/sdk was not built`);
+}
 
 /**
  * Builds packages/sdk (tsup, with the TypeScript 5 the workspace installs) when its dist/ is missing or older than
- * its sources: the compiled CLI's remote commands load it from there. Skipped, with a note, when the workspace's
- * dev dependencies are not installed; those commands then say how to build it.
+ * its sources: the package as npm would publish it (ESM, CJS, declarations). Skipped, with a note, when the
+ * workspace's dev dependencies are not installed.
  */
 function buildSdk() {
   const dist = join(SDK, 'dist', 'index.js');
@@ -112,7 +150,8 @@ function buildSdk() {
   try {
     tsup = createRequire(join(SDK, 'package.json')).resolve('tsup/dist/cli-default.js');
   } catch {
-    process.stderr.write('roster: packages/sdk not built (tsup is not installed); the CLI remote commands need it\n');
+    // The CLI does not need it (dist/sdk); only publishing the package does.
+    process.stderr.write('roster: packages/sdk/dist (the npm package) not built: tsup is not installed\n');
     return;
   }
   const result = spawnSync(process.execPath, [tsup, '--silent'], { cwd: SDK, stdio: ['ignore', 'inherit', 'inherit'] });

@@ -40,6 +40,7 @@ import { usersExportRoutes } from './modules/users/users-export.routes.ts';
 import { webhooksRoutes } from './modules/webhooks/webhooks.routes.ts';
 import { pickServices, type Registry } from './registry.ts';
 import { scimRoutes } from './scim/scim.routes.ts';
+import { scimDocumentAdditions } from './scim/scim-openapi.ts';
 
 export interface AppOptions {
   /** Serve /docs and /openapi.json (default true). */
@@ -139,7 +140,7 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
 
   if (options.docs !== false) {
     // SCIM has a document of its own, as each dialect has: identity providers read it, not API clients.
-    await registerDocs(app, [...registry.config.dialects, 'scim']);
+    await registerDocs(app, [...registry.config.dialects, 'scim'], { scim: scimDocumentAdditions() });
   }
 
   app.get('/', { schema: { hide: true } }, async (request, reply) => {

@@ -1,6 +1,7 @@
 /**
  * `roster import`, `roster export` and `roster imports status`: directly on the database (the CLI's registry runs
- * the job in-process), or against a running Roster over HTTP (`--url`/`--key`, `ROSTER_URL`/`ROSTER_KEY`). A live
+ * the job in-process), or against a running Roster through the SDK (`--url`/`--key`, `ROSTER_URL`/`ROSTER_KEY`, or
+ * the `roster login` profile when no `--tenant` is given). A live
  * progress bar on a terminal, plain lines otherwise, a summary table at the end, exit status 1 when rows failed.
  */
 import { createReadStream } from 'node:fs';
@@ -17,14 +18,16 @@ import { createRegistry, type Registry } from '../registry.ts';
 import { encodeExport } from '../use-cases/export-users.format.ts';
 import type { ExportInclude } from '../use-cases/export-users.ts';
 import { createImportWorker } from '../workers/import-worker.ts';
+import { hasProfile, remoteClient, type SdkClient } from './remote-client.ts';
 
 interface RemoteOptions {
   url?: string;
   key?: string;
+  profile?: string;
 }
 
-/** Where a command runs: the database (a registry) or a server (URL and key). */
-type Target = { kind: 'local'; registry: Registry; tenantId: string } | { kind: 'remote'; url: string; key: string };
+/** Where a command runs: the database (a registry) or a server (an SDK client). */
+type Target = { kind: 'local'; registry: Registry; tenantId: string } | { kind: 'remote'; roster: SdkClient };
 
 class CliError extends Error {
   constructor(
@@ -35,32 +38,30 @@ class CliError extends Error {
   }
 }
 
+/**
+ * Remote when a URL is given (flag or ROSTER_URL), or when no --tenant is and a login profile exists; else local.
+ * @throws CliError KEY_REQUIRED (a URL without a key), TENANT_REQUIRED (neither a tenant nor a remote)
+ */
 async function targetOf(opts: RemoteOptions & { tenant?: string }): Promise<Target> {
   const config = loadConfig();
   const url = opts.url ?? config.remote.url;
-  if (url) {
-    const key = opts.key ?? config.remote.key;
-    if (!key) throw new CliError('KEY_REQUIRED', 'a remote Roster needs an API key: --key or ROSTER_KEY');
-    return { kind: 'remote', url, key };
-  }
+  if (url && !(opts.key ?? config.remote.key)) throw new CliError('KEY_REQUIRED', 'a remote Roster needs an API key: --key or ROSTER_KEY');
+  if (url || (!opts.tenant && hasProfile(opts.profile))) return { kind: 'remote', roster: await remoteClient(config, opts) };
   if (!opts.tenant) throw new CliError('TENANT_REQUIRED', '--tenant is required when working on the database directly');
   const registry = await createRegistry(config);
   const tenant = await registry.tenants.resolveTenant(opts.tenant);
   return { kind: 'local', registry, tenantId: tenant.id };
 }
 
-async function call(target: Extract<Target, { kind: 'remote' }>, path: string, init: RequestInit = {}): Promise<Response> {
-  let res: Response;
-  try {
-    res = await fetch(new URL(path, target.url), { ...init, headers: { authorization: `Bearer ${target.key}`, ...(init.headers ?? {}) } });
-  } catch (error) {
-    throw new CliError('SERVER_UNREACHABLE', `the server at ${target.url} did not answer (${(error as Error).message})`);
+/** The first failed rows of a job (the summary shows 20). */
+async function firstErrors(roster: SdkClient, job: ImportJobView): Promise<ImportErrorView[]> {
+  const errors: ImportErrorView[] = [];
+  if (job.failed === 0) return errors;
+  for await (const error of roster.imports.errors(job.id)) {
+    errors.push(error as unknown as ImportErrorView);
+    if (errors.length >= 20) break;
   }
-  if (!res.ok) {
-    const problem = (await res.json().catch(() => ({}))) as { code?: string; detail?: string; title?: string };
-    throw new CliError(problem.code ?? `HTTP_${res.status}`, problem.detail ?? problem.title ?? `HTTP ${res.status}`);
-  }
-  return res;
+  return errors;
 }
 
 /** Lines of a file (a row estimate for the progress bar's total). */
@@ -104,14 +105,20 @@ async function follow(read: () => Promise<ImportJobView>, total: number | null):
   }
 }
 
+// cli-table3 colours its head and borders itself: only on a terminal (and not under NO_COLOR).
+const TABLE_STYLE = process.stdout.isTTY && !process.env.NO_COLOR ? {} : { head: [], border: [] };
+
 function summary(job: ImportJobView, errors: ImportErrorView[]): void {
   const seconds = job.startedAt && job.finishedAt ? (Date.parse(job.finishedAt) - Date.parse(job.startedAt)) / 1000 : 0;
-  const table = new Table({ head: ['import', 'status', 'rows', 'created', 'updated', 'unchanged', 'failed', 'seconds', 'rows/s'] });
+  const table = new Table({
+    head: ['import', 'status', 'rows', 'created', 'updated', 'unchanged', 'failed', 'seconds', 'rows/s'],
+    style: TABLE_STYLE,
+  });
   table.push([job.id, job.status, job.rowsRead, job.created, job.updated, job.unchanged, job.failed, seconds.toFixed(1), job.rate ?? 0]);
   process.stdout.write(`${table.toString()}\n`);
   if (job.error) process.stdout.write(`error: ${job.error}\n`);
   if (errors.length > 0) {
-    const rows = new Table({ head: ['row', 'field', 'code', 'message', 'identifiers'] });
+    const rows = new Table({ head: ['row', 'field', 'code', 'message', 'identifiers'], style: TABLE_STYLE });
     for (const e of errors) rows.push([e.row, e.field ?? '', e.code, e.message, Object.values(e.identifiers).join(' ')]);
     process.stdout.write(
       `${rows.toString()}\n${job.failed > errors.length ? `(first ${errors.length} of ${job.failed} failed rows; GET /v1/imports/${job.id}/errors has them all)\n` : ''}`,
@@ -136,13 +143,6 @@ function withExitStatus<A extends unknown[]>(command: (...args: A) => Promise<vo
     process.exitCode = exitStatus;
   };
 }
-
-const FORMAT_TYPES: Record<ImportFormat, string> = {
-  ndjson: 'application/x-ndjson',
-  auth0: 'application/x-ndjson',
-  csv: 'text/csv',
-  json: 'application/json',
-};
 
 function formatOf(file: string, format?: string): ImportFormat {
   if (format) return format as ImportFormat;
@@ -175,28 +175,18 @@ async function importCommand(file: string, opts: ImportCommandOptions): Promise<
   const total = Math.max(0, (await countLines(file)) - (format === 'csv' ? 1 : 0)) || null;
   const target = await targetOf(opts);
   if (target.kind === 'remote') {
-    const query = new URLSearchParams({
+    const { roster } = target;
+    const created = (await roster.imports.start(Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>, {
       format,
       match: options.match,
       mode: options.mode,
-      dryRun: String(options.dryRun),
+      dryRun: options.dryRun,
       onError: options.onError,
-    });
-    if (opts.delimiter) query.set('delimiter', opts.delimiter);
-    if (opts.columns) query.set('columns', opts.columns);
-    const res = await call(target, `/v1/imports?${query}`, {
-      method: 'POST',
-      headers: { 'content-type': FORMAT_TYPES[format] },
-      body: Readable.toWeb(createReadStream(file)) as ReadableStream,
-      duplex: 'half',
-    } as RequestInit);
-    const created = (await res.json()) as ImportJobView;
-    const job = await follow(async () => (await (await call(target, `/v1/imports/${created.id}`)).json()) as ImportJobView, total);
-    const errors =
-      job.failed > 0
-        ? ((await (await call(target, `/v1/imports/${job.id}/errors?limit=20`)).json()) as { data: ImportErrorView[] }).data
-        : [];
-    summary(job, errors);
+      ...(opts.delimiter ? { delimiter: opts.delimiter } : {}),
+      ...(opts.columns ? { columns: opts.columns } : {}),
+    })) as unknown as ImportJobView;
+    const job = await follow(async () => (await roster.imports.get(created.id)) as unknown as ImportJobView, total);
+    summary(job, await firstErrors(roster, job));
     exitFor(job);
     return;
   }
@@ -240,8 +230,11 @@ async function exportCommand(opts: ExportCommandOptions): Promise<void> {
   const out = process.stdout;
   const write = (text: string) => (out.write(text) ? Promise.resolve() : new Promise<void>((done) => out.once('drain', () => done())));
   if (target.kind === 'remote') {
-    const query = new URLSearchParams({ ...filters, format: opts.format, ...(opts.include ? { include: opts.include } : {}) });
-    const res = await call(target, `/v1/users/export?${query}`);
+    const res = await target.roster.exports.download({
+      ...filters,
+      format: opts.format,
+      ...(opts.include ? { include: opts.include } : {}),
+    });
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) await write(Buffer.from(chunk).toString('utf8'));
     return;
   }
@@ -259,13 +252,9 @@ async function exportCommand(opts: ExportCommandOptions): Promise<void> {
 async function statusCommand(id: string, opts: RemoteOptions & { tenant?: string; follow?: boolean }): Promise<void> {
   const target = await targetOf(opts);
   if (target.kind === 'remote') {
-    const read = async () => (await (await call(target, `/v1/imports/${encodeURIComponent(id)}`)).json()) as ImportJobView;
+    const read = async () => (await target.roster.imports.get(id)) as unknown as ImportJobView;
     const job = opts.follow ? await follow(read, null) : await read();
-    const errors =
-      job.failed > 0
-        ? ((await (await call(target, `/v1/imports/${job.id}/errors?limit=20`)).json()) as { data: ImportErrorView[] }).data
-        : [];
-    summary(job, errors);
+    summary(job, await firstErrors(target.roster, job));
     exitFor(job);
     return;
   }
@@ -285,7 +274,8 @@ async function statusCommand(id: string, opts: RemoteOptions & { tenant?: string
 const remoteOptions = (command: Command) =>
   command
     .option('--url <url>', 'a running Roster to work through (else ROSTER_URL; unset: the database directly)')
-    .option('--key <secret>', 'its API key (prefer ROSTER_KEY: argv is visible to others)');
+    .option('--key <secret>', 'its API key (prefer ROSTER_KEY: argv is visible to others)')
+    .option('--profile <name>', 'the roster login profile to use when neither --url nor --tenant is given', 'default');
 
 /** Adds the bulk import and export commands to the CLI. */
 export function registerBulkCommands(program: Command): void {

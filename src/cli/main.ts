@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { loadConfig } from '../config.ts';
-import { CLI_ACTOR, platformContext } from '../core/context.ts';
+import { CLI_ACTOR } from '../core/context.ts';
 import { safeError } from '../core/safe-error.ts';
 import { rosterVersion } from '../core/version.ts';
 import type { ProviderType } from '../modules/providers/providers.ts';
@@ -11,6 +11,7 @@ import { bashCompletion, zshCompletion } from './completion.ts';
 import { runThroughServer } from './remote.ts';
 import { exitCodeOf } from './remote-client.ts';
 import { registerRemoteCommands } from './users-commands.ts';
+import { isRemoteWebhooksCommand, registerWebhookCommands } from './webhooks-commands.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -41,6 +42,9 @@ program.hook('preAction', async (_root, command) => {
   if (command.opts().url || loadConfig().remote.url) return;
   const name = command.parent?.parent ? `${command.parent.name()} ${command.name()}` : command.name();
   if (CLIENT_ONLY.test(name)) return;
+  // Webhook and bulk commands without --tenant run on a remote Roster (flags, ROSTER_URL or the login profile).
+  if (name.startsWith('webhooks ') && isRemoteWebhooksCommand(command.opts())) return;
+  if (/^(import|export|imports status)$/.test(name) && !command.opts().tenant) return;
   const remote = await runThroughServer(loadConfig(), command, program.opts().adminToken);
   if (!remote) return;
   const text = remote.output === undefined ? '' : `${JSON.stringify(remote.output, null, 2)}\n`;
@@ -278,50 +282,7 @@ program
     process.once('SIGINT', stop);
   });
 
-const webhooks = program.command('webhooks').description('manage a tenant’s webhook endpoints');
-webhooks
-  .command('create')
-  .description('add an endpoint; prints its signing secret once')
-  .requiredOption('--tenant <slug>', 'tenant slug or id')
-  .requiredOption('--url <url>', 'https URL that receives the deliveries')
-  .option('--event-type <pattern>', 'event type or wildcard (user.*); repeatable; default all', collect, [])
-  .option('--description <text>', 'what the endpoint is for')
-  .action((opts: { tenant: string; url: string; eventType: string[]; description?: string }) =>
-    withRegistry(async (r) => {
-      const ctx = platformContext((await r.tenants.resolveTenant(opts.tenant)).id, CLI_ACTOR);
-      return r.webhooks.createEndpoint(ctx, {
-        url: opts.url,
-        eventTypes: opts.eventType.length > 0 ? opts.eventType : undefined,
-        description: opts.description,
-      });
-    }),
-  );
-webhooks
-  .command('list')
-  .description('list a tenant’s endpoints with their delivery figures')
-  .requiredOption('--tenant <slug>', 'tenant slug or id')
-  .action((opts: { tenant: string }) =>
-    withRegistry(async (r) => r.webhooks.listEndpoints(platformContext((await r.tenants.resolveTenant(opts.tenant)).id, CLI_ACTOR))),
-  );
-webhooks
-  .command('delete')
-  .description('delete an endpoint, its pending deliveries and its log')
-  .requiredOption('--tenant <slug>', 'tenant slug or id')
-  .argument('<id>', 'endpoint id')
-  .action((id: string, opts: { tenant: string }) =>
-    withRegistry(async (r) => {
-      await r.webhooks.deleteEndpoint(platformContext((await r.tenants.resolveTenant(opts.tenant)).id, CLI_ACTOR), id);
-      return { deleted: id };
-    }),
-  );
-webhooks
-  .command('rotate-secret')
-  .description('replace the signing secret (the old one signs alongside for 24 h); prints the new one once')
-  .requiredOption('--tenant <slug>', 'tenant slug or id')
-  .argument('<id>', 'endpoint id')
-  .action((id: string, opts: { tenant: string }) =>
-    withRegistry(async (r) => r.webhooks.rotateSecret(platformContext((await r.tenants.resolveTenant(opts.tenant)).id, CLI_ACTOR), id)),
-  );
+registerWebhookCommands(program);
 registerBulkCommands(program);
 
 registerRemoteCommands(program);

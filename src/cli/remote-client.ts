@@ -27,6 +27,18 @@ export interface SdkClient {
   };
   events: { follow(options: { after?: string; type?: string; signal?: AbortSignal }): AsyncIterable<Record<string, unknown>> };
   roles: { list(): Promise<unknown[]> };
+  imports: {
+    start(file: ReadableStream<Uint8Array>, options: Record<string, unknown>): Promise<{ id: string }>;
+    get(id: string): Promise<Record<string, unknown>>;
+    errors(id: string): AsyncIterable<Record<string, unknown>>;
+  };
+  exports: { download(query: Record<string, unknown>): Promise<Response> };
+  webhooks: {
+    create(input: { url: string; eventTypes?: string[]; description?: string }): Promise<Record<string, unknown>>;
+    list(): Promise<unknown[]>;
+    delete(id: string): Promise<void>;
+    rotateSecret(id: string): Promise<Record<string, unknown>>;
+  };
 }
 
 /** Exit codes scripts can test. */
@@ -61,6 +73,11 @@ function readProfiles(): Record<string, Profile> {
   return ((JSON.parse(readFileSync(file, 'utf8')) as { profiles?: Record<string, Profile> }).profiles ?? {}) as Record<string, Profile>;
 }
 
+/** Whether `roster login` saved this profile (default `default`). */
+export function hasProfile(name: string | undefined): boolean {
+  return readProfiles()[name ?? 'default'] !== undefined;
+}
+
 /** Saves a profile (the file is the user's only: mode 0600). */
 export function saveProfile(name: string, profile: Profile): string {
   const file = profileFile();
@@ -92,21 +109,25 @@ export function resolveRemote(config: Config, opts: { url?: string; key?: string
 }
 
 /**
- * Loads the SDK: its build (packages/sdk/dist), else its source when running under tsx (a checkout without the build).
- * @throws Error saying how to build it when neither loads.
+ * Loads the SDK: the copy the build compiles next to the CLI (dist/sdk, from dist/cli), else the package's build
+ * (packages/sdk/dist), else its source when running under tsx (src/cli in a checkout).
+ * @throws Error saying how to build it when none loads.
  */
 export async function loadSdk(): Promise<SdkModule> {
-  const built = new URL('../../packages/sdk/dist/index.js', import.meta.url);
-  const source = new URL('../../packages/sdk/src/index.ts', import.meta.url);
-  try {
-    return (await import(built.href)) as SdkModule;
-  } catch (error) {
+  const candidates = [
+    new URL('../sdk/index.js', import.meta.url),
+    new URL('../../packages/sdk/dist/index.js', import.meta.url),
+    new URL('../../packages/sdk/src/index.ts', import.meta.url),
+  ];
+  const failures: string[] = [];
+  for (const candidate of candidates) {
     try {
-      return (await import(source.href)) as SdkModule;
-    } catch {
-      throw new Error(`the SDK is not built (${built.pathname}): run "cd packages/sdk && npx tsup" (${(error as Error).message})`);
+      return (await import(candidate.href)) as SdkModule;
+    } catch (error) {
+      failures.push(`${candidate.pathname}: ${(error as Error).message.split('\n')[0]}`);
     }
   }
+  throw new Error(`the SDK is not built: run "npm run build" (${failures.join('; ')})`);
 }
 
 /** A client for the remote Roster of these options. */

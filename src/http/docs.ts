@@ -2,7 +2,7 @@ import swagger from '@fastify/swagger';
 import scalar from '@scalar/fastify-api-reference';
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../core/errors.ts';
-import { dialectDocument, documentRoute, nativeDocument } from './openapi-document.ts';
+import { type DocumentAdditions, dialectDocument, documentRoute, nativeDocument } from './openapi-document.ts';
 
 /**
  * The /docs page, set up for a self-hosted product: nothing it shows or loads leaves this server. No SaaS toolbar
@@ -125,9 +125,14 @@ function withExamples(document: OpenApiDocument): OpenApiDocument {
 
 /**
  * OpenAPI 3.1 document generation, the /docs reference page, /openapi.json (the native API) and
- * /openapi/<dialect>.json (each vendor dialect in `dialects`, whose routes carry the dialect's name as their tag).
+ * /openapi/<dialect>.json (each vendor dialect in `dialects`, whose routes carry the dialect's name as their tag),
+ * with `additions` where a dialect's routes carry no schema of their own (SCIM).
  */
-export async function registerDocs(app: FastifyInstance, dialects: readonly string[]): Promise<void> {
+export async function registerDocs(
+  app: FastifyInstance,
+  dialects: readonly string[],
+  additions: Partial<Record<string, DocumentAdditions>> = {},
+): Promise<void> {
   let full: OpenApiDocument = {};
   await app.register(swagger, {
     openapi: {
@@ -190,7 +195,7 @@ export async function registerDocs(app: FastifyInstance, dialects: readonly stri
     }
     if (!byDialect.has(name)) {
       app.swagger(); // builds (once) the whole document
-      byDialect.set(name, dialectDocument(full as never, name));
+      byDialect.set(name, dialectDocument(full as never, name, additions[name]));
     }
     return byDialect.get(name);
   });

@@ -155,10 +155,48 @@ export function nativeDocument(full: OpenApiDocument, dialects: readonly string[
   });
 }
 
-/** One vendor dialect's document: the paths Roster serves in that vendor's shape. */
-export function dialectDocument(full: OpenApiDocument, dialect: string): OpenApiDocument {
+/**
+ * What an adapter adds to its own document where its routes carry no schema (SCIM validates its wire format
+ * itself): components, the security of every operation, and per operationId the parts of an operation (parameters
+ * are appended to the path's, the rest replaces the generated parts).
+ */
+export interface DocumentAdditions {
+  components: { schemas?: Json; securitySchemes?: Json };
+  security: Json[];
+  operations: Record<string, Json>;
+}
+
+/** `document` with `additions` merged in (a copy; the operations it adds to are copied too). */
+function withAdditions(document: OpenApiDocument, additions: DocumentAdditions | undefined): OpenApiDocument {
+  if (!additions) return document;
+  const paths: NonNullable<OpenApiDocument['paths']> = {};
+  for (const [path, item] of Object.entries(document.paths ?? {})) {
+    paths[path] = Object.fromEntries(
+      Object.entries(item).map(([method, operation]) => {
+        const op = operation as Json & { operationId?: string; parameters?: unknown[] };
+        const extra = op.operationId ? additions.operations[op.operationId] : undefined;
+        if (!extra) return [method, operation];
+        const parameters = [...(op.parameters ?? []), ...((extra.parameters as unknown[] | undefined) ?? [])];
+        return [method, { ...op, ...extra, ...(parameters.length ? { parameters } : {}) }];
+      }),
+    );
+  }
+  return {
+    ...document,
+    security: additions.security,
+    components: {
+      ...document.components,
+      schemas: { ...document.components?.schemas, ...additions.components.schemas },
+      securitySchemes: { ...document.components?.securitySchemes, ...additions.components.securitySchemes },
+    },
+    paths,
+  };
+}
+
+/** One vendor dialect's document: the paths Roster serves in that vendor's shape, with the adapter's additions. */
+export function dialectDocument(full: OpenApiDocument, dialect: string, additions?: DocumentAdditions): OpenApiDocument {
   const { securitySchemes: _native, ...components } = full.components ?? {};
-  return pruneSchemas({
+  const document = pruneSchemas({
     ...full,
     info: {
       ...full.info,
@@ -172,4 +210,5 @@ export function dialectDocument(full: OpenApiDocument, dialect: string): OpenApi
     tags: (full.tags ?? []).filter((tag) => tag.name === dialect),
     paths: filterPaths(full, (tags) => tags.includes(dialect)),
   });
+  return withAdditions(document, additions);
 }

@@ -3,10 +3,11 @@
  * (the CLI loads the SDK from source when packages/sdk/dist is not built).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runImports } from '../helpers/imports.ts';
 import { type LiveRoster, startRoster } from './server.ts';
 
 let live: LiveRoster;
@@ -80,6 +81,55 @@ describe('roster users over the SDK', { timeout: 240_000 }, () => {
     const list = await cli(['users', 'list', '--json']);
     expect(list.code, list.stderr).toBe(0);
     expect(Array.isArray(JSON.parse(list.stdout))).toBe(true);
+  });
+
+  it('webhooks create, list, rotate-secret and delete on the remote Roster (no --tenant)', async () => {
+    const env = { ROSTER_URL: live.url, ROSTER_KEY: live.tenant.key };
+    const created = await cli(['webhooks', 'create', '--endpoint', 'https://hooks.example.com/roster', '--event-type', 'user.*'], env);
+    expect(created.code, created.stderr).toBe(0);
+    const endpoint = JSON.parse(created.stdout);
+    expect(endpoint).toMatchObject({ url: 'https://hooks.example.com/roster', eventTypes: ['user.*'] });
+    expect(endpoint.secret).toMatch(/^whsec_/);
+    const listed = await cli(['webhooks', 'list', '--url', live.url, '--key', live.tenant.key]);
+    expect(JSON.parse(listed.stdout).map((w: { id: string }) => w.id)).toContain(endpoint.id);
+    const rotated = await cli(['webhooks', 'rotate-secret', endpoint.id], env);
+    expect(JSON.parse(rotated.stdout).secret).not.toBe(endpoint.secret);
+    const invalid = await cli(['webhooks', 'create', '--endpoint', 'http://hooks.example.com/'], env);
+    expect(invalid.code).toBe(2);
+    expect(invalid.stderr).toMatch(/^roster: VALIDATION_FAILED: .*https/);
+    expect(JSON.parse((await cli(['webhooks', 'delete', endpoint.id], env)).stdout)).toEqual({ deleted: endpoint.id });
+    expect((await cli(['webhooks', 'delete', endpoint.id], env)).code).toBe(3);
+  });
+
+  it('import, imports status and export on the remote Roster through the SDK', async () => {
+    const env = { ROSTER_URL: live.url, ROSTER_KEY: live.tenant.key };
+    const file = join(configHome, 'users.ndjson');
+    writeFileSync(file, '{"email":"imp-cli-1@example.com"}\n{"email":"not an email"}\n{"email":"imp-cli-2@example.com"}\n');
+    // The in-process Roster runs no import worker: this test runs its queued jobs while the CLI follows its job.
+    let finished = false;
+    const running = cli(['import', file], env).finally(() => {
+      finished = true;
+    });
+    while (!finished) {
+      await runImports(live.t);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const imported = await running;
+    expect(imported.code, imported.stderr).toBe(1); // a row failed
+    expect(imported.stdout).toMatch(/succeeded/);
+    expect(imported.stdout).toContain('invalid_email');
+    expect(imported.stdout).not.toContain('\u001b[');
+    const id = imported.stderr.match(/import ([0-9a-f-]{36}):/)?.[1];
+    expect(id, imported.stderr).toBeDefined();
+    const status = await cli(['imports', 'status', id as string], env);
+    expect(status.code).toBe(1);
+    expect(status.stdout).toContain(id);
+    const exported = await cli(['export', '--format', 'csv'], env);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(exported.stdout.split('\n')[0]).toMatch(/^id,number,externalId,email/);
+    expect(exported.stdout).toContain('imp-cli-2@example.com');
+    const missing = await cli(['imports', 'status', '00000000-0000-7000-8000-000000000000'], env);
+    expect(missing.code).toBe(3);
   });
 
   it('prints bash and zsh completion from the command tree', async () => {
