@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../core/errors.ts';
 import { authenticateKey } from '../http/auth.ts';
 import { expectedVersion } from '../http/etag.ts';
 import type { Registry } from '../registry.ts';
@@ -113,11 +114,14 @@ export async function scimRoutes(app: FastifyInstance, { registry }: { registry:
     const params = readListParams(source, SCIM_LIMITS.maxResults, search);
     const predicate = params.filter ? toUserPredicate(parseFilter(params.filter)) : ({ kind: 'const', value: true } as const);
     const sort = toUserSort(params.sortBy, params.sortOrder);
-    const page = await registry.usersQuery.searchUsers(request.ctx, predicate, {
-      sort,
-      offset: params.startIndex - 1,
-      limit: params.count,
-    });
+    const page = await registry.usersQuery
+      .searchUsers(request.ctx, predicate, { sort, offset: params.startIndex - 1, limit: params.count })
+      .catch((error: unknown) => {
+        // A custom attribute the tenant has not defined, or a comparison its type has not, is a bad filter here.
+        if (error instanceof AppError && (error.code === 'ATTRIBUTE_NOT_DEFINED' || error.code === 'ATTRIBUTE_TYPE_MISMATCH'))
+          throw new ScimError(400, 'invalidFilter', error.message);
+        throw error;
+      });
     const base = scimBaseUrl(request);
     // Every user's groups in one query for the page (no query per user), skipped when the projection drops them.
     const groupsOf = projectsGroups(params)

@@ -21,7 +21,7 @@ import {
 import { isUserId, type UsersDeps } from '../modules/users/users.service.ts';
 import { normalizeEmail, toUserView, type UserStatus, type UserView } from '../modules/users/users.ts';
 import { findUsersByPredicate } from '../modules/users/users-predicate.repository.ts';
-import type { PredicateSort, UserPredicate } from '../modules/users/users-predicate.ts';
+import { namesAttributes, type PredicateSort, typeAttributePredicates, type UserPredicate } from '../modules/users/users-predicate.ts';
 import { countUsers, listUsers, type UserFilter } from '../modules/users/users-search.repository.ts';
 
 export interface UserListQuery {
@@ -78,7 +78,9 @@ export interface UsersQueryService {
   listUsers(ctx: ActorContext, query: UserListQuery): Promise<UserPage>;
   /**
    * A page (by offset) of the users matching a predicate, with the exact number matching: the query path of
-   * adapters whose filter languages compile to SQL (SCIM). Never filters in memory.
+   * adapters whose filter languages compile to SQL (SCIM). Never filters in memory. Custom attributes are typed by
+   * the tenant's definitions.
+   * @throws AppError ATTRIBUTE_NOT_DEFINED, ATTRIBUTE_TYPE_MISMATCH (see typeAttributePredicates)
    */
   searchUsers(
     ctx: ActorContext,
@@ -215,7 +217,10 @@ export function createUsersQueryService(deps: UsersDeps & { reads?: ReadRouting 
     },
 
     async searchUsers(ctx, predicate, page) {
-      const { rows, total } = await findUsersByPredicate(db, ctx.tenantId, predicate, page.sort, page.offset, page.limit);
+      const typed = namesAttributes(predicate)
+        ? typeAttributePredicates(predicate, await deps.attributes.definitionsOf(ctx.tenantId))
+        : predicate;
+      const { rows, total } = await findUsersByPredicate(db, ctx.tenantId, typed, page.sort, page.offset, page.limit);
       return { data: rows.map((row) => toUserView(row, row.brands)), total };
     },
 

@@ -84,6 +84,40 @@ function compare(p: Extract<UserPredicate, { kind: 'compare' }>): RawBuilder<Sql
   }
 }
 
+const ORDER = { gt: '>', ge: '>=', lt: '<', le: '<=' } as const;
+
+/** Present: a value that is not JSON null and not an empty string (as `pr` is for columns). */
+function attributePresent(name: string): RawBuilder<SqlBool> {
+  // ->> of a JSON null is SQL null; coalesce keeps this never-null, so that `not` negates it.
+  return sql<SqlBool>`(coalesce(users.attributes ->> ${name}, '') <> '')`;
+}
+
+/**
+ * A custom attribute comparison (typed by typeAttributePredicates). `eq` is JSON containment, which the GIN index
+ * users_attributes_idx (jsonb_path_ops) serves; values compare case-exactly, as the attributes' schema says.
+ * Ordering and substrings apply only to values of the attribute's JSON type (a freeform value of another type
+ * never matches).
+ */
+function compareAttribute(p: Extract<UserPredicate, { kind: 'attribute' }>): RawBuilder<SqlBool> {
+  const { name, op, value } = p;
+  if (value === null) return op === 'eq' ? sql<SqlBool>`not ${attributePresent(name)}` : attributePresent(name);
+  const contains = sql<SqlBool>`(users.attributes @> ${JSON.stringify({ [name]: value })}::jsonb)`;
+  if (op === 'eq') return contains;
+  if (op === 'ne') return sql<SqlBool>`not ${contains}`;
+  if (p.type === 'number') {
+    const number = sql`(case when jsonb_typeof(users.attributes -> ${name}) = 'number' then (users.attributes ->> ${name})::numeric end)`;
+    return op in ORDER
+      ? sql<SqlBool>`${number} ${sql.raw(ORDER[op as keyof typeof ORDER])} ${String(value)}::numeric`
+      : sql<SqlBool>`false`;
+  }
+  const text = sql`(case when jsonb_typeof(users.attributes -> ${name}) = 'string' then users.attributes ->> ${name} end)`;
+  const v = String(value);
+  if (op === 'co') return sql<SqlBool>`${text} like ${`%${likeEscape(v)}%`}`;
+  if (op === 'sw') return sql<SqlBool>`${text} like ${`${likeEscape(v)}%`}`;
+  if (op === 'ew') return sql<SqlBool>`${text} like ${`%${likeEscape(v)}`}`;
+  return sql<SqlBool>`${text} collate "C" ${sql.raw(ORDER[op as keyof typeof ORDER])} ${v}`;
+}
+
 /** The predicate as SQL; every comparison is null-safe, so `not` is a true negation. */
 export function predicateSql(p: UserPredicate): RawBuilder<SqlBool> {
   switch (p.kind) {
@@ -103,6 +137,10 @@ export function predicateSql(p: UserPredicate): RawBuilder<SqlBool> {
       return sql<SqlBool>`(not coalesce(${predicateSql(p.inner)}, false))`;
     case 'compare':
       return sql<SqlBool>`coalesce(${compare(p)}, false)`;
+    case 'attribute':
+      return sql<SqlBool>`coalesce(${compareAttribute(p)}, false)`;
+    case 'attributePresent':
+      return sql<SqlBool>`coalesce(${attributePresent(p.name)}, false)`;
   }
 }
 
