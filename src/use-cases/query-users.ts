@@ -9,7 +9,7 @@ import type { AttributeType } from '../modules/attributes/attributes.ts';
 import { parseFilterValue } from '../modules/attributes/attributes.ts';
 import { findBrandBySlug } from '../modules/brands/brands.repository.ts';
 import { findCompanyByRef } from '../modules/companies/companies.repository.ts';
-import { effectiveRoles, groupRolesOfUsers } from '../modules/groups/group-members.repository.ts';
+import { effectiveRoles, groupRolesOfUsers, groupsOfUserColumn } from '../modules/groups/group-members.repository.ts';
 import { findPlanByRef } from '../modules/plans/plans.repository.ts';
 import {
   findUserByExternalId,
@@ -79,14 +79,15 @@ export interface UsersQueryService {
   /**
    * A page (by offset) of the users matching a predicate, with the exact number matching: the query path of
    * adapters whose filter languages compile to SQL (SCIM). Never filters in memory. Custom attributes are typed by
-   * the tenant's definitions.
+   * the tenant's definitions. With `withGroups`, each user's groups (id, displayName; oldest membership first) come in
+   * the same statement (else `groups` is empty).
    * @throws AppError ATTRIBUTE_NOT_DEFINED, ATTRIBUTE_TYPE_MISMATCH (see typeAttributePredicates)
    */
   searchUsers(
     ctx: ActorContext,
     predicate: UserPredicate,
-    page: { sort: PredicateSort | null; offset: number; limit: number },
-  ): Promise<{ data: UserView[]; total: number }>;
+    page: { sort: PredicateSort | null; offset: number; limit: number; withGroups?: boolean },
+  ): Promise<{ data: UserView[]; total: number; groups: Map<string, { id: string; displayName: string }[]> }>;
   /**
    * The repository filter of a list query (emails and phones normalized, brands, companies and plans resolved), for
    * readers that page on their own (the bulk export). @throws AppError INVALID_PARAMETER, ATTRIBUTE_NOT_SEARCHABLE
@@ -220,8 +221,15 @@ export function createUsersQueryService(deps: UsersDeps & { reads?: ReadRouting 
       const typed = namesAttributes(predicate)
         ? typeAttributePredicates(predicate, await deps.attributes.definitionsOf(ctx.tenantId))
         : predicate;
-      const { rows, total } = await findUsersByPredicate(db, ctx.tenantId, typed, page.sort, page.offset, page.limit);
-      return { data: rows.map((row) => toUserView(row, row.brands)), total };
+      type Groups = { groups?: { id: string; displayName: string }[] };
+      const extra = page.withGroups ? [groupsOfUserColumn] : [];
+      const { rows, total } = await findUsersByPredicate<Groups>(db, ctx.tenantId, typed, page.sort, page.offset, page.limit, extra);
+      const groups = new Map<string, { id: string; displayName: string }[]>();
+      const data = rows.map(({ groups: of, ...row }) => {
+        if (of) groups.set(row.id, of);
+        return toUserView(row, row.brands);
+      });
+      return { data, total, groups };
     },
 
     async listUsers(ctx, query) {

@@ -1,4 +1,4 @@
-import { type Expression, type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely';
+import { type AliasedRawBuilder, type Expression, type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { brandsOfUser, type UserWithBrands } from './users.repository.ts';
 import { PREDICATE_FIELDS, type PredicateField, type PredicateSort, type UserPredicate } from './users-predicate.ts';
@@ -146,29 +146,36 @@ export function predicateSql(p: UserPredicate): RawBuilder<SqlBool> {
 
 /**
  * One page of the tenant's live users matching the predicate, in the sort's order (then by id), and the exact
- * number matching, in one statement (two when the page is past the last match).
+ * number matching, in one statement (two when the page is past the last match). `extra` adds correlated columns
+ * (over `users`) that another module owns, such as each user's groups, to that one statement.
  */
-export async function findUsersByPredicate(
+export async function findUsersByPredicate<Extra extends Record<string, unknown> = Record<never, never>>(
   db: Kysely<DB>,
   tenantId: string,
   predicate: UserPredicate,
   sort: PredicateSort | null,
   offset: number,
   limit: number,
-): Promise<{ rows: UserWithBrands[]; total: number }> {
+  extra: readonly AliasedRawBuilder<unknown, string>[] = [],
+): Promise<{ rows: (UserWithBrands & Extra)[]; total: number }> {
   const where = predicateSql(predicate) as Expression<SqlBool>;
   const base = db.selectFrom('users').where('users.tenant_id', '=', tenantId).where('users.erased_at', 'is', null).where(where);
   const count = async () => Number((await base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
   if (limit === 0) return { rows: [], total: await count() };
   // The page and the exact count in one statement (count(*) over () sees every matching row before offset/limit).
-  let query = base.selectAll('users').select(brandsOfUser).select(sql<string>`count(*) over ()`.as('total_matching'));
+  let query = base
+    .selectAll('users')
+    .select(brandsOfUser)
+    .select(sql<string>`count(*) over ()`.as('total_matching'))
+    .select(extra as AliasedRawBuilder<unknown, 'extra'>[]);
   if (sort) {
     const key = PREDICATE_FIELDS[sort.field].type === 'string' ? sql`${operand(sort.field)} collate "C"` : operand(sort.field);
     query = query.orderBy(sql`${key} ${sql.raw(sort.descending ? 'desc nulls first' : 'asc nulls last')}`);
   } else query = query.orderBy('users.created_at');
-  const found = (await query.orderBy('users.id').offset(offset).limit(limit).execute()) as (UserWithBrands & { total_matching: string })[];
+  const found = (await query.orderBy('users.id').offset(offset).limit(limit).execute()) as unknown as (UserWithBrands &
+    Extra & { total_matching: string })[];
   // Past the last match the page is empty and says no count: ask for it.
   const total = found[0] ? Number(found[0].total_matching) : offset > 0 ? await count() : 0;
-  const rows = found.map(({ total_matching: _, ...row }) => row as UserWithBrands);
+  const rows = found.map(({ total_matching: _, ...row }) => row as unknown as UserWithBrands & Extra);
   return { rows, total };
 }
