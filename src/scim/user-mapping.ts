@@ -103,6 +103,23 @@ function primaryOf(value: unknown, field: string): Record<string, unknown> | nul
 }
 
 /**
+ * The extension with the enterprise attributes a client sent unqualified at the top level (an older Entra PATCH
+ * path is a bare `manager`). They win: Roster never shows them there, so one present was just sent (a PATCHed
+ * resource still carries the old qualified value).
+ */
+function withUnqualified(extension: unknown, resource: Record<string, unknown>): unknown {
+  const loose = Object.keys(ENTERPRISE_FIELDS).flatMap((key) => {
+    const value = getInsensitive(resource, key);
+    return value === undefined ? [] : [[key, value] as const];
+  });
+  if (loose.length === 0 || (extension !== undefined && extension !== null && !isObject(extension))) return extension;
+  const out: Record<string, unknown> = {};
+  if (isObject(extension)) for (const [key, value] of Object.entries(extension)) out[key.toLowerCase()] = value;
+  for (const [key, value] of loose) out[key] = value;
+  return out;
+}
+
+/**
  * The enterprise custom attributes an EnterpriseUser extension value sets: each string (empty = none), `manager`
  * as a string id (Entra's PATCH value), `{value}` or `[{value}]`; with `replace`, an absent one is removed. Null when the
  * extension is absent and nothing is replaced.
@@ -173,7 +190,7 @@ export function toUserChange(resource: Record<string, unknown>, replace: boolean
     }
     if (isObject(attributes)) change.attributes = { ...attributes };
   }
-  const enterprise = enterpriseChange(get(ENTERPRISE_SCHEMA), replace);
+  const enterprise = enterpriseChange(withUnqualified(get(ENTERPRISE_SCHEMA), resource), replace);
   if (enterprise) {
     // The enterprise attributes are reached through their extension: its values win over the Roster extension's.
     change.attributes = { ...change.attributes, ...enterprise };

@@ -169,6 +169,16 @@ describe('SCIM EnterpriseUser extension', () => {
     expect(native.json().attributes.organization).toBe('Fabrikam');
   });
 
+  it("reads older Entra's unqualified manager path with an array value", async () => {
+    const res = await call('PATCH', `/Users/${ellen}`, {
+      schemas: [PATCH],
+      Operations: [{ op: 'Add', path: 'manager', value: [{ $ref: null, value: 'mgr-legacy' }] }],
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()[ENTERPRISE].manager).toEqual({ value: 'mgr-legacy' });
+    expect(res.json().manager).toBeUndefined();
+  });
+
   it('a PUT without the extension clears its fields; a wrong type is 400 invalidValue', async () => {
     const put = await call('POST', '/Users', entraUser('put@example.com', { department: 'Ops', employeeNumber: '7' }));
     const id = put.json().id;
