@@ -210,7 +210,7 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
     : null;
   const reads = createReadRouting(db, replica?.db ?? null);
   const usersQuery = createUsersQueryService({ ...usersDeps, reads });
-  const userChanges = createUserChanges({ users, usersLifecycle, companyMembers, userPlans, sessions });
+  const userChanges = createUserChanges({ users, usersLifecycle, companyMembers, userPlans, sessions, attributes });
   const userTransforms = createUserTransforms({ usersQuery, userChanges });
   const adminAuth = createAdminAuth({ db, ids, configuredToken: config.adminToken });
   return {

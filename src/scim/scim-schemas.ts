@@ -93,12 +93,36 @@ export const USER_ATTRIBUTES: ScimAttribute[] = [
   }),
 ];
 
+/**
+ * The EnterpriseUser attributes Roster stores, each as the tenant's custom string attribute of the same name
+ * (`manager` holds manager.value), defined on first use. Keys are lower-cased SCIM names.
+ */
+export const ENTERPRISE_FIELDS: Record<string, string> = {
+  employeenumber: 'employeeNumber',
+  costcenter: 'costCenter',
+  organization: 'organization',
+  division: 'division',
+  department: 'department',
+  manager: 'manager',
+};
+
+/** True for a custom attribute name the EnterpriseUser extension shows (and the Roster extension then does not). */
+export function isEnterpriseAttribute(name: string): boolean {
+  return Object.values(ENTERPRISE_FIELDS).includes(name);
+}
+
+const stored = (name: string) => `Stored as the custom string attribute ${name}; compared case-exactly.`;
+
 export const ENTERPRISE_ATTRIBUTES: ScimAttribute[] = [
-  attr('employeeNumber', 'string', 'Stored as the custom attribute employeeNumber (not yet: see docs/scim.md).'),
-  attr('department', 'string', 'Stored as the custom attribute department (not yet: see docs/scim.md).'),
-  attr('organization', 'string', 'Stored as the custom attribute organization (not yet: see docs/scim.md).'),
-  attr('manager', 'complex', 'The manager.', {
-    subAttributes: [attr('value', 'string', 'The manager id.'), attr('displayName', 'string', 'Read-only.', { mutability: 'readOnly' })],
+  ...['employeeNumber', 'costCenter', 'organization', 'division', 'department'].map((name) =>
+    attr(name, 'string', stored(name), { caseExact: true }),
+  ),
+  attr('manager', 'complex', 'The manager; its value is stored as the custom string attribute manager.', {
+    subAttributes: [
+      attr('value', 'string', 'The manager id (as the IdP sends it).', { caseExact: true }),
+      attr('$ref', 'reference', 'Not stored.', { referenceTypes: ['User'] }),
+      attr('displayName', 'string', 'Not stored.', { mutability: 'readOnly' }),
+    ],
   }),
 ];
 
@@ -130,15 +154,18 @@ const SCIM_TYPE: Record<string, ScimAttribute['type']> = {
   datetime: 'dateTime',
 };
 
-/** The Roster extension's attributes: the tenant's custom attributes as typed sub-attributes, its number and brands. */
+/**
+ * The Roster extension's attributes: the tenant's custom attributes as typed sub-attributes (but those the
+ * EnterpriseUser extension shows), its number and brands.
+ */
 export function rosterAttributes(custom: CustomAttributeSpec[]): ScimAttribute[] {
   return [
     attr('number', 'integer', 'The per-tenant sequential number.', { mutability: 'readOnly', caseExact: true }),
     attr('brands', 'string', 'Slugs of the brands the user joined.', { mutability: 'readOnly', multiValued: true, caseExact: true }),
     attr('attributes', 'complex', 'The tenant’s custom attributes, as its attribute definitions type them.', {
-      subAttributes: custom.map((c) =>
-        attr(c.name, SCIM_TYPE[c.type] ?? 'string', `Custom attribute ${c.name} (${c.type}).`, { caseExact: true }),
-      ),
+      subAttributes: custom
+        .filter((c) => !isEnterpriseAttribute(c.name))
+        .map((c) => attr(c.name, SCIM_TYPE[c.type] ?? 'string', `Custom attribute ${c.name} (${c.type}).`, { caseExact: true })),
     }),
   ];
 }

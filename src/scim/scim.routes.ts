@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../core/errors.ts';
 import { authenticateKey } from '../http/auth.ts';
 import { expectedVersion } from '../http/etag.ts';
 import type { Registry } from '../registry.ts';
@@ -113,21 +114,18 @@ export async function scimRoutes(app: FastifyInstance, { registry }: { registry:
     const params = readListParams(source, SCIM_LIMITS.maxResults, search);
     const predicate = params.filter ? toUserPredicate(parseFilter(params.filter)) : ({ kind: 'const', value: true } as const);
     const sort = toUserSort(params.sortBy, params.sortOrder);
-    const page = await registry.usersQuery.searchUsers(request.ctx, predicate, {
-      sort,
-      offset: params.startIndex - 1,
-      limit: params.count,
-    });
+    const page = await registry.usersQuery
+      // The page's groups come in its own statement (one round trip), unless the projection drops them.
+      .searchUsers(request.ctx, predicate, { sort, offset: params.startIndex - 1, limit: params.count, withGroups: projectsGroups(params) })
+      .catch((error: unknown) => {
+        // A custom attribute the tenant has not defined, or a comparison its type has not, is a bad filter here.
+        if (error instanceof AppError && (error.code === 'ATTRIBUTE_NOT_DEFINED' || error.code === 'ATTRIBUTE_TYPE_MISMATCH'))
+          throw new ScimError(400, 'invalidFilter', error.message);
+        throw error;
+      });
     const base = scimBaseUrl(request);
-    // Every user's groups in one query for the page (no query per user), skipped when the projection drops them.
-    const groupsOf = projectsGroups(params)
-      ? await registry.groupMembers.groupsOfUsers(
-          request.ctx,
-          page.data.map((u) => u.id),
-        )
-      : new Map<string, { id: string; displayName: string }[]>();
     const resources = page.data.map((u) =>
-      projectResource(toScimUser(u, base, groupsOf.get(u.id)), params, ['id', 'schemas'], [USER_SCHEMA]),
+      projectResource(toScimUser(u, base, page.groups.get(u.id)), params, ['id', 'schemas'], [USER_SCHEMA]),
     );
     return send(reply, 200, listResponse(resources, page.total, params.startIndex));
   }

@@ -2,7 +2,7 @@ import type { PredicateField, PredicateSort, UserPredicate } from '../modules/us
 import { ScimError } from './protocol/errors.ts';
 import type { AttrPath, Filter } from './protocol/filter-ast.ts';
 import { pathText } from './protocol/filter-ast.ts';
-import { USER_SCHEMA } from './scim-schemas.ts';
+import { ENTERPRISE_FIELDS, ENTERPRISE_SCHEMA, USER_EXTENSION_SCHEMA, USER_SCHEMA } from './scim-schemas.ts';
 
 /** SCIM User filter AST → the users' column predicate; every attribute maps to a column or the filter is refused. */
 
@@ -39,6 +39,30 @@ function unknown(path: AttrPath): ScimError {
 function key(path: AttrPath): string {
   if (path.uri && path.uri.toLowerCase() !== USER_SCHEMA.toLowerCase()) throw unknown(path);
   return (path.sub ? `${path.attr}.${path.sub}` : path.attr).toLowerCase();
+}
+
+/**
+ * The custom attribute an extension path names: an EnterpriseUser attribute (a string, whether or not its definition
+ * exists yet) or the Roster extension's `attributes.<name>` (typed by its definition in the core); null otherwise.
+ */
+function customAttribute(path: AttrPath): { name: string; type?: 'string' } | null {
+  const uri = path.uri?.toLowerCase();
+  if (uri === ENTERPRISE_SCHEMA.toLowerCase()) {
+    const name = ENTERPRISE_FIELDS[path.attr.toLowerCase()];
+    const sub = path.sub?.toLowerCase() ?? null;
+    if (!name || (sub !== null && !(name === 'manager' && sub === 'value'))) throw unknown(path);
+    return { name, type: 'string' };
+  }
+  if (uri === USER_EXTENSION_SCHEMA.toLowerCase()) {
+    if (path.attr.toLowerCase() === 'attributes' && path.sub) return { name: path.sub };
+    throw unknown(path);
+  }
+  return null;
+}
+
+function customLeaf(f: Extract<Filter, { kind: 'compare' | 'present' }>, custom: { name: string; type?: 'string' }): UserPredicate {
+  if (f.kind === 'present') return { kind: 'attributePresent', ...custom };
+  return { kind: 'attribute', ...custom, op: f.op, value: f.value };
 }
 
 function leaf(f: Extract<Filter, { kind: 'compare' | 'present' }>, field: PredicateField): UserPredicate {
@@ -95,6 +119,8 @@ function element(f: Filter, attr: string, path: AttrPath): UserPredicate {
 
 /**
  * Translates a parsed filter over Users into a column predicate.
+ * Extension attributes become custom-attribute predicates, which the core types by the tenant's definitions (an
+ * undefined one → ATTRIBUTE_NOT_DEFINED there, which the route answers as invalidFilter).
  * @throws ScimError 400 invalidFilter for an attribute that is unknown or not stored in a column, or a wrong value type.
  */
 export function toUserPredicate(f: Filter): UserPredicate {
@@ -110,6 +136,8 @@ export function toUserPredicate(f: Filter): UserPredicate {
       return element(f.filter, attr, f.path);
     }
     default: {
+      const custom = customAttribute(f.path);
+      if (custom) return customLeaf(f, custom);
       const k = key(f.path);
       const field = TOP[k];
       if (field) return leaf(f, field);

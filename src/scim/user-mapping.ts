@@ -2,7 +2,7 @@ import type { UserInput, UserView } from '../modules/users/users.ts';
 import type { UserChange } from '../use-cases/user-change.ts';
 import { ScimError } from './protocol/errors.ts';
 import { getInsensitive } from './protocol/filter-eval.ts';
-import { ENTERPRISE_SCHEMA, USER_EXTENSION_SCHEMA, USER_SCHEMA } from './scim-schemas.ts';
+import { ENTERPRISE_FIELDS, ENTERPRISE_SCHEMA, isEnterpriseAttribute, USER_EXTENSION_SCHEMA, USER_SCHEMA } from './scim-schemas.ts';
 
 /** SCIM User ⇄ Roster user. Pure: no I/O. */
 
@@ -11,6 +11,21 @@ export type ScimUser = Record<string, unknown> & { id: string; schemas: string[]
 /** The weak ETag of a version, as meta.version and the ETag header carry it. */
 export function versionTag(version: number): string {
   return `W/"${version}"`;
+}
+
+/** The EnterpriseUser extension of a user: its enterprise custom attributes that hold strings (`manager` as manager.value). */
+function enterpriseOf(attributes: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const name of Object.values(ENTERPRISE_FIELDS)) {
+    const value = attributes[name];
+    if (typeof value === 'string') out[name] = name === 'manager' ? { value } : value;
+  }
+  return out;
+}
+
+/** The custom attributes the Roster extension shows: all but the enterprise ones (shown in their own extension). */
+function rosterAttributesOf(attributes: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(attributes).filter(([name]) => !isEnterpriseAttribute(name)));
 }
 
 function compact<T extends Record<string, unknown>>(object: T): Partial<T> {
@@ -29,8 +44,10 @@ export function toScimUser(user: UserView, baseUrl: string, groups: readonly { i
     familyName: user.lastName,
   });
   const address = compact({ postalCode: user.postalCode, locality: user.city, region: user.region, country: user.country });
+  const enterprise = enterpriseOf(user.attributes);
+  const hasEnterprise = Object.keys(enterprise).length > 0;
   const resource: ScimUser = {
-    schemas: [USER_SCHEMA, USER_EXTENSION_SCHEMA],
+    schemas: hasEnterprise ? [USER_SCHEMA, ENTERPRISE_SCHEMA, USER_EXTENSION_SCHEMA] : [USER_SCHEMA, USER_EXTENSION_SCHEMA],
     id: user.id,
     ...(user.externalId !== null ? { externalId: user.externalId } : {}),
     userName: user.username ?? user.email ?? user.externalId ?? user.id,
@@ -43,7 +60,12 @@ export function toScimUser(user: UserView, baseUrl: string, groups: readonly { i
     ...(user.timezone !== null ? { timezone: user.timezone } : {}),
     active: user.status === 'active',
     groups: groups.map((g) => ({ value: g.id, $ref: `${baseUrl}/Groups/${g.id}`, display: g.displayName, type: 'direct' })),
-    [USER_EXTENSION_SCHEMA]: { number: user.number, brands: user.brands.map((b) => b.slug), attributes: user.attributes },
+    ...(hasEnterprise ? { [ENTERPRISE_SCHEMA]: enterprise } : {}),
+    [USER_EXTENSION_SCHEMA]: {
+      number: user.number,
+      brands: user.brands.map((b) => b.slug),
+      attributes: rosterAttributesOf(user.attributes),
+    },
     meta: {
       resourceType: 'User',
       created: user.createdAt,
@@ -78,6 +100,48 @@ function primaryOf(value: unknown, field: string): Record<string, unknown> | nul
   if (!Array.isArray(value)) throw new ScimError(400, 'invalidValue', `${field} must be an array`);
   const items = value.filter(isObject);
   return items.find((item) => getInsensitive(item, 'primary') === true || getInsensitive(item, 'primary') === 'True') ?? items[0] ?? null;
+}
+
+/**
+ * The extension with the enterprise attributes a client sent unqualified at the top level (an older Entra PATCH
+ * path is a bare `manager`). They win: Roster never shows them there, so one present was just sent (a PATCHed
+ * resource still carries the old qualified value).
+ */
+function withUnqualified(extension: unknown, resource: Record<string, unknown>): unknown {
+  const loose = Object.keys(ENTERPRISE_FIELDS).flatMap((key) => {
+    const value = getInsensitive(resource, key);
+    return value === undefined ? [] : [[key, value] as const];
+  });
+  if (loose.length === 0 || (extension !== undefined && extension !== null && !isObject(extension))) return extension;
+  const out: Record<string, unknown> = {};
+  if (isObject(extension)) for (const [key, value] of Object.entries(extension)) out[key.toLowerCase()] = value;
+  for (const [key, value] of loose) out[key] = value;
+  return out;
+}
+
+/**
+ * The enterprise custom attributes an EnterpriseUser extension value sets: each string (empty = none), `manager`
+ * as a string id (Entra's PATCH value), `{value}` or `[{value}]`; with `replace`, an absent one is removed. Null when the
+ * extension is absent and nothing is replaced.
+ * @throws ScimError 400 invalidValue for a value that is no string (or no manager object)
+ */
+function enterpriseChange(extension: unknown, replace: boolean): Record<string, string | null> | null {
+  if (extension === undefined || extension === null) {
+    if (!replace) return null;
+    extension = {};
+  }
+  if (!isObject(extension)) throw new ScimError(400, 'invalidValue', `${ENTERPRISE_SCHEMA} must be an object`);
+  const out: Record<string, string | null> = {};
+  for (const [key, name] of Object.entries(ENTERPRISE_FIELDS)) {
+    let value = getInsensitive(extension, key);
+    // Entra's PATCH sends the manager as a bare id, older Entra as `[{"value": id}]`, the RFC as `{value}`.
+    if (name === 'manager' && Array.isArray(value)) value = value[0] ?? null;
+    if (name === 'manager' && isObject(value)) value = getInsensitive(value, 'value');
+    const text = str(value, `${ENTERPRISE_SCHEMA}:${name}${name === 'manager' ? '.value' : ''}`);
+    if (text === null && !replace && value === undefined) continue;
+    out[name] = text?.trim() ? text : null;
+  }
+  return out;
 }
 
 /**
@@ -124,15 +188,19 @@ export function toUserChange(resource: Record<string, unknown>, replace: boolean
     if (attributes !== undefined && attributes !== null && !isObject(attributes)) {
       throw new ScimError(400, 'invalidValue', `${USER_EXTENSION_SCHEMA}:attributes must be an object`);
     }
-    if (isObject(attributes)) change.attributes = attributes;
+    if (isObject(attributes)) change.attributes = { ...attributes };
+  }
+  const enterprise = enterpriseChange(withUnqualified(get(ENTERPRISE_SCHEMA), resource), replace);
+  if (enterprise) {
+    // The enterprise attributes are reached through their extension: its values win over the Roster extension's.
+    change.attributes = { ...change.attributes, ...enterprise };
+    const defined = Object.entries(enterprise).filter(([, value]) => value !== null);
+    if (defined.length > 0) change.defineAttributes = defined.map(([name]) => ({ name, type: 'string', searchable: true }));
   }
   const active = get('active');
   if (active !== undefined && active !== null) change.status = readBoolean(active, 'active') ? 'active' : 'deactivated';
   else if (replace) change.status = 'active';
   const password = get('password');
   if (password !== undefined && password !== null) change.credential = { password: str(password, 'password') as string };
-  if (get(ENTERPRISE_SCHEMA) !== undefined && !schemas.includes(ENTERPRISE_SCHEMA)) {
-    // Accepted and not stored yet (docs/scim.md says so); never an error, IdPs send it by default.
-  }
   return change;
 }

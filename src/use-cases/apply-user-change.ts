@@ -84,7 +84,7 @@ export function createUserChanges(deps: UserChangesDeps): UserChanges {
           facts = written.facts;
           return written.user;
         };
-        const { created, user } = await write(ctx, target, change, options, { roles, within });
+        const { created, user } = await write(ctx, target, change, options, { roles, within, definitions: parts.define });
         facts.credentialSet = credentialSet;
         return { created, user, facts };
       });

@@ -9,7 +9,7 @@ import type { AttributeType } from '../modules/attributes/attributes.ts';
 import { parseFilterValue } from '../modules/attributes/attributes.ts';
 import { findBrandBySlug } from '../modules/brands/brands.repository.ts';
 import { findCompanyByRef } from '../modules/companies/companies.repository.ts';
-import { effectiveRoles, groupRolesOfUsers } from '../modules/groups/group-members.repository.ts';
+import { effectiveRoles, groupRolesOfUsers, groupsOfUserColumn } from '../modules/groups/group-members.repository.ts';
 import { findPlanByRef } from '../modules/plans/plans.repository.ts';
 import {
   findUserByExternalId,
@@ -22,7 +22,7 @@ import { isUserId, type UsersDeps } from '../modules/users/users.service.ts';
 import type { UserRow } from '../modules/users/users.table.ts';
 import { normalizeEmail, toUserView, type UserSort, type UserStatus, type UserView } from '../modules/users/users.ts';
 import { findUsersByPredicate } from '../modules/users/users-predicate.repository.ts';
-import type { PredicateSort, UserPredicate } from '../modules/users/users-predicate.ts';
+import { namesAttributes, type PredicateSort, typeAttributePredicates, type UserPredicate } from '../modules/users/users-predicate.ts';
 import {
   BY_CREATION,
   countUsers,
@@ -120,13 +120,16 @@ export interface UsersQueryService {
   listUsers(ctx: ActorContext, query: UserListQuery): Promise<UserPage>;
   /**
    * A page (by offset) of the users matching a predicate, with the exact number matching: the query path of
-   * adapters whose filter languages compile to SQL (SCIM). Never filters in memory.
+   * adapters whose filter languages compile to SQL (SCIM). Never filters in memory. Custom attributes are typed by
+   * the tenant's definitions. With `withGroups`, each user's groups (id, displayName; oldest membership first) come in
+   * the same statement (else `groups` is empty).
+   * @throws AppError ATTRIBUTE_NOT_DEFINED, ATTRIBUTE_TYPE_MISMATCH (see typeAttributePredicates)
    */
   searchUsers(
     ctx: ActorContext,
     predicate: UserPredicate,
-    page: { sort: PredicateSort | null; offset: number; limit: number },
-  ): Promise<{ data: UserView[]; total: number }>;
+    page: { sort: PredicateSort | null; offset: number; limit: number; withGroups?: boolean },
+  ): Promise<{ data: UserView[]; total: number; groups: Map<string, { id: string; displayName: string }[]> }>;
   /**
    * The repository filter of a list query (emails and phones normalized, brands, companies and plans resolved), for
    * readers that page on their own (the bulk export). @throws AppError INVALID_PARAMETER, ATTRIBUTE_NOT_SEARCHABLE
@@ -257,8 +260,18 @@ export function createUsersQueryService(deps: UsersDeps & { reads?: ReadRouting 
     },
 
     async searchUsers(ctx, predicate, page) {
-      const { rows, total } = await findUsersByPredicate(db, ctx.tenantId, predicate, page.sort, page.offset, page.limit);
-      return { data: rows.map((row) => toUserView(row, row.brands)), total };
+      const typed = namesAttributes(predicate)
+        ? typeAttributePredicates(predicate, await deps.attributes.definitionsOf(ctx.tenantId))
+        : predicate;
+      type Groups = { groups?: { id: string; displayName: string }[] };
+      const extra = page.withGroups ? [groupsOfUserColumn] : [];
+      const { rows, total } = await findUsersByPredicate<Groups>(db, ctx.tenantId, typed, page.sort, page.offset, page.limit, extra);
+      const groups = new Map<string, { id: string; displayName: string }[]>();
+      const data = rows.map(({ groups: of, ...row }) => {
+        if (of) groups.set(row.id, of);
+        return toUserView(row, row.brands);
+      });
+      return { data, total, groups };
     },
 
     async listUsers(ctx, query) {

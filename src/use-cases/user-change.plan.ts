@@ -11,6 +11,7 @@ export function hasSideParts(change: UserChange, session: boolean): boolean {
   return (
     session ||
     change.status !== undefined ||
+    Boolean(change.defineAttributes?.length) ||
     Boolean(change.brands?.join?.length || change.brands?.leave?.length) ||
     Boolean(change.companies?.join?.length) ||
     Boolean(change.plans?.assign?.length || change.plans?.end?.length)

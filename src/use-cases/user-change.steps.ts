@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { ActorContext } from '../core/context.ts';
 import type { DB } from '../db/schema.ts';
+import type { AttributesService } from '../modules/attributes/attributes.service.ts';
+import type { AttributeDefinitionRow } from '../modules/attributes/attributes.table.ts';
 import type { CompanyMembersService, PreparedMembership } from '../modules/companies/company-members.service.ts';
 import type { PreparedAssignment, UserPlansService } from '../modules/plans/user-plans.service.ts';
 import type { SessionOpener, SessionsService } from '../modules/sessions/sessions.service.ts';
@@ -13,10 +15,13 @@ export interface StepsDeps {
   companyMembers: Pick<CompanyMembersService, 'prepareMembership' | 'writeMembership'>;
   userPlans: Pick<UserPlansService, 'prepareAssignment' | 'writeAssignment' | 'writeEndAssignment'>;
   sessions: Pick<SessionsService, 'preparePasswordless'>;
+  attributes: Pick<AttributesService, 'missingDefinitions' | 'writeDefinitionsIfAbsent'>;
 }
 
 /** The side parts of a change, read and checked before its transaction (nothing may query `db` inside it). */
 export interface PreparedParts {
+  /** Definitions the change needs and the tenant lacks (written first, in the transaction). */
+  define: AttributeDefinitionRow[];
   join: BrandRef[];
   leave: BrandRef[];
   memberships: PreparedMembership[];
@@ -32,18 +37,20 @@ export interface PreparedParts {
  */
 export async function prepareParts(deps: StepsDeps, ctx: ActorContext, change: UserChange, options: ApplyOptions): Promise<PreparedParts> {
   const brand = (slug: string) => deps.usersLifecycle.requireBrand(ctx, slug);
-  const [join, leave, assignments, session] = await Promise.all([
+  const [define, join, leave, assignments, session] = await Promise.all([
+    deps.attributes.missingDefinitions(ctx, change.defineAttributes ?? []),
     Promise.all((change.brands?.join ?? []).map(brand)),
     Promise.all((change.brands?.leave ?? []).map(brand)),
     Promise.all((change.plans?.assign ?? []).map((input) => deps.userPlans.prepareAssignment(ctx, input))),
     options.passwordlessSession ? deps.sessions.preparePasswordless(ctx, options.passwordlessSession) : Promise.resolve(null),
   ]);
   const memberships = (change.companies?.join ?? []).map(({ ref, ...input }) => deps.companyMembers.prepareMembership(ref, input));
-  return { join, leave, memberships, assignments, end: change.plans?.end ?? [], status: change.status, session };
+  return { define, join, leave, memberships, assignments, end: change.plans?.end ?? [], status: change.status, session };
 }
 
 /**
- * Writes the side parts inside the user's transaction, in an order that lets each see the last: brands,
+ * Writes the side parts inside the user's transaction, in an order that lets each see the last: attribute
+ * definitions, brands,
  * companies, plans, status, and the session last (a deactivated user gets none). Returns the user as it left it.
  * @throws AppError COMPANY_NOT_FOUND, PLAN_ASSIGNMENT_NOT_FOUND, USER_DEACTIVATED, SESSIONS_LIMIT_REACHED
  */
@@ -58,6 +65,7 @@ export async function writeParts(
   const facts = emptyFacts();
   let user = start;
   if (created && ctx.brand) facts.brandsJoined.push(ctx.brand.slug);
+  await deps.attributes.writeDefinitionsIfAbsent(trx, ctx, parts.define);
   for (const [brands, action] of [
     [parts.join, 'join'],
     [parts.leave, 'leave'],

@@ -1,3 +1,4 @@
+import type { DefinitionRequest } from '../modules/attributes/attributes.service.ts';
 import type { MembershipResult, UpsertMembershipInput } from '../modules/companies/company-members.service.ts';
 import type { PasswordInput } from '../modules/credentials/credentials.service.ts';
 import type { AssignmentView } from '../modules/plans/plans.ts';
@@ -29,6 +30,12 @@ export interface UserChange {
   plans?: { assign?: AssignPlanInput[]; end?: string[] };
   /** Custom attribute values, merged (null removes one; null for the whole object removes them all). */
   attributes?: Record<string, unknown> | null;
+  /**
+   * Attribute definitions the change needs (an adapter's fixed mapping onto custom attributes, as SCIM's
+   * EnterpriseUser fields): each the tenant lacks is created in the change's transaction, with its event, and
+   * `attributes` is checked against it. A name the tenant already defines keeps its definition, type included.
+   */
+  defineAttributes?: DefinitionRequest[];
   /** A new password, or an imported hash; ends the user's sessions when it replaces one. */
   credential?: PasswordInput;
   status?: UserStatus;

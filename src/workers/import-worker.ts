@@ -19,6 +19,7 @@ export function createImportWorker(
     companyMembers: registry.companyMembers,
     userPlans: registry.userPlans,
     sessions: registry.sessions,
+    attributes: registry.attributes,
     validateRow: validateImportRow,
     batchSize: options.batchSize ?? registry.config.imports.batchSize,
     leaseMs: options.leaseMs ?? registry.config.imports.leaseSeconds * 1000,

@@ -17,6 +17,17 @@ export async function insertDefinition(db: Kysely<DB>, row: AttributeDefinitionR
   await withUniqueRules({ attribute_definitions_pkey: exists }, () => db.insertInto('attribute_definitions').values(row).execute());
 }
 
+/** Inserts an attribute definition unless the tenant has one of that name; true when it inserted. */
+export async function insertDefinitionIfAbsent(db: Kysely<DB>, row: AttributeDefinitionRow): Promise<boolean> {
+  const inserted = await db
+    .insertInto('attribute_definitions')
+    .values(row)
+    .onConflict((oc) => oc.columns(['tenant_id', 'name']).doNothing())
+    .returning('name')
+    .executeTakeFirst();
+  return inserted !== undefined;
+}
+
 export async function listDefinitions(db: Kysely<DB>, tenantId: string): Promise<AttributeDefinitionRow[]> {
   return db.selectFrom('attribute_definitions').selectAll().where('tenant_id', '=', tenantId).orderBy('name').execute();
 }

@@ -116,6 +116,15 @@ export async function memberIdsOfGroups(db: Kysely<DB>, tenantId: string, groupI
   return out;
 }
 
+/**
+ * A users query's column `groups`: each row's groups (id, displayName), oldest membership first, as groupsOfUsers
+ * orders them; lets a page of users come with their groups in its own statement (index group_members_user_idx).
+ */
+export const groupsOfUserColumn = sql<{ id: string; displayName: string }[]>`coalesce((
+  select json_agg(json_build_object('id', g.id, 'displayName', g.display_name) order by m.joined_at, g.id)
+  from group_members m join groups g on g.tenant_id = m.tenant_id and g.id = m.group_id
+  where m.tenant_id = users.tenant_id and m.user_id = users.id), '[]'::json)`.as('groups');
+
 /** The groups (id, display name) of each user, oldest membership first, in one statement for any number of users. */
 export async function groupsOfUsers(
   db: Kysely<DB>,

@@ -1,4 +1,4 @@
-import { type Expression, type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely';
+import { type AliasedRawBuilder, type Expression, type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { brandsOfUser, type UserWithBrands } from './users.repository.ts';
 import { PREDICATE_FIELDS, type PredicateField, type PredicateSort, type UserPredicate } from './users-predicate.ts';
@@ -84,6 +84,40 @@ function compare(p: Extract<UserPredicate, { kind: 'compare' }>): RawBuilder<Sql
   }
 }
 
+const ORDER = { gt: '>', ge: '>=', lt: '<', le: '<=' } as const;
+
+/** Present: a value that is not JSON null and not an empty string (as `pr` is for columns). */
+function attributePresent(name: string): RawBuilder<SqlBool> {
+  // ->> of a JSON null is SQL null; coalesce keeps this never-null, so that `not` negates it.
+  return sql<SqlBool>`(coalesce(users.attributes ->> ${name}, '') <> '')`;
+}
+
+/**
+ * A custom attribute comparison (typed by typeAttributePredicates). `eq` is JSON containment, which the GIN index
+ * users_attributes_idx (jsonb_path_ops) serves; values compare case-exactly, as the attributes' schema says.
+ * Ordering and substrings apply only to values of the attribute's JSON type (a freeform value of another type
+ * never matches).
+ */
+function compareAttribute(p: Extract<UserPredicate, { kind: 'attribute' }>): RawBuilder<SqlBool> {
+  const { name, op, value } = p;
+  if (value === null) return op === 'eq' ? sql<SqlBool>`not ${attributePresent(name)}` : attributePresent(name);
+  const contains = sql<SqlBool>`(users.attributes @> ${JSON.stringify({ [name]: value })}::jsonb)`;
+  if (op === 'eq') return contains;
+  if (op === 'ne') return sql<SqlBool>`not ${contains}`;
+  if (p.type === 'number') {
+    const number = sql`(case when jsonb_typeof(users.attributes -> ${name}) = 'number' then (users.attributes ->> ${name})::numeric end)`;
+    return op in ORDER
+      ? sql<SqlBool>`${number} ${sql.raw(ORDER[op as keyof typeof ORDER])} ${String(value)}::numeric`
+      : sql<SqlBool>`false`;
+  }
+  const text = sql`(case when jsonb_typeof(users.attributes -> ${name}) = 'string' then users.attributes ->> ${name} end)`;
+  const v = String(value);
+  if (op === 'co') return sql<SqlBool>`${text} like ${`%${likeEscape(v)}%`}`;
+  if (op === 'sw') return sql<SqlBool>`${text} like ${`${likeEscape(v)}%`}`;
+  if (op === 'ew') return sql<SqlBool>`${text} like ${`%${likeEscape(v)}`}`;
+  return sql<SqlBool>`${text} collate "C" ${sql.raw(ORDER[op as keyof typeof ORDER])} ${v}`;
+}
+
 /** The predicate as SQL; every comparison is null-safe, so `not` is a true negation. */
 export function predicateSql(p: UserPredicate): RawBuilder<SqlBool> {
   switch (p.kind) {
@@ -103,34 +137,45 @@ export function predicateSql(p: UserPredicate): RawBuilder<SqlBool> {
       return sql<SqlBool>`(not coalesce(${predicateSql(p.inner)}, false))`;
     case 'compare':
       return sql<SqlBool>`coalesce(${compare(p)}, false)`;
+    case 'attribute':
+      return sql<SqlBool>`coalesce(${compareAttribute(p)}, false)`;
+    case 'attributePresent':
+      return sql<SqlBool>`coalesce(${attributePresent(p.name)}, false)`;
   }
 }
 
 /**
  * One page of the tenant's live users matching the predicate, in the sort's order (then by id), and the exact
- * number matching, in one statement (two when the page is past the last match).
+ * number matching, in one statement (two when the page is past the last match). `extra` adds correlated columns
+ * (over `users`) that another module owns, such as each user's groups, to that one statement.
  */
-export async function findUsersByPredicate(
+export async function findUsersByPredicate<Extra extends Record<string, unknown> = Record<never, never>>(
   db: Kysely<DB>,
   tenantId: string,
   predicate: UserPredicate,
   sort: PredicateSort | null,
   offset: number,
   limit: number,
-): Promise<{ rows: UserWithBrands[]; total: number }> {
+  extra: readonly AliasedRawBuilder<unknown, string>[] = [],
+): Promise<{ rows: (UserWithBrands & Extra)[]; total: number }> {
   const where = predicateSql(predicate) as Expression<SqlBool>;
   const base = db.selectFrom('users').where('users.tenant_id', '=', tenantId).where('users.erased_at', 'is', null).where(where);
   const count = async () => Number((await base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
   if (limit === 0) return { rows: [], total: await count() };
   // The page and the exact count in one statement (count(*) over () sees every matching row before offset/limit).
-  let query = base.selectAll('users').select(brandsOfUser).select(sql<string>`count(*) over ()`.as('total_matching'));
+  let query = base
+    .selectAll('users')
+    .select(brandsOfUser)
+    .select(sql<string>`count(*) over ()`.as('total_matching'))
+    .select(extra as AliasedRawBuilder<unknown, 'extra'>[]);
   if (sort) {
     const key = PREDICATE_FIELDS[sort.field].type === 'string' ? sql`${operand(sort.field)} collate "C"` : operand(sort.field);
     query = query.orderBy(sql`${key} ${sql.raw(sort.descending ? 'desc nulls first' : 'asc nulls last')}`);
   } else query = query.orderBy('users.created_at');
-  const found = (await query.orderBy('users.id').offset(offset).limit(limit).execute()) as (UserWithBrands & { total_matching: string })[];
+  const found = (await query.orderBy('users.id').offset(offset).limit(limit).execute()) as unknown as (UserWithBrands &
+    Extra & { total_matching: string })[];
   // Past the last match the page is empty and says no count: ask for it.
   const total = found[0] ? Number(found[0].total_matching) : offset > 0 ? await count() : 0;
-  const rows = found.map(({ total_matching: _, ...row }) => row as UserWithBrands);
+  const rows = found.map(({ total_matching: _, ...row }) => row as unknown as UserWithBrands & Extra);
   return { rows, total };
 }

@@ -43,12 +43,22 @@ export function createUserWriteSteps(deps: UsersDeps) {
   type PlanContext = [TenantRow, Map<string, AttributeDefinitionRow>, ReadonlySet<string> | undefined];
 
   /** What planning reads besides the user. Read it before a transaction: PGlite has one connection, `db` would wait forever. */
-  async function planContext(ctx: ActorContext, input: UserInput, edit?: RoleEdit): Promise<PlanContext> {
-    return Promise.all([
+  async function planContext(
+    ctx: ActorContext,
+    input: UserInput,
+    edit?: RoleEdit,
+    pending: readonly AttributeDefinitionRow[] = [],
+  ): Promise<PlanContext> {
+    const [tenant, definitions, roles] = await Promise.all([
       tenantOf(ctx),
-      input.attributes !== undefined ? deps.attributes.definitionsOf(ctx.tenantId) : Promise.resolve(new Map()),
+      input.attributes !== undefined
+        ? deps.attributes.definitionsOf(ctx.tenantId)
+        : Promise.resolve(new Map<string, AttributeDefinitionRow>()),
       input.roles || edit ? deps.roles.rolesOf(ctx.tenantId) : Promise.resolve(undefined),
     ]);
+    if (pending.length === 0) return [tenant, definitions, roles];
+    // Definitions the change creates in its transaction count as defined (one existing meanwhile wins).
+    return [tenant, new Map([...pending.map((d) => [d.name, d] as const), ...definitions]), roles];
   }
 
   function planWith(
@@ -61,8 +71,14 @@ export function createUserWriteSteps(deps: UsersDeps) {
     return planUserWrite(ctx, input, existing, tenant, definitions, clock.now().toISOString().slice(0, 10), roles, edit);
   }
 
-  async function plan(ctx: ActorContext, input: UserInput, existing: UserRow | null, edit?: RoleEdit): Promise<WritePlan> {
-    return planWith(await planContext(ctx, input, edit), ctx, input, existing, edit);
+  async function plan(
+    ctx: ActorContext,
+    input: UserInput,
+    existing: UserRow | null,
+    edit?: RoleEdit,
+    pending?: readonly AttributeDefinitionRow[],
+  ): Promise<WritePlan> {
+    return planWith(await planContext(ctx, input, edit, pending), ctx, input, existing, edit);
   }
 
   /** The rest of the change, in the same transaction; the user as it left it. */

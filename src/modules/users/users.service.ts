@@ -6,6 +6,7 @@ import type { Ids } from '../../core/ids.ts';
 import type { DB } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import type { AttributesService } from '../attributes/attributes.service.ts';
+import type { AttributeDefinitionRow } from '../attributes/attributes.table.ts';
 import { type CredentialsService, type PasswordInput, splitPassword } from '../credentials/credentials.service.ts';
 import type { EventsService } from '../events/events.service.ts';
 import type { RolesService } from '../roles/roles.service.ts';
@@ -48,6 +49,8 @@ export type WithinUserWrite = (trx: Kysely<DB>, user: UserView, created: boolean
 export interface UserWriteOptions {
   roles?: RoleEdit;
   within?: WithinUserWrite;
+  /** Definitions `within` creates: planning checks the write's attributes as if they existed. */
+  definitions?: readonly AttributeDefinitionRow[];
 }
 
 export interface CreatedResult {
@@ -113,7 +116,7 @@ export function createUsersService(deps: UsersDeps): UsersService {
   return {
     async createUser(ctx, input, options = {}) {
       const { password, profile } = splitPassword(input);
-      const p = await plan(ctx, profile, null, options.roles);
+      const p = await plan(ctx, profile, null, options.roles, options.definitions);
       const u = p.update;
       if (!u.email && !u.phone && !u.external_id && !u.username) throw identifierRequired(['email', 'phone', 'externalId', 'username']);
       const credential = await prepareCredential(ctx, password);
@@ -127,7 +130,7 @@ export function createUsersService(deps: UsersDeps): UsersService {
     },
 
     async findOrCreateUser(ctx, input, options = {}) {
-      const p = await plan(ctx, input, null, options.roles);
+      const p = await plan(ctx, input, null, options.roles, options.definitions);
       const email = p.update.email ?? null;
       const phone = p.update.phone ?? null;
       if (!email && !phone) throw identifierRequired(['email', 'phone']);
@@ -153,14 +156,14 @@ export function createUsersService(deps: UsersDeps): UsersService {
     },
 
     async upsertUserByExternalId(ctx, externalId, input, options = {}) {
-      const { within, roles: edit } = options;
+      const { within, roles: edit, definitions } = options;
       const split = splitPassword(input);
       const merged: UserInput = { ...split.profile, externalId };
       const credential = await prepareCredential(ctx, split.password);
       for (let attempt = 0; attempt < 3; attempt++) {
         const existing = await findUserByExternalId(db, ctx.tenantId, externalId.trim());
         if (existing) {
-          const loaded = await planContext(ctx, merged, edit);
+          const loaded = await planContext(ctx, merged, edit, definitions);
           const p = planWith(loaded, ctx, merged, existing, edit);
           if (isNoop(p) && !credential && !within) return { created: false, user: await withCallerBrand(ctx, existing) };
           try {
@@ -182,7 +185,7 @@ export function createUsersService(deps: UsersDeps): UsersService {
             throw await withValueHolder(db, ctx.tenantId, p, error);
           }
         }
-        const p = await plan(ctx, merged, null, edit);
+        const p = await plan(ctx, merged, null, edit, definitions);
         try {
           const user = await createIfAbsent(ctx, p, credential, within);
           if (user) return { created: true, user };
@@ -201,7 +204,7 @@ export function createUsersService(deps: UsersDeps): UsersService {
       if (!isUserId(id)) throw new AppError('USER_NOT_FOUND', 'User not found', { id });
       const { password, profile } = splitPassword(input);
       let p: WritePlan | null = null;
-      const loaded = await planContext(ctx, profile, options.roles);
+      const loaded = await planContext(ctx, profile, options.roles, options.definitions);
       const credential = await prepareCredential(ctx, password);
       try {
         const user = await inTransaction(db, async (trx) => {
