@@ -35,7 +35,13 @@ describe('console API: groups, companies, webhooks, imports, providers', () => {
       method: 'POST',
       url: '/console/api/operators',
       headers: as(admin),
-      payload: { email: `screens-${process.pid}-${Date.now()}@example.com`, name: 'Op', password: PASSWORD, role: 'tenant', tenants: [tenantA.id] },
+      payload: {
+        email: `screens-${process.pid}-${Date.now()}@example.com`,
+        name: 'Op',
+        password: PASSWORD,
+        role: 'tenant',
+        tenants: [tenantA.id],
+      },
     });
     expect(created.statusCode, created.body).toBe(201);
     const op = await signIn({ email: created.json().email, password: PASSWORD });

@@ -62,7 +62,7 @@ function JobView(props: { tenantId: string; jobId: string; expectedRows: number 
   });
   const columns = useMemo<LegacyColumnDef<ImportRowError>[]>(
     () => [
-      { accessorKey: 'row', header: 'Row' },
+      { accessorKey: 'row', header: 'Row (after the header)' },
       { accessorKey: 'field', header: 'Field', cell: ({ row }) => row.original.field ?? '—' },
       { accessorKey: 'code', header: 'Code', cell: ({ row }) => <code>{row.original.code}</code> },
       { accessorKey: 'message', header: 'Message' },
