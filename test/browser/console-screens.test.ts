@@ -279,6 +279,7 @@ describe('the console’s tenant screens in Chromium', () => {
     expect(await firstName.textContent()).toContain('Augusta Ada');
     expect(await firstName.textContent()).toContain('provider');
     await expectAccessible('providers');
+    await page.getByTestId('lookup-result').scrollIntoViewIfNeeded();
     await shot('identity-providers');
   });
 

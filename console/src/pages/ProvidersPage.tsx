@@ -33,7 +33,7 @@ interface MergedLookup {
   provisioned: boolean;
 }
 
-interface ProviderForm {
+export interface ProviderForm {
   name: string;
   type: ProviderType;
   endpoint: string;
@@ -49,7 +49,7 @@ interface ProviderForm {
   jitProvisioning: boolean;
 }
 
-const EMPTY: ProviderForm = {
+export const EMPTY_PROVIDER_FORM: ProviderForm = {
   name: '',
   type: 'scim',
   endpoint: '',
@@ -99,7 +99,7 @@ export function providerBody(form: ProviderForm, editing: boolean): Record<strin
 
 function toForm(p: Provider): ProviderForm {
   return {
-    ...EMPTY,
+    ...EMPTY_PROVIDER_FORM,
     name: p.name,
     type: p.type,
     endpoint: p.endpoint,
@@ -165,7 +165,7 @@ export function ProvidersPage() {
     queryFn: () => api.get<{ data: { slug: string; name: string }[] }>(`/tenants/${tenantId}/brands`),
   });
   const [editing, setEditing] = useState<Provider | null>(null);
-  const { register, handleSubmit, reset, watch, formState } = useForm<ProviderForm>({ defaultValues: EMPTY });
+  const { register, handleSubmit, reset, watch, formState } = useForm<ProviderForm>({ defaultValues: EMPTY_PROVIDER_FORM });
   const type = watch('type');
   const save = useMutation({
     mutationFn: (form: ProviderForm) => {
@@ -176,7 +176,7 @@ export function ProvidersPage() {
     },
     onSuccess: () => {
       setEditing(null);
-      reset(EMPTY);
+      reset(EMPTY_PROVIDER_FORM);
       void queryClient.invalidateQueries({ queryKey: ['providers', tenantId] });
     },
   });
@@ -323,7 +323,7 @@ export function ProvidersPage() {
                 className="btn"
                 onClick={() => {
                   setEditing(null);
-                  reset(EMPTY);
+                  reset(EMPTY_PROVIDER_FORM);
                   save.reset();
                 }}
               >
