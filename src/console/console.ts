@@ -89,7 +89,9 @@ export async function registerConsole(app: FastifyInstance, registry: Registry, 
       });
       await api.register(consolePlansRoutes, { registry: pickServices(registry, 'tenants', 'plans', 'userPlans', 'userChanges') });
       await api.register(consoleDirectoryRoutes, { registry: pickServices(registry, 'tenants', 'attributes', 'roles') });
-      await api.register(consoleGroupsRoutes, { registry: pickServices(registry, 'tenants', 'groups', 'groupMembers', 'companies') });
+      await api.register(consoleGroupsRoutes, {
+        registry: pickServices(registry, 'tenants', 'groups', 'groupMembers', 'companies', 'companyMembers'),
+      });
       await api.register(consoleWebhooksRoutes, { registry: pickServices(registry, 'tenants', 'webhooks') });
       await api.register(consoleImportsRoutes, { registry: pickServices(registry, 'tenants', 'imports') });
       await api.register(consoleProvidersRoutes, { registry: pickServices(registry, 'tenants', 'providers') });

@@ -169,6 +169,8 @@ describe('the console in Chromium', () => {
     await page.getByLabel('Email').fill(`zelda-${run}@example.com`);
     await page.getByLabel('Name', { exact: true }).fill('Zelda Quux');
     await page.getByRole('button', { name: 'Create user' }).click();
+    // The form resets when the first create answers: wait for it, or the reset may wipe the second user's fields.
+    await page.getByRole('link', { name: 'Zelda Quux' }).waitFor();
     // A second user, so the search has something to leave out.
     await page.getByLabel('Email').fill(`link-${run}@example.com`);
     await page.getByLabel('Name', { exact: true }).fill('Link Hyrule');
@@ -326,7 +328,8 @@ describe('the console in Chromium', () => {
     expect(await page.getByRole('link', { name: 'Operators' }).count()).toBe(0);
     expect(await fromPage('GET', `/console/api/tenants/${other.json().id}/users`)).toBe(404);
     expect(await fromPage('GET', `/console/api/tenants/${tenantId}/users`)).toBe(200);
-  });
+    // Two sign-ins and an operator created, a dozen steps: more than 30 s when other sessions load both cores.
+  }, 90_000);
 
   it('refuses a state-changing request without the CSRF token', async () => {
     expect(await fromPage('POST', `/console/api/tenants/${tenantId}/users/${userId}/reactivate`, {}, {})).toBe(403);

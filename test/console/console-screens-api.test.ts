@@ -52,6 +52,20 @@ describe('console API: groups, companies, webhooks, imports, providers', () => {
       expect(theirs.statusCode, screen).toBe(404);
       expect(theirs.json().code).toBe('TENANT_NOT_FOUND');
     }
+    const user = await t.call({
+      method: 'POST',
+      url: '/v1/users',
+      headers: tenantB.auth,
+      payload: { email: `b-${Date.now()}@example.com` },
+    });
+    for (const part of ['groups', 'companies']) {
+      const theirs = await t.call({
+        method: 'GET',
+        url: `/console/api/tenants/${tenantB.id}/users/${user.json().id}/${part}`,
+        headers: as(op),
+      });
+      expect(theirs.statusCode, part).toBe(404);
+    }
     const write = await t.call({
       method: 'POST',
       url: `/console/api/tenants/${tenantB.id}/groups`,
