@@ -166,6 +166,32 @@ describe('the console’s tenant screens in Chromium', () => {
     expect(companies.map((c: { name: string; domain: string }) => [c.name, c.domain])).toEqual([['Acme Corp', 'acme.example']]);
   });
 
+  it('adds the user to a group and a company from the user’s page, and takes it out again', async () => {
+    const grace = (await t.call({ method: 'GET', url: `/v1/users/lookup?email=grace-${run}@example.com`, headers: tenant.auth })).json();
+    await page.goto(`${base}/console/tenants/${tenant.id}/users/${grace.id}`);
+    await page.getByRole('heading', { name: 'Groups and companies' }).waitFor();
+    await page.getByText('In no group.').waitFor();
+    await page.getByLabel('Add to a group').selectOption({ label: 'Editors' });
+    await page.getByRole('button', { name: 'Add to group' }).click();
+    await page.getByTestId('user-groups').getByRole('link', { name: 'Editors' }).waitFor();
+    await page.getByLabel('Join a company').selectOption({ label: 'Acme Corp' });
+    await page.getByLabel('Role in the company (optional)').fill('employee');
+    await page.getByRole('button', { name: 'Join company' }).click();
+    await page.getByTestId('user-companies').getByText('Acme Corp · employee').waitFor();
+    const companies = (await t.call({ method: 'GET', url: `/v1/users/${grace.id}/companies`, headers: tenant.auth })).json().data;
+    expect(companies.map((m: { company: { name: string }; role: string }) => [m.company.name, m.role])).toEqual([
+      ['Acme Corp', 'employee'],
+    ]);
+    const groups = (await t.call({ method: 'GET', url: `/v1/users/${grace.id}/groups`, headers: tenant.auth })).json().data;
+    expect(groups.map((g: { group: { displayName: string } }) => g.group.displayName)).toEqual(['Editors']);
+    await expectAccessible('user-memberships');
+    await page.getByRole('button', { name: 'Leave group Editors' }).click();
+    await page.getByText('In no group.').waitFor();
+    await page.getByRole('button', { name: 'Leave company Acme Corp' }).click();
+    await page.getByText('In no company.').waitFor();
+    expect((await t.call({ method: 'GET', url: `/v1/users/${grace.id}/companies`, headers: tenant.auth })).json().data).toEqual([]);
+  });
+
   it('creates a webhook endpoint (the secret shown once), sends a test event and replays it, with the delivery log', async () => {
     await page.goto(`${base}/console/tenants/${tenant.id}/webhooks`);
     await page.getByText('No endpoints yet.').waitFor();
