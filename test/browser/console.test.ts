@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { platformContext } from '../../src/core/context.ts';
 import { ADMIN_TOKEN, createTestApp, type TestApp } from '../helpers/app.ts';
 
@@ -56,6 +56,12 @@ afterAll(async () => {
   await context?.close();
   if (profile) rmSync(profile, { recursive: true, force: true });
   await t?.close();
+});
+
+// A failed step leaves what the browser showed, for the one reading the failure.
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state === 'fail')
+    await page?.screenshot({ path: join(tmpdir(), `console-failed-${ctx.task.name.slice(0, 40)}.png`) });
 });
 
 /** Zero serious or critical axe violations on the page as it is now. */
@@ -277,7 +283,11 @@ describe('the console in Chromium', () => {
     await expectAccessible('directory');
     await page.goto(`${base}/console/tenants/${tenantId}/users/${userId}`);
     await page.getByLabel('tier (string)').fill('gold');
+    // The attributes' answer resets the profile form to the saved user: let it land before typing into that form.
+    const saved = page.waitForResponse((r) => r.request().method() !== 'GET' && r.url().includes(`/users/${userId}`));
     await page.getByRole('button', { name: 'Save attributes' }).click();
+    await (await saved).finished();
+    await page.waitForLoadState('networkidle');
     await page.getByLabel('Roles (comma-separated)').fill('editor');
     await page.getByRole('button', { name: 'Save profile' }).click();
     await expect.poll(async () => (await t.registry.usersQuery.getUser(ctxOf(tenantId), userId)).roles).toEqual(['editor']);
