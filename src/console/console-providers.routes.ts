@@ -39,6 +39,15 @@ export async function consoleProvidersRoutes(
     },
   );
 
+  app.get(
+    '/tenants/:tenantId/users/:id/identities',
+    { schema: { params: Type.Object({ tenantId: TenantId, id: Type.String({ format: 'uuid' }) }) } },
+    async (request) => {
+      const ctx = await tenantContext(registry, request, request.params.tenantId);
+      return { data: await providers.listUserIdentities(ctx.tenantId, request.params.id) };
+    },
+  );
+
   // A test lookup answers whatever the provider said (not_found, unavailable) instead of a 404: that is the test.
   app.get(
     '/tenants/:tenantId/providers-lookup',

@@ -307,6 +307,11 @@ describe('the console’s tenant screens in Chromium', () => {
     await expectAccessible('providers');
     await page.getByTestId('lookup-result').scrollIntoViewIfNeeded();
     await shot('identity-providers');
+    // The lookup linked the local user to the provider's subject: the user's page shows the identity.
+    const ada = (await t.call({ method: 'GET', url: `/v1/users/lookup?email=ada-${run}@example.com`, headers: tenant.auth })).json();
+    await page.goto(`${base}/console/tenants/${tenant.id}/users/${ada.id}`);
+    await page.getByTestId('user-identities').getByText('corp-scim (scim)').waitFor();
+    expect(await page.getByTestId('user-identities').textContent()).toContain('scim-ada');
   });
 
   it('works at 390×844', async () => {

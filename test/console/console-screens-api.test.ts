@@ -58,7 +58,7 @@ describe('console API: groups, companies, webhooks, imports, providers', () => {
       headers: tenantB.auth,
       payload: { email: `b-${Date.now()}@example.com` },
     });
-    for (const part of ['groups', 'companies']) {
+    for (const part of ['groups', 'companies', 'identities']) {
       const theirs = await t.call({
         method: 'GET',
         url: `/console/api/tenants/${tenantB.id}/users/${user.json().id}/${part}`,

@@ -3,7 +3,7 @@ import { Link } from '@tanstack/react-router';
 import { useState } from 'react';
 import { api } from '../api.ts';
 import { Field, FormError } from './Field.tsx';
-import { fieldErrorsOf, messageOf } from './forms.ts';
+import { fieldErrorsOf, formatDateTime, messageOf } from './forms.ts';
 
 interface UserGroup {
   group: { id: string; displayName: string };
@@ -182,6 +182,34 @@ export function UserMemberships(props: { tenantId: string; userId: string }) {
         </div>
       </div>
       <FormError message={messageOf(companyChange.error)} />
+    </section>
+  );
+}
+
+/** The user's links to upstream identity providers (made by lookups that found the user there). */
+export function UserIdentities(props: { tenantId: string; userId: string }) {
+  const identities = useQuery({
+    queryKey: ['user-identities', props.tenantId, props.userId],
+    queryFn: () =>
+      api.get<{ data: { provider: string; type: string; subject: string; linkedAt: string }[] }>(
+        `/tenants/${props.tenantId}/users/${props.userId}/identities`,
+      ),
+  });
+  return (
+    <section className="card" aria-labelledby="identities-title">
+      <h2 id="identities-title" className="mb-3 text-lg font-semibold">
+        Identities from providers
+      </h2>
+      <FormError message={messageOf(identities.error)} />
+      {identities.isPending ? <p>Loading…</p> : null}
+      {identities.data?.data.length === 0 ? <p className="muted">Not linked to any provider.</p> : null}
+      <ul className="grid gap-1" data-testid="user-identities">
+        {identities.data?.data.map((i) => (
+          <li key={`${i.provider}-${i.subject}`}>
+            {i.provider} ({i.type}) · <code>{i.subject}</code> · linked {formatDateTime(i.linkedAt)}
+          </li>
+        ))}
+      </ul>
     </section>
   );
 }

@@ -8,7 +8,7 @@ import { AttributeEditor } from '../components/AttributeEditor.tsx';
 import { ConflictView } from '../components/ConflictView.tsx';
 import { type ConflictRow, conflictRows, reapplyPatch } from '../components/conflict.ts';
 import { fieldErrorsOf, formatDateTime, messageOf } from '../components/forms.ts';
-import { UserMemberships } from '../components/UserMemberships.tsx';
+import { UserIdentities, UserMemberships } from '../components/UserMemberships.tsx';
 import { userRoute } from '../router.tsx';
 
 /** The profile fields the console edits. */
@@ -512,6 +512,7 @@ export function UserDetailPage() {
       </section>
 
       <UserMemberships tenantId={tenantId} userId={userId} />
+      <UserIdentities tenantId={tenantId} userId={userId} />
 
       <section className="card" aria-labelledby="sessions-title">
         <h2 id="sessions-title" className="mb-3 text-lg font-semibold">
