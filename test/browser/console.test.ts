@@ -329,6 +329,9 @@ describe('the console in Chromium', () => {
     await page.getByRole('cell', { name: `op-${run}@example.com`, exact: true }).waitFor();
     await expectAccessible('operators');
     await page.getByRole('button', { name: 'Sign out' }).click();
+    // Signing out refetches the session, which may mount the sign-in form again: type once that has settled.
+    await page.getByRole('heading', { name: 'Sign in to Roster' }).waitFor();
+    await page.waitForLoadState('networkidle');
     await page.getByLabel('Email').fill(`op-${run}@example.com`);
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
@@ -352,6 +355,7 @@ describe('the console in Chromium', () => {
     expect(cookie).toBeDefined();
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in to Roster' }).waitFor();
+    await page.waitForLoadState('networkidle');
     const replayed = await fetch(`${base}/console/api/session`, { headers: { cookie: `roster_console=${cookie?.value}` } });
     expect(replayed.status).toBe(401);
   });
