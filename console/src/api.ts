@@ -58,6 +58,7 @@ export const api = {
   get: async <T>(path: string) => (await apiCall<T>('GET', path)).data,
   post: async <T>(path: string, body?: unknown) => (await apiCall<T>('POST', path, body ?? {})).data,
   patch: async <T>(path: string, body: unknown) => (await apiCall<T>('PATCH', path, body)).data,
+  put: async <T>(path: string, body?: unknown) => (await apiCall<T>('PUT', path, body)).data,
   del: async (path: string) => {
     await apiCall('DELETE', path);
   },
@@ -148,4 +149,18 @@ export interface AttributeDefinition {
   searchable: boolean;
   unique: boolean;
   description: string | null;
+}
+
+/** Uploads a file as the raw body (its own content type), with the CSRF token; problem+json turned into ApiError. */
+export async function apiUpload<T>(path: string, file: Blob, contentType: string): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json', 'content-type': contentType };
+  if (csrfToken) headers['x-csrf-token'] = csrfToken;
+  const response = await fetch(`/console/api${path}`, { method: 'POST', credentials: 'same-origin', headers, body: file });
+  const text = await response.text();
+  const parsed = text ? JSON.parse(text) : null;
+  if (!response.ok) {
+    const p = (parsed ?? {}) as { code?: string; detail?: string; title?: string; errors?: FieldError[] };
+    throw new ApiError(response.status, p.code ?? 'UNKNOWN', p.detail ?? p.title ?? response.statusText, p.errors ?? [], parsed ?? {});
+  }
+  return parsed as T;
 }

@@ -1,4 +1,4 @@
-import { createRootRoute, createRoute, createRouter, redirect } from '@tanstack/react-router';
+import { createRootRoute, createRoute, createRouter, lazyRouteComponent, redirect } from '@tanstack/react-router';
 import { DirectoryPage } from './pages/DirectoryPage.tsx';
 import { EventsPage } from './pages/EventsPage.tsx';
 import { KeysPage } from './pages/KeysPage.tsx';
@@ -37,6 +37,37 @@ export const directoryRoute = createRoute({
   path: '/tenants/$tenantId/directory',
   component: DirectoryPage,
 });
+// Screens used less often load on first visit, keeping the initial bundle small.
+const groupsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/tenants/$tenantId/groups',
+  component: lazyRouteComponent(() => import('./pages/GroupsPage.tsx'), 'GroupsPage'),
+});
+const groupRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/tenants/$tenantId/groups/$groupId',
+  component: lazyRouteComponent(() => import('./pages/GroupDetailPage.tsx'), 'GroupDetailPage'),
+});
+const webhooksRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/tenants/$tenantId/webhooks',
+  component: lazyRouteComponent(() => import('./pages/WebhooksPage.tsx'), 'WebhooksPage'),
+});
+const webhookRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/tenants/$tenantId/webhooks/$endpointId',
+  component: lazyRouteComponent(() => import('./pages/WebhookDetailPage.tsx'), 'WebhookDetailPage'),
+});
+const importsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/tenants/$tenantId/imports',
+  component: lazyRouteComponent(() => import('./pages/ImportsPage.tsx'), 'ImportsPage'),
+});
+const providersRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/tenants/$tenantId/providers',
+  component: lazyRouteComponent(() => import('./pages/ProvidersPage.tsx'), 'ProvidersPage'),
+});
 const operatorsRoute = createRoute({ getParentRoute: () => rootRoute, path: '/operators', component: OperatorsPage });
 
 const routeTree = rootRoute.addChildren([
@@ -48,6 +79,12 @@ const routeTree = rootRoute.addChildren([
   tenantSettingsRoute,
   eventsRoute,
   directoryRoute,
+  groupsRoute,
+  groupRoute,
+  webhooksRoute,
+  webhookRoute,
+  importsRoute,
+  providersRoute,
   operatorsRoute,
 ]);
 

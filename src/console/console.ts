@@ -10,10 +10,14 @@ import { sendProblem } from '../http/problem.ts';
 import { pickServices, type Registry } from '../registry.ts';
 import { authenticateConsole } from './console-auth.ts';
 import { consoleDirectoryRoutes } from './console-directory.routes.ts';
+import { consoleGroupsRoutes } from './console-groups.routes.ts';
+import { consoleImportsRoutes } from './console-imports.routes.ts';
 import { consolePlansRoutes } from './console-plans.routes.ts';
+import { consoleProvidersRoutes } from './console-providers.routes.ts';
 import { consoleSessionRoutes } from './console-session.routes.ts';
 import { consoleTenantsRoutes } from './console-tenants.routes.ts';
 import { consoleUsersRoutes } from './console-users.routes.ts';
+import { consoleWebhooksRoutes } from './console-webhooks.routes.ts';
 
 /** Where the console is served. */
 export const CONSOLE_PATH = '/console';
@@ -85,6 +89,12 @@ export async function registerConsole(app: FastifyInstance, registry: Registry, 
       });
       await api.register(consolePlansRoutes, { registry: pickServices(registry, 'tenants', 'plans', 'userPlans', 'userChanges') });
       await api.register(consoleDirectoryRoutes, { registry: pickServices(registry, 'tenants', 'attributes', 'roles') });
+      await api.register(consoleGroupsRoutes, {
+        registry: pickServices(registry, 'tenants', 'groups', 'groupMembers', 'companies', 'companyMembers'),
+      });
+      await api.register(consoleWebhooksRoutes, { registry: pickServices(registry, 'tenants', 'webhooks') });
+      await api.register(consoleImportsRoutes, { registry: pickServices(registry, 'tenants', 'imports') });
+      await api.register(consoleProvidersRoutes, { registry: pickServices(registry, 'tenants', 'providers') });
     },
     { prefix: `${CONSOLE_PATH}/api` },
   );

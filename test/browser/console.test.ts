@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { platformContext } from '../../src/core/context.ts';
 import { ADMIN_TOKEN, createTestApp, type TestApp } from '../helpers/app.ts';
 
@@ -56,6 +56,12 @@ afterAll(async () => {
   await context?.close();
   if (profile) rmSync(profile, { recursive: true, force: true });
   await t?.close();
+});
+
+// A failed step leaves what the browser showed, for the one reading the failure.
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state === 'fail')
+    await page?.screenshot({ path: join(tmpdir(), `console-failed-${ctx.task.name.slice(0, 40)}.png`) });
 });
 
 /** Zero serious or critical axe violations on the page as it is now. */
@@ -169,6 +175,8 @@ describe('the console in Chromium', () => {
     await page.getByLabel('Email').fill(`zelda-${run}@example.com`);
     await page.getByLabel('Name', { exact: true }).fill('Zelda Quux');
     await page.getByRole('button', { name: 'Create user' }).click();
+    // The form resets when the first create answers: wait for it, or the reset may wipe the second user's fields.
+    await page.getByRole('link', { name: 'Zelda Quux' }).waitFor();
     // A second user, so the search has something to leave out.
     await page.getByLabel('Email').fill(`link-${run}@example.com`);
     await page.getByLabel('Name', { exact: true }).fill('Link Hyrule');
@@ -275,7 +283,11 @@ describe('the console in Chromium', () => {
     await expectAccessible('directory');
     await page.goto(`${base}/console/tenants/${tenantId}/users/${userId}`);
     await page.getByLabel('tier (string)').fill('gold');
+    // The attributes' answer resets the profile form to the saved user: let it land before typing into that form.
+    const saved = page.waitForResponse((r) => r.request().method() !== 'GET' && r.url().includes(`/users/${userId}`));
     await page.getByRole('button', { name: 'Save attributes' }).click();
+    await (await saved).finished();
+    await page.waitForLoadState('networkidle');
     await page.getByLabel('Roles (comma-separated)').fill('editor');
     await page.getByRole('button', { name: 'Save profile' }).click();
     await expect.poll(async () => (await t.registry.usersQuery.getUser(ctxOf(tenantId), userId)).roles).toEqual(['editor']);
@@ -317,6 +329,9 @@ describe('the console in Chromium', () => {
     await page.getByRole('cell', { name: `op-${run}@example.com`, exact: true }).waitFor();
     await expectAccessible('operators');
     await page.getByRole('button', { name: 'Sign out' }).click();
+    // Signing out refetches the session, which may mount the sign-in form again: type once that has settled.
+    await page.getByRole('heading', { name: 'Sign in to Roster' }).waitFor();
+    await page.waitForLoadState('networkidle');
     await page.getByLabel('Email').fill(`op-${run}@example.com`);
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
@@ -326,7 +341,8 @@ describe('the console in Chromium', () => {
     expect(await page.getByRole('link', { name: 'Operators' }).count()).toBe(0);
     expect(await fromPage('GET', `/console/api/tenants/${other.json().id}/users`)).toBe(404);
     expect(await fromPage('GET', `/console/api/tenants/${tenantId}/users`)).toBe(200);
-  });
+    // Two sign-ins and an operator created, a dozen steps: more than 30 s when other sessions load both cores.
+  }, 90_000);
 
   it('refuses a state-changing request without the CSRF token', async () => {
     expect(await fromPage('POST', `/console/api/tenants/${tenantId}/users/${userId}/reactivate`, {}, {})).toBe(403);
@@ -339,6 +355,7 @@ describe('the console in Chromium', () => {
     expect(cookie).toBeDefined();
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in to Roster' }).waitFor();
+    await page.waitForLoadState('networkidle');
     const replayed = await fetch(`${base}/console/api/session`, { headers: { cookie: `roster_console=${cookie?.value}` } });
     expect(replayed.status).toBe(401);
   });

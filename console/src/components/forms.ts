@@ -21,3 +21,10 @@ export function messageOf(error: unknown): string | null {
 /** Dates and times in the operator's locale and zone. */
 export const formatDateTime = (iso: string | null | undefined) =>
   iso ? new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso)) : '—';
+
+/** The error of a field or of anything inside it (`roles[0]`, `credentials.token`). */
+export function errorUnder(errors: Record<string, string>, field: string): string | undefined {
+  if (errors[field]) return errors[field];
+  const key = Object.keys(errors).find((k) => k.startsWith(`${field}[`) || k.startsWith(`${field}.`));
+  return key ? `${key}: ${errors[key]}` : undefined;
+}

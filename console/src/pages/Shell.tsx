@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, Outlet } from '@tanstack/react-router';
 import { useEffect } from 'react';
 import { ApiError, api, type SessionInfo, setCsrfToken } from '../api.ts';
+import { TenantNav } from '../components/TenantNav.tsx';
 import { SignInPage } from './SignInPage.tsx';
 
 /** The session query: who is signed in (401 means nobody). */
@@ -64,6 +65,7 @@ export function Shell() {
           Sign out
         </button>
       </header>
+      <TenantNav />
       <main className="mx-auto max-w-6xl p-4">
         <Outlet />
       </main>

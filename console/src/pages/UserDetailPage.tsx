@@ -8,6 +8,7 @@ import { AttributeEditor } from '../components/AttributeEditor.tsx';
 import { ConflictView } from '../components/ConflictView.tsx';
 import { type ConflictRow, conflictRows, reapplyPatch } from '../components/conflict.ts';
 import { fieldErrorsOf, formatDateTime, messageOf } from '../components/forms.ts';
+import { UserIdentities, UserMemberships } from '../components/UserMemberships.tsx';
 import { userRoute } from '../router.tsx';
 
 /** The profile fields the console edits. */
@@ -509,6 +510,9 @@ export function UserDetailPage() {
         </div>
         {messageOf(planChange.error) ? <p className="field-error">{messageOf(planChange.error)}</p> : null}
       </section>
+
+      <UserMemberships tenantId={tenantId} userId={userId} />
+      <UserIdentities tenantId={tenantId} userId={userId} />
 
       <section className="card" aria-labelledby="sessions-title">
         <h2 id="sessions-title" className="mb-3 text-lg font-semibold">

@@ -16,6 +16,7 @@ import {
   findProviderById,
   insertProvider,
   listProviders,
+  listUserIdentities,
   type ProviderValues,
   updateProvider,
 } from './providers.repository.ts';
@@ -56,6 +57,16 @@ export interface ProvidersService extends ProviderLookup {
   updateProvider(tenantId: string, ref: string, input: ProviderInput, actor: PlatformActor): Promise<ProviderView>;
   /** Deletes the provider and its users' links. @throws AppError PROVIDER_NOT_FOUND */
   deleteProvider(tenantId: string, ref: string, actor: PlatformActor): Promise<void>;
+  /** A user's links to upstream providers, oldest first (none for an unknown user). Throws nothing of its own. */
+  listUserIdentities(tenantId: string, userId: string): Promise<UserIdentityView[]>;
+}
+
+/** A user's link to a provider's subject. */
+export interface UserIdentityView {
+  provider: string;
+  type: string;
+  subject: string;
+  linkedAt: string;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -192,6 +203,16 @@ export function createProvidersService(deps: ProvidersDeps): ProvidersService {
         if (!(await deleteProvider(trx, tenantId, row.id))) throw notFound('PROVIDER_NOT_FOUND');
         await events.record(trx, platformContext(tenantId, actor), { type: 'provider.deleted', data: eventData(row) });
       });
+    },
+
+    async listUserIdentities(tenantId, userId) {
+      const rows = await listUserIdentities(db, tenantId, userId);
+      return rows.map((i) => ({
+        provider: i.provider_name,
+        type: i.provider_type,
+        subject: i.subject,
+        linkedAt: i.linked_at.toISOString(),
+      }));
     },
   };
 }

@@ -1,0 +1,325 @@
+/**
+ * The console's tenant screens in a real browser (groups and companies, webhooks, imports, identity providers):
+ * Debian's Chromium driven by playwright-core against the real app on a port, with a real webhook receiver and a
+ * real SCIM upstream on loopback, and the import and webhook workers running in this process as `npm start` runs them.
+ * axe-core checks every screen; screenshots go to docs/console/.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
+import type { ImportRunner } from '../../src/use-cases/run-import.ts';
+import { createImportWorker } from '../../src/workers/import-worker.ts';
+import { startWebhookWorker, type Worker } from '../../src/workers/webhook-worker.ts';
+import { ADMIN_TOKEN, createTenant, createTestApp, type TestApp, type TestTenant } from '../helpers/app.ts';
+import { SCIM_TOKEN, type Stub, sendJson, startScim, startStub } from '../helpers/upstream.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = join(import.meta.dirname, '..', '..', 'docs', 'console');
+const run = `${process.pid.toString(36)}${Date.now().toString(36)}`;
+
+let t: TestApp;
+let base: string;
+let context: BrowserContext;
+let page: Page;
+let profile: string;
+let receiver: Stub;
+let scim: Stub;
+let webhookWorker: Worker;
+let importWorker: ImportRunner;
+let tenant: TestTenant;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does it)`);
+  // Upstreams on loopback over http: this app allows them (their guards have tests of their own).
+  t = await createTestApp({
+    console: true,
+    config: { secretKey: Buffer.alloc(32, 7), allowPrivateUpstreams: true, webhooks: { ...loadConfig({}).webhooks, allowHttp: true } },
+  });
+  await t.app.listen({ port: 0, host: '127.0.0.1' });
+  const address = t.app.server.address();
+  if (!address || typeof address === 'string') throw new Error('no port');
+  base = `http://127.0.0.1:${address.port}`;
+  receiver = await startStub((_req, res) => sendJson(res, 200, { ok: true }));
+  scim = await startScim([
+    {
+      id: 'scim-ada',
+      userName: 'ada',
+      name: { givenName: 'Augusta Ada', familyName: 'King' },
+      emails: [{ value: `ada-${run}@example.com`, primary: true }],
+      active: true,
+    },
+  ]);
+  webhookWorker = startWebhookWorker(t.registry, { idleMs: 100 });
+  importWorker = createImportWorker(t.registry, { batchSize: 2 });
+  importWorker.start(100);
+  tenant = await createTenant(t, { name: 'Screens Co' });
+  for (const [email, name] of [
+    [`grace-${run}@example.com`, 'Grace Hopper'],
+    [`ada-${run}@example.com`, 'Ada Local'],
+  ]) {
+    const res = await t.call({ method: 'POST', url: '/v1/users', headers: tenant.auth, payload: { email, name } });
+    if (res.statusCode !== 201) throw new Error(res.body);
+  }
+  profile = mkdtempSync(join(tmpdir(), 'console-screens-'));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1280, height: 800 },
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(15_000);
+}, 120_000);
+
+afterAll(async () => {
+  await context?.close();
+  if (profile) rmSync(profile, { recursive: true, force: true });
+  await webhookWorker?.stop();
+  await importWorker?.stop();
+  await Promise.all([receiver?.close(), scim?.close()]);
+  await t?.close();
+});
+
+// A failed step leaves what the browser showed, for the one reading the failure.
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state === 'fail')
+    await page?.screenshot({ path: join(tmpdir(), `console-screens-failed-${ctx.task.name.slice(0, 40)}.png`) });
+});
+
+/** Zero serious or critical axe violations on the page as it is now. */
+async function expectAccessible(name: string): Promise<void> {
+  const result = await new AxeBuilder({ page }).analyze();
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(bad.map((v) => `${name}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+}
+
+const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
+
+describe('the console’s tenant screens in Chromium', () => {
+  it('signs in with the admin token', async () => {
+    await page.goto(`${base}/console/`);
+    await page.getByRole('button', { name: 'Use the admin token' }).click();
+    await page.getByLabel('Admin token').fill(ADMIN_TOKEN);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByRole('heading', { name: 'Tenants' }).waitFor();
+  });
+
+  it('creates a group, refuses a second one of the same name next to the field, adds and removes a member', async () => {
+    await page.goto(`${base}/console/tenants/${tenant.id}/users`);
+    await page.getByRole('navigation', { name: 'Tenant' }).getByRole('link', { name: 'Groups & companies' }).click();
+    await page.getByRole('heading', { name: 'Groups and companies' }).waitFor();
+    await page.getByText('No groups yet.').waitFor();
+    await page.getByLabel('Group name').fill('Editors');
+    // A role the tenant has not defined: the server's error shows next to the roles field.
+    await page.getByLabel('Roles (comma-separated)').fill(`undefined-role-${run}`);
+    await page.getByRole('button', { name: 'Create group' }).click();
+    await page.locator('#group-roles-error').waitFor();
+    await page.getByLabel('Roles (comma-separated)').fill('');
+    await page.getByRole('button', { name: 'Create group' }).click();
+    await page.getByRole('link', { name: 'Editors' }).waitFor();
+    await page.getByLabel('Group name').fill('editors');
+    await page.getByRole('button', { name: 'Create group' }).click();
+    const taken = page.locator('#group-name-error');
+    await taken.waitFor();
+    expect(await taken.textContent()).not.toBe('');
+    await page.getByRole('link', { name: 'Editors' }).click();
+    await page.getByRole('heading', { name: 'Group Editors' }).waitFor();
+    await page.getByLabel('Add a member (email or user id)').fill(`nobody-${run}@example.com`);
+    await page.getByRole('button', { name: 'Add member' }).click();
+    await page.getByText('No user has this email').waitFor();
+    await page.getByLabel('Add a member (email or user id)').fill(`grace-${run}@example.com`);
+    await page.getByRole('button', { name: 'Add member' }).click();
+    await page.getByTestId('members-table').getByRole('link', { name: 'Grace Hopper' }).waitFor();
+    await expect.poll(() => page.getByTestId('group-summary').textContent()).toContain('1 members');
+    await expectAccessible('group');
+    await shot('group');
+    const groups = (await t.call({ method: 'GET', url: '/v1/groups', headers: tenant.auth })).json().data;
+    const members = (await t.call({ method: 'GET', url: `/v1/groups/${groups[0].id}/members`, headers: tenant.auth })).json().data;
+    expect(members.map((m: { user: { email: string } }) => m.user.email)).toEqual([`grace-${run}@example.com`]);
+    await page.getByRole('button', { name: `Remove grace-${run}@example.com` }).click();
+    await page.getByText('No members yet.').waitFor();
+    const after = (await t.call({ method: 'GET', url: `/v1/groups/${groups[0].id}/members`, headers: tenant.auth })).json().data;
+    expect(after).toEqual([]);
+  });
+
+  it('creates a company', async () => {
+    await page.goto(`${base}/console/tenants/${tenant.id}/groups`);
+    await page.getByText('No companies yet.').waitFor();
+    await page.getByLabel('Company name').fill('Acme Corp');
+    await page.getByLabel('Domain (optional)').fill('acme.example');
+    await page.getByRole('button', { name: 'Create company' }).click();
+    await page.getByTestId('companies-table').getByRole('cell', { name: 'Acme Corp' }).waitFor();
+    await expectAccessible('groups');
+    await shot('groups-companies');
+    const companies = (await t.call({ method: 'GET', url: '/v1/companies', headers: tenant.auth })).json().data;
+    expect(companies.map((c: { name: string; domain: string }) => [c.name, c.domain])).toEqual([['Acme Corp', 'acme.example']]);
+  });
+
+  it('adds the user to a group and a company from the user’s page, and takes it out again', async () => {
+    const grace = (await t.call({ method: 'GET', url: `/v1/users/lookup?email=grace-${run}@example.com`, headers: tenant.auth })).json();
+    await page.goto(`${base}/console/tenants/${tenant.id}/users/${grace.id}`);
+    await page.getByRole('heading', { name: 'Groups and companies' }).waitFor();
+    await page.getByText('In no group.').waitFor();
+    await page.getByLabel('Add to a group').selectOption({ label: 'Editors' });
+    await page.getByRole('button', { name: 'Add to group' }).click();
+    await page.getByTestId('user-groups').getByRole('link', { name: 'Editors' }).waitFor();
+    await page.getByLabel('Join a company').selectOption({ label: 'Acme Corp' });
+    await page.getByLabel('Role in the company (optional)').fill('employee');
+    await page.getByRole('button', { name: 'Join company' }).click();
+    await page.getByTestId('user-companies').getByText('Acme Corp · employee').waitFor();
+    const companies = (await t.call({ method: 'GET', url: `/v1/users/${grace.id}/companies`, headers: tenant.auth })).json().data;
+    expect(companies.map((m: { company: { name: string }; role: string }) => [m.company.name, m.role])).toEqual([
+      ['Acme Corp', 'employee'],
+    ]);
+    const groups = (await t.call({ method: 'GET', url: `/v1/users/${grace.id}/groups`, headers: tenant.auth })).json().data;
+    expect(groups.map((g: { group: { displayName: string } }) => g.group.displayName)).toEqual(['Editors']);
+    await expectAccessible('user-memberships');
+    await page.getByRole('button', { name: 'Leave group Editors' }).click();
+    await page.getByText('In no group.').waitFor();
+    await page.getByRole('button', { name: 'Leave company Acme Corp' }).click();
+    await page.getByText('In no company.').waitFor();
+    expect((await t.call({ method: 'GET', url: `/v1/users/${grace.id}/companies`, headers: tenant.auth })).json().data).toEqual([]);
+  });
+
+  it('creates a webhook endpoint (the secret shown once), sends a test event and replays it, with the delivery log', async () => {
+    await page.goto(`${base}/console/tenants/${tenant.id}/webhooks`);
+    await page.getByText('No endpoints yet.').waitFor();
+    await page.getByLabel('Endpoint URL').fill('ftp://nowhere');
+    await page.getByRole('button', { name: 'Create endpoint' }).click();
+    await page.locator('#webhook-url-error').waitFor();
+    await page.getByLabel('Endpoint URL').fill(`${receiver.url}/hook`);
+    await page.getByLabel('Event types (blank: every event)').fill('webhook.test, user.*');
+    await page.getByRole('button', { name: 'Create endpoint' }).click();
+    const secret = (await page.getByTestId('webhook-secret').textContent()) ?? '';
+    expect(secret).toMatch(/^whsec_/);
+    await expectAccessible('webhooks');
+    await shot('webhooks');
+    await page.getByRole('button', { name: 'Done' }).click();
+    await page.getByTestId('webhook-secret').waitFor({ state: 'detached' });
+    await page.getByRole('link', { name: `${receiver.url}/hook` }).click();
+    await page.getByText('No delivery yet.').waitFor();
+    await page.getByRole('button', { name: 'Send test event' }).click();
+    const results = page.getByTestId('delivery-result');
+    await expect.poll(() => results.count(), { timeout: 15_000 }).toBe(1);
+    expect(await results.first().textContent()).toBe('✓ 200');
+    const received = receiver.requests.filter((r) => r.url === '/hook');
+    expect(received.length).toBe(1);
+    expect(JSON.parse(received[0]?.body ?? '{}').type).toBe('webhook.test');
+    // Nothing failed: a replay of failed messages queues none; one since an hour ago queues the test event again.
+    await page.getByRole('button', { name: 'Replay' }).click();
+    await page.getByRole('status').filter({ hasText: '0 messages queued again.' }).waitFor();
+    await page.getByLabel('only failed messages').uncheck();
+    await page.getByRole('button', { name: 'Replay' }).click();
+    await page.getByLabel('Replay messages since (optional)').waitFor();
+    const since = page.locator('#replay-since-error');
+    await since.waitFor();
+    const hourAgo = await page.evaluate(() => {
+      const d = new Date(Date.now() - 3_600_000);
+      const pad = (n: number) => String(n).padStart(2, '0');
+      return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+    });
+    await page.getByLabel('Replay messages since (optional)').fill(hourAgo);
+    await page.getByRole('button', { name: 'Replay' }).click();
+    await page.getByRole('status').filter({ hasText: '1 messages queued again.' }).waitFor();
+    await expect.poll(() => results.count(), { timeout: 15_000 }).toBe(2);
+    expect(receiver.requests.filter((r) => r.url === '/hook').length).toBe(2);
+    await expectAccessible('webhook');
+    await shot('webhook-deliveries');
+  });
+
+  it('imports a CSV with a progress bar, the counts and the error report', async () => {
+    await page.goto(`${base}/console/tenants/${tenant.id}/imports`);
+    await page.getByText('No import yet.').waitFor();
+    await page.getByRole('button', { name: 'Upload and import' }).click();
+    await page.getByText('Choose a CSV file').first().waitFor();
+    const csv = [
+      'email,name',
+      `imp1-${run}@example.com,Import One`,
+      `imp2-${run}@example.com,Import Two`,
+      'not-an-email,Broken Row',
+      `imp3-${run}@example.com,Import Three`,
+      `grace-${run}@example.com,Grace Imported`,
+    ].join('\n');
+    await page.getByLabel('CSV file', { exact: true }).setInputFiles({ name: 'users.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.getByRole('button', { name: 'Upload and import' }).click();
+    await expect.poll(() => page.getByTestId('import-status').textContent(), { timeout: 20_000 }).toBe('succeeded');
+    expect(await page.getByTestId('import-created').textContent()).toBe('3');
+    expect(await page.getByTestId('import-updated').textContent()).toBe('1');
+    expect(await page.getByTestId('import-failed').textContent()).toBe('1');
+    const progress = page.getByRole('progressbar');
+    expect(await progress.getAttribute('value')).toBe(await progress.getAttribute('max'));
+    expect(await progress.getAttribute('max')).toBe('5');
+    const report = page.getByTestId('import-errors');
+    // Rows count from the first one after the header.
+    await report.getByRole('cell', { name: '3', exact: true }).waitFor();
+    expect(await report.textContent()).toContain('not-an-email');
+    await expectAccessible('imports');
+    await shot('imports');
+    const lookup = await t.call({ method: 'GET', url: `/v1/users/lookup?email=imp3-${run}@example.com`, headers: tenant.auth });
+    expect(lookup.json().name).toBe('Import Three');
+  });
+
+  it('creates and edits a SCIM identity provider, and a test lookup shows the merged view and its sources', async () => {
+    await page.goto(`${base}/console/tenants/${tenant.id}/providers`);
+    await page.getByText('No identity provider', { exact: false }).waitFor();
+    await page.getByLabel('Provider name').fill('corp-scim');
+    await page.getByLabel('Type').selectOption('scim');
+    await page.getByLabel('Endpoint').fill(`${scim.url}/scim/v2`);
+    await page.getByLabel('Timeout (ms)').fill('50');
+    await page.getByRole('button', { name: 'Create provider' }).click();
+    // 50 ms is below the minimum: the server's error shows next to the field.
+    await page.locator('#provider-timeout-error').waitFor();
+    await page.getByLabel('Timeout (ms)').fill('1500');
+    await page.getByLabel('Bearer token').fill(SCIM_TOKEN);
+    await page.getByRole('button', { name: 'Create provider' }).click();
+    await page.getByTestId('providers-table').getByRole('cell', { name: 'corp-scim', exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Edit corp-scim' }).click();
+    await page.getByRole('heading', { name: 'Edit corp-scim' }).waitFor();
+    // Credentials left blank on an edit are kept (the lookup below still authenticates upstream).
+    await page.getByLabel('Cache (seconds)').fill('30');
+    await page.getByRole('button', { name: 'Save provider' }).click();
+    await page.getByRole('heading', { name: 'New identity provider' }).waitFor();
+    const stored = (
+      await t.call({
+        method: 'GET',
+        url: `/v1/admin/tenants/${tenant.id}/providers/corp-scim`,
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      })
+    ).json();
+    expect([stored.timeoutMs, stored.cacheTtlSeconds]).toEqual([1500, 30]);
+    await page.getByLabel('Email to look up').fill(`ada-${run}@example.com`);
+    await page.getByRole('button', { name: 'Test lookup' }).click();
+    await expect.poll(() => page.getByTestId('lookup-status').textContent()).toBe('ok');
+    const firstName = page.getByTestId('merged-firstName');
+    expect(await firstName.textContent()).toContain('Augusta Ada');
+    expect(await firstName.textContent()).toContain('provider');
+    await expectAccessible('providers');
+    await page.getByTestId('lookup-result').scrollIntoViewIfNeeded();
+    await shot('identity-providers');
+    // The lookup linked the local user to the provider's subject: the user's page shows the identity.
+    const ada = (await t.call({ method: 'GET', url: `/v1/users/lookup?email=ada-${run}@example.com`, headers: tenant.auth })).json();
+    await page.goto(`${base}/console/tenants/${tenant.id}/users/${ada.id}`);
+    await page.getByTestId('user-identities').getByText('corp-scim (scim)').waitFor();
+    expect(await page.getByTestId('user-identities').textContent()).toContain('scim-ada');
+  });
+
+  it('works at 390×844', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${base}/console/tenants/${tenant.id}/webhooks`);
+    await page.getByRole('link', { name: `${receiver.url}/hook` }).waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await expectAccessible('webhooks-mobile');
+  });
+});
