@@ -11,6 +11,7 @@ import * as m0009 from './0009-groups.ts';
 import * as m0009b from './0009b-username.ts';
 import * as m0010 from './0010-operators.ts';
 import * as m0011 from './0011-perf.ts';
+import * as m0012 from './0012-webhook-wakeups.ts';
 
 /** Every migration, in order. Names never change once released. */
 export const migrations: Record<string, Migration> = {
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '0009b-username': m0009b,
   '0010-operators': m0010,
   '0011-perf': m0011,
+  '0012-webhook-wakeups': m0012,
 };
