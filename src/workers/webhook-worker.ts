@@ -21,8 +21,8 @@ export interface WorkerOptions {
   idleMs?: number;
   /** Messages leased per round (default 200). */
   batch?: number;
-  /** Delivery rounds in flight at once (default 4): one claims and records while others wait on receivers. */
-  lanes?: number;
+  /** Messages this process holds claimed at most (default 512): it claims more as earlier ones are recorded. */
+  capacity?: number;
   /** Listen for wake-ups (default true); false polls every `idleMs`. */
   listen?: boolean;
   onError?: (error: unknown) => void;
@@ -69,23 +69,22 @@ function signal(stopped: AbortSignal) {
 }
 
 /**
- * The webhook delivery worker: a fan-out loop (feed → messages) and a few delivery lanes (lease, send, record) until
- * stopped. Both sleep until woken: a commit that wrote events (LISTEN/NOTIFY, migration 0012) wakes the fan-out, and
- * queued messages (a NOTIFY too, so other processes' lanes hear of them) wake the lanes; without a listener they
- * poll. Any number may run across processes: the fan-out's cursor row and the messages are leased in the database
+ * The webhook delivery worker: a fan-out loop (feed → messages) and a delivery loop that claims due messages while
+ * earlier ones are still being sent (up to `capacity` at once) until stopped. Both sleep until woken: a commit that
+ * wrote events (LISTEN/NOTIFY, migration 0012) wakes the fan-out, and queued messages (a NOTIFY too, so other
+ * processes hear of them) or a recorded attempt wake the delivery loop; without a listener they poll. Any number may run across processes: the fan-out's cursor row and the messages are leased in the database
  * (FOR UPDATE SKIP LOCKED), so they share the work. A database error pauses a loop for a second.
  */
 export function startWebhookWorker(registry: Pick<Registry, 'webhookDelivery'>, options: WorkerOptions = {}): Worker {
   const delivery = registry.webhookDelivery;
   const owner = options.owner ?? workerOwner();
   const idleMs = options.idleMs ?? 50;
-  const lanes = options.lanes ?? 4;
+  const batch = options.batch ?? 200;
+  const capacity = Math.max(batch, options.capacity ?? 512);
   const stopper = new AbortController();
   const fanOutSignal = signal(stopper.signal);
-  const deliverSignals = Array.from({ length: lanes }, () => signal(stopper.signal));
-  const wakeLanes = () => {
-    for (const s of deliverSignals) s.wake();
-  };
+  const deliverSignal = signal(stopper.signal);
+  const wakeLanes = () => deliverSignal.wake();
   let listening = false;
   /** The newest transaction a wake-up named: the fan-out keeps looking until its cursor has passed it. */
   let notifiedTxid = 0n;
@@ -139,25 +138,41 @@ export function startWebhookWorker(registry: Pick<Registry, 'webhookDelivery'>, 
     }
   })();
 
-  const laneLoops = deliverSignals.map(async (laneSignal) => {
+  let inFlight = 0;
+  const running = new Set<Promise<void>>();
+  const deliverLoop = (async () => {
     await listenerReady;
     while (!stopper.signal.aborted) {
+      if (capacity - inFlight < Math.min(batch, capacity / 4)) {
+        // Full: claim again when a quarter of the room is free (claims stay large, sends keep flowing).
+        await deliverSignal.wait(pollMs());
+        continue;
+      }
       try {
-        const sent = await delivery.deliverDue(owner, options.batch);
-        // A full round may have left more due: other lanes are likely claiming too, so look again at once.
-        if (sent > 0) continue;
+        const { claimed, done } = await delivery.dispatch(owner, Math.min(batch, capacity - inFlight), () => {
+          inFlight--;
+          // Recorded messages may unblock the next event of their user: look again.
+          deliverSignal.wake();
+        });
+        if (claimed > 0) {
+          inFlight += claimed;
+          const tracked = done.catch((error: unknown) => options.onError?.(error)).finally(() => running.delete(tracked));
+          running.add(tracked);
+          continue;
+        }
       } catch (error) {
         await pauseAfterError(error);
         continue;
       }
-      await laneSignal.wait(pollMs());
+      await deliverSignal.wait(pollMs());
     }
-  });
+    await Promise.all(running);
+  })();
 
   return {
     async stop() {
       stopper.abort();
-      await Promise.all([fanOutLoop, ...laneLoops]);
+      await Promise.all([fanOutLoop, deliverLoop]);
       await (await listenerReady)?.stop();
     },
   };

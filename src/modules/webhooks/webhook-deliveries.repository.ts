@@ -93,12 +93,14 @@ export async function insertMessages(db: Kysely<DB>, messages: NewMessage[]): Pr
 /**
  * Leases up to `limit` due messages to `owner` in one statement: pending, due, not leased (or lease expired), of an
  * enabled endpoint, and the first pending one of their user at their endpoint (a later event of the same user waits
- * while an earlier one is retried). Rows another worker is claiming right now are skipped (FOR UPDATE SKIP LOCKED).
+ * while an earlier one is retried), not of `skipEndpoints`. Rows another worker is claiming right now are skipped
+ * (FOR UPDATE SKIP LOCKED).
  */
 export async function claimDueMessages(
   db: Kysely<DB>,
-  claim: { owner: string; now: Date; leaseUntil: Date; limit: number },
+  claim: { owner: string; now: Date; leaseUntil: Date; limit: number; skipEndpoints?: string[] },
 ): Promise<WebhookMessageRow[]> {
+  const skip = claim.skipEndpoints?.length ? sql`AND m.endpoint_id NOT IN (${sql.join(claim.skipEndpoints)})` : sql``;
   const claimed = await sql<WebhookMessageRow>`
     UPDATE webhook_messages AS w SET lease_owner = ${claim.owner}, lease_until = ${claim.leaseUntil}
     FROM (
@@ -106,7 +108,7 @@ export async function claimDueMessages(
       JOIN webhook_endpoints e ON e.id = m.endpoint_id
       WHERE m.status = 'pending' AND m.next_attempt_at <= ${claim.now}
         AND (m.lease_until IS NULL OR m.lease_until <= ${claim.now})
-        AND e.enabled
+        AND e.enabled ${skip}
         AND (m.user_id IS NULL OR NOT EXISTS (
           SELECT 1 FROM webhook_messages p
           WHERE p.endpoint_id = m.endpoint_id AND p.user_id = m.user_id AND p.status = 'pending'

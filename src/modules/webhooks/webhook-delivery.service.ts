@@ -9,6 +9,7 @@ import { matchesEventTypes } from '../events/event-type-patterns.ts';
 import { findEventsByIds, listPlatformFeed } from '../events/events.repository.ts';
 import { type EventsService, toEventView } from '../events/events.service.ts';
 import type { EventRow } from '../events/events.table.ts';
+import { keyedLimiter, writeBatcher } from './webhook-batching.ts';
 import {
   claimDueMessages,
   disableEndpoint,
@@ -25,7 +26,7 @@ import {
   settleMessages,
 } from './webhook-deliveries.repository.ts';
 import { type SendOutcome, sendWebhook } from './webhook-send.ts';
-import { signatureHeaders } from './webhook-signing.ts';
+import { type Signers, signatureHeaders, signersOf } from './webhook-signing.ts';
 import type { WebhookEndpointRow, WebhookMessageRow } from './webhooks.table.ts';
 import {
   DISABLE_AFTER_MS,
@@ -70,6 +71,12 @@ export interface WebhookDelivery {
    */
   deliverDue(owner: string, limit?: number): Promise<number>;
   /**
+   * The worker's form of deliverDue: resolves once messages are claimed, with a promise of their recording, so
+   * it can claim more while they are sent. `onEach` is told as each one is recorded.
+   * @throws the database's error when the claim fails.
+   */
+  dispatch(owner: string, limit: number, onEach?: () => void): Promise<Dispatch>;
+  /**
    * Tells `onWakeup` of every commit that wrote events and every fan-out that queued messages in this database
    * schema (LISTEN/NOTIFY; in process on PGlite). `onState(false)` while the listener is down (wake-ups are lost
    * then: poll). Null when the database cannot listen.
@@ -93,30 +100,19 @@ export interface WebhookDeliveryDeps {
   database?: Pick<Database, 'listen' | 'schema'>;
 }
 
-/** At most `limit` calls of `run` at once per key (per endpoint); the rest wait their turn, in order. */
-function keyedLimiter(limit: number) {
-  const lanes = new Map<string, { running: number; waiting: (() => void)[] }>();
-  return async function withSlot<T>(key: string, run: () => Promise<T>): Promise<T> {
-    let lane = lanes.get(key);
-    if (!lane) {
-      lane = { running: 0, waiting: [] };
-      lanes.set(key, lane);
-    }
-    const current = lane;
-    if (current.running >= limit) await new Promise<void>((resolve) => current.waiting.push(resolve));
-    else current.running++;
-    try {
-      return await run();
-    } finally {
-      const next = current.waiting.shift();
-      if (next) next();
-      else if (--current.running === 0) lanes.delete(key);
-    }
-  };
+/** A message done with: an attempt to record, or a message with nothing left to send (failed at once). */
+type Finished = AttemptResult | Settlement;
+
+/** A claim whose sends are under way. */
+export interface Dispatch {
+  claimed: number;
+  /** Resolves when every claimed message's attempt is recorded; rejects when recording failed (the leases expire). */
+  done: Promise<void>;
 }
 
 /** What one attempt wrote: its log row, its settlement, and whether it ended the endpoint. */
 interface AttemptResult {
+  endpoint: WebhookEndpointRow;
   attempt: NewAttempt;
   settlement: Settlement;
   ok: boolean;
@@ -154,6 +150,17 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps): WebhookDeliver
     return JSON.parse(secretBox.open(endpoint.headers, endpointSealingContext(endpoint.tenant_id, endpoint.id, 'headers')));
   }
 
+  /** What every delivery of a round to one endpoint shares: its opened extra headers and its signers. */
+  interface Prepared {
+    endpoint: WebhookEndpointRow;
+    headers: Record<string, string>;
+    signers: Signers;
+  }
+
+  function prepare(endpoint: WebhookEndpointRow, now: Date): Prepared {
+    return { endpoint, headers: headersOf(endpoint), signers: signersOf(secretsOf(endpoint, now)) };
+  }
+
   function verdictOf(message: WebhookMessageRow, outcome: SendOutcome, now: Date): Verdict {
     if (outcome.ok && outcome.status >= 200 && outcome.status < 300) return { status: 'delivered' };
     if (outcome.ok && outcome.status === 410) return { status: 'failed', disable: 'gone' };
@@ -176,10 +183,11 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps): WebhookDeliver
     });
   }
 
-  async function attempt(message: WebhookMessageRow, endpoint: WebhookEndpointRow, event: EventRow): Promise<AttemptResult> {
+  async function attempt(message: WebhookMessageRow, prepared: Prepared, event: EventRow): Promise<AttemptResult> {
+    const { endpoint } = prepared;
     const now = clock.now();
     const body = JSON.stringify({ type: event.type, timestamp: event.created_at.toISOString(), data: toEventView(event) });
-    const headers = { ...headersOf(endpoint), ...signatureHeaders(event.id, now, body, secretsOf(endpoint, now)) };
+    const headers = { ...prepared.headers, ...signatureHeaders(event.id, now, body, prepared.signers) };
     const started = performance.now();
     const outcome = await sendWebhook({ url: endpoint.url, headers, body, allowPrivate: deps.allowPrivate, timeoutMs: deps.timeoutMs });
     const durationMs = Math.round(performance.now() - started);
@@ -194,6 +202,7 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps): WebhookDeliver
       disable = { reason: 'failing', lastError };
     }
     return {
+      endpoint,
       ok,
       disable,
       settlement: { message, status: verdict.status, at: now, nextAttemptAt },
@@ -214,10 +223,12 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps): WebhookDeliver
   }
 
   /**
-   * Writes a round's attempts in one transaction: the log rows, the settlements and each endpoint's last outcome,
+   * Writes finished attempts (a batch: whatever finished while the last write ran) in one transaction: the log rows, the settlements and each endpoint's last outcome,
    * one statement each (so the log and the messages never disagree), then disables the endpoints that must be.
    */
-  async function record(results: AttemptResult[], skipped: Settlement[], endpoints: Map<string, WebhookEndpointRow>): Promise<void> {
+  async function record(items: Finished[]): Promise<void> {
+    const results = items.filter((i): i is AttemptResult => 'attempt' in i);
+    const skipped = items.filter((i): i is Settlement => !('attempt' in i));
     const outcomes = new Map<string, { successAt: Date | null; failureAt: Date | null }>();
     for (const r of results) {
       const o = outcomes.get(r.attempt.endpoint_id) ?? { successAt: null, failureAt: null };
@@ -236,15 +247,22 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps): WebhookDeliver
       for (const id of [...outcomes.keys()].sort())
         await noteEndpointOutcome(trx, id, outcomes.get(id) as { successAt: Date | null; failureAt: Date | null });
     });
-    const disabling = new Map<string, { reason: 'gone' | 'failing'; lastError: string; at: Date }>();
-    for (const r of results)
-      if (r.disable && !disabling.has(r.attempt.endpoint_id))
-        disabling.set(r.attempt.endpoint_id, { ...r.disable, at: r.attempt.started_at });
-    for (const [id, d] of disabling) {
-      const endpoint = endpoints.get(id);
-      if (endpoint) await disable(endpoint, d.reason, d.lastError, d.at);
+    const disabling = new Map<string, { endpoint: WebhookEndpointRow; reason: 'gone' | 'failing'; lastError: string; at: Date }>();
+    for (const r of results) {
+      if (r.disable && !disabling.has(r.endpoint.id))
+        disabling.set(r.endpoint.id, { endpoint: r.endpoint, ...r.disable, at: r.attempt.started_at });
     }
+    for (const d of disabling.values()) await disable(d.endpoint, d.reason, d.lastError, d.at);
   }
+
+  const writes = writeBatcher<Finished>(record);
+  /** Messages this process has claimed and not yet recorded, per endpoint. */
+  const claimedPerEndpoint = new Map<string, number>();
+  const release = (endpointId: string) => {
+    const left = (claimedPerEndpoint.get(endpointId) ?? 1) - 1;
+    if (left > 0) claimedPerEndpoint.set(endpointId, left);
+    else claimedPerEndpoint.delete(endpointId);
+  };
 
   const withEndpointSlot = keyedLimiter(MAX_IN_FLIGHT_PER_ENDPOINT);
 
@@ -282,6 +300,45 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps): WebhookDeliver
     });
   }
 
+  /**
+   * Claims up to `limit` due messages and starts sending them; returns once they are claimed. Endpoints with as many
+   * messages claimed here as they take at once twice over are left out of the claim, so one slow endpoint cannot
+   * fill this process with work that only waits. `onEach` is told as each message is recorded.
+   */
+  async function dispatch(owner: string, limit: number, onEach?: () => void): Promise<Dispatch> {
+    const now = clock.now();
+    const busy = [...claimedPerEndpoint].filter(([, n]) => n >= 2 * MAX_IN_FLIGHT_PER_ENDPOINT).map(([id]) => id);
+    const leaseUntil = new Date(now.getTime() + (deps.leaseMs ?? 60_000));
+    const messages = await claimDueMessages(db, { owner, now, leaseUntil, limit, skipEndpoints: busy });
+    if (messages.length === 0) return { claimed: 0, done: Promise.resolve() };
+    for (const m of messages) claimedPerEndpoint.set(m.endpoint_id, (claimedPerEndpoint.get(m.endpoint_id) ?? 0) + 1);
+    try {
+      const endpoints = await findEndpointsByIds(db, [...new Set(messages.map((m) => m.endpoint_id))]);
+      const prepared = new Map(endpoints.map((e) => [e.id, prepare(e, now)]));
+      const events = new Map<string, EventRow>();
+      for (const tenantId of new Set(messages.map((m) => m.tenant_id))) {
+        const ofTenant = [...new Set(messages.filter((m) => m.tenant_id === tenantId).map((m) => m.event_id))];
+        for (const e of await findEventsByIds(db, tenantId, ofTenant)) events.set(e.id, e);
+      }
+      const recorded = messages.map(async (message) => {
+        const endpoint = prepared.get(message.endpoint_id);
+        const event = events.get(message.event_id);
+        try {
+          // Deleted since the claim (endpoint) or never readable (event): nothing to send, and nothing to retry.
+          if (!endpoint || !event) await writes.push({ message, status: 'failed', at: now });
+          else await writes.push(await withEndpointSlot(message.endpoint_id, () => attempt(message, endpoint, event)));
+        } finally {
+          release(message.endpoint_id);
+          onEach?.();
+        }
+      });
+      return { claimed: messages.length, done: Promise.all(recorded).then(() => {}) };
+    } catch (error) {
+      for (const m of messages) release(m.endpoint_id);
+      throw error;
+    }
+  }
+
   return {
     fanOutRound,
 
@@ -304,27 +361,12 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps): WebhookDeliver
       );
     },
 
+    dispatch,
+
     async deliverDue(owner, limit = 200) {
-      const now = clock.now();
-      const messages = await claimDueMessages(db, { owner, now, leaseUntil: new Date(now.getTime() + (deps.leaseMs ?? 60_000)), limit });
-      if (messages.length === 0) return 0;
-      const endpoints = new Map((await findEndpointsByIds(db, [...new Set(messages.map((m) => m.endpoint_id))])).map((e) => [e.id, e]));
-      const events = new Map<string, EventRow>();
-      for (const tenantId of new Set(messages.map((m) => m.tenant_id))) {
-        const ofTenant = [...new Set(messages.filter((m) => m.tenant_id === tenantId).map((m) => m.event_id))];
-        for (const e of await findEventsByIds(db, tenantId, ofTenant)) events.set(e.id, e);
-      }
-      const skipped: Settlement[] = [];
-      const sending: Promise<AttemptResult>[] = [];
-      for (const message of messages) {
-        const endpoint = endpoints.get(message.endpoint_id);
-        const event = events.get(message.event_id);
-        // Deleted since the claim (endpoint) or never readable (event): nothing to send, and nothing to retry.
-        if (!endpoint || !event) skipped.push({ message, status: 'failed', at: now });
-        else sending.push(withEndpointSlot(endpoint.id, () => attempt(message, endpoint, event)));
-      }
-      await record(await Promise.all(sending), skipped, endpoints);
-      return messages.length;
+      const { claimed, done } = await dispatch(owner, limit);
+      await done;
+      return claimed;
     },
   };
 }
