@@ -17,6 +17,7 @@ import {
   findEndpointsByIds,
   insertAttempts,
   insertMessages,
+  inWorkerTransaction,
   lockFeedCursor,
   type NewAttempt,
   type NewMessage,
@@ -237,7 +238,7 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps): WebhookDeliver
       if (!r.ok && (!o.failureAt || at > o.failureAt)) o.failureAt = at;
       outcomes.set(r.attempt.endpoint_id, o);
     }
-    await db.transaction().execute(async (trx) => {
+    await inWorkerTransaction(db, async (trx) => {
       await insertAttempts(
         trx,
         results.map((r) => r.attempt),
@@ -267,8 +268,8 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps): WebhookDeliver
   const withEndpointSlot = keyedLimiter(MAX_IN_FLIGHT_PER_ENDPOINT);
 
   async function fanOutRound(limit = 1000): Promise<FanOutRound> {
-    return db.transaction().execute(async (trx) => {
-      const position = await lockFeedCursor(trx, WEBHOOKS_CURSOR);
+    return inWorkerTransaction(db, async (trx) => {
+      const position = await lockFeedCursor(trx, WEBHOOKS_CURSOR, db);
       if (!position) return { read: 0, txid: null };
       const feed = await listPlatformFeed(trx, position, limit);
       const last = feed.at(-1);
