@@ -7,8 +7,16 @@ import { type Kysely, sql } from 'kysely';
  * channel: every Roster schema of one database shares the channel and each listener keeps its own. NOTIFY folds
  * identical payloads of one transaction into one, so a transaction sends one wake-up per kind however many rows
  * it wrote; a rolled-back one sends none.
+ *
+ * And the claim's index in the claim's own order, so a claim walks the due messages in order and stops at its
+ * limit instead of sorting every due message of a backlog (EXPLAIN ANALYZE: a sort over the whole backlog on
+ * every claim before).
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
+  await sql
+    .raw("CREATE INDEX webhook_messages_claim_idx ON webhook_messages (next_attempt_at, event_txid, event_seq) WHERE status = 'pending'")
+    .execute(db);
+  await sql.raw('DROP INDEX webhook_messages_due_idx').execute(db);
   await sql
     .raw(`
     CREATE FUNCTION roster_notify_events() RETURNS trigger LANGUAGE plpgsql AS $$
