@@ -41,12 +41,6 @@ function agentOf(url: URL, allowPrivate: boolean): HttpAgent {
   return agent;
 }
 
-/** Closes every pooled webhook connection (tests, shutdown). */
-export function closeWebhookConnections(): void {
-  for (const agent of agents.values()) agent.destroy();
-  agents.clear();
-}
-
 /**
  * POSTs one delivery. The address guard of provider calls applies: the host is resolved, every address checked, and
  * the socket connects to the checked address (no rebinding); a literal private address is refused before any
