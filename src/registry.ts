@@ -272,6 +272,7 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
       secretBox: secretKeys.box,
       allowPrivate: config.allowPrivateUpstreams,
       leaseMs: config.webhooks.leaseSeconds * 1000,
+      database,
     }),
     sessionCache,
     metrics,

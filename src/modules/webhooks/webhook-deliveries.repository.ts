@@ -10,15 +10,34 @@ import type {
 } from './webhooks.table.ts';
 
 /**
+ * Runs the worker's own bookkeeping in a transaction that does not wait for its commit to reach disk
+ * (`synchronous_commit = off`). What it writes is derived from events already durable: a crash that loses it loses
+ * a queued message or a recorded delivery, which is queued or sent again (at least once holds; a receiver may see a
+ * duplicate), never an event. Under load it saves a disk flush on every round.
+ */
+export async function inWorkerTransaction<T>(db: Kysely<DB>, run: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
+  return db.transaction().execute(async (trx) => {
+    await sql`SET LOCAL synchronous_commit = off`.execute(trx);
+    return run(trx);
+  });
+}
+
+const ensuredCursors = new WeakMap<Kysely<DB>, Set<string>>();
+
+/**
  * Takes a feed follower's cursor for the caller's transaction, creating it at the start of the feed if new; null
  * when another process holds it (SKIP LOCKED: that process is doing the same work).
  */
-export async function lockFeedCursor(trx: Transaction<DB>, name: string): Promise<FeedPosition | null> {
-  await trx
-    .insertInto('feed_cursors')
-    .values({ name, lease_owner: null, lease_until: null })
-    .onConflict((oc) => oc.column('name').doNothing())
-    .execute();
+export async function lockFeedCursor(trx: Transaction<DB>, name: string, ensuredBy?: Kysely<DB>): Promise<FeedPosition | null> {
+  // Once a process has seen the row it stays (nothing deletes cursors): one statement less per round.
+  const ensured = ensuredBy ? (ensuredCursors.get(ensuredBy) ?? new Set<string>()) : null;
+  if (!ensured?.has(name)) {
+    await trx
+      .insertInto('feed_cursors')
+      .values({ name, lease_owner: null, lease_until: null })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .execute();
+  }
   const row = await trx
     .selectFrom('feed_cursors')
     .select(['txid', 'seq'])
@@ -26,6 +45,10 @@ export async function lockFeedCursor(trx: Transaction<DB>, name: string): Promis
     .forUpdate()
     .skipLocked()
     .executeTakeFirst();
+  if (ensuredBy && ensured) {
+    ensured.add(name);
+    ensuredCursors.set(ensuredBy, ensured);
+  }
   return row ? { txid: row.txid, seq: Number(row.seq) } : null;
 }
 
@@ -91,40 +114,45 @@ export async function insertMessages(db: Kysely<DB>, messages: NewMessage[]): Pr
 }
 
 /**
- * Leases up to `limit` due messages to `owner`: pending, due, not leased (or lease expired), of an enabled endpoint,
- * and the first pending one of their user at their endpoint (a later event of the same user waits while an earlier
- * one is retried). Rows another worker is claiming right now are skipped (FOR UPDATE SKIP LOCKED).
+ * Leases up to `limit` due messages to `owner` in one statement: pending, due, not leased (or lease expired), of an
+ * enabled endpoint, and the first pending one of their user at their endpoint (a later event of the same user waits
+ * while an earlier one is retried), not of `skipEndpoints`. Rows another worker is claiming right now are skipped
+ * (FOR UPDATE SKIP LOCKED).
  */
 export async function claimDueMessages(
   db: Kysely<DB>,
-  claim: { owner: string; now: Date; leaseUntil: Date; limit: number },
+  claim: { owner: string; now: Date; leaseUntil: Date; limit: number; skipEndpoints?: string[] },
 ): Promise<WebhookMessageRow[]> {
-  return db.transaction().execute(async (trx) => {
-    const due = await sql<{ id: string }>`
+  const skip = claim.skipEndpoints?.length ? sql`AND m.endpoint_id NOT IN (${sql.join(claim.skipEndpoints)})` : sql``;
+  const claimed = await inWorkerTransaction(db, (trx) =>
+    sql<WebhookMessageRow>`
+    UPDATE webhook_messages AS w SET lease_owner = ${claim.owner}, lease_until = ${claim.leaseUntil}
+    FROM (
       SELECT m.id FROM webhook_messages m
       JOIN webhook_endpoints e ON e.id = m.endpoint_id
       WHERE m.status = 'pending' AND m.next_attempt_at <= ${claim.now}
         AND (m.lease_until IS NULL OR m.lease_until <= ${claim.now})
-        AND e.enabled
+        AND e.enabled ${skip}
         AND (m.user_id IS NULL OR NOT EXISTS (
           SELECT 1 FROM webhook_messages p
           WHERE p.endpoint_id = m.endpoint_id AND p.user_id = m.user_id AND p.status = 'pending'
             AND (p.event_txid, p.event_seq) < (m.event_txid, m.event_seq)))
       ORDER BY m.next_attempt_at, m.event_txid, m.event_seq
       LIMIT ${claim.limit}
-      FOR UPDATE OF m SKIP LOCKED`.execute(trx);
-    if (due.rows.length === 0) return [];
-    return trx
-      .updateTable('webhook_messages')
-      .set({ lease_owner: claim.owner, lease_until: claim.leaseUntil })
-      .where(
-        'id',
-        'in',
-        due.rows.map((r) => r.id),
-      )
-      .returningAll()
-      .execute();
-  });
+      FOR UPDATE OF m SKIP LOCKED
+    ) AS due
+    WHERE w.id = due.id
+    RETURNING w.*`.execute(trx),
+  );
+  return claimed.rows;
+}
+
+/** How one attempt ended a message: delivered, retried later, or failed for good. */
+export interface Settlement {
+  message: WebhookMessageRow;
+  status: 'delivered' | 'pending' | 'failed';
+  at: Date;
+  nextAttemptAt?: Date;
 }
 
 /** Ends a message's attempt: delivered, retried later, or failed for good. Only the lease holder retries it. */
@@ -133,28 +161,45 @@ export async function settleMessage(
   message: WebhookMessageRow,
   outcome: { status: 'delivered' | 'pending' | 'failed'; at: Date; nextAttemptAt?: Date },
 ): Promise<void> {
-  let query = db
-    .updateTable('webhook_messages')
-    .set({
-      status: outcome.status,
-      attempts: sql`attempts + 1`,
-      first_attempt_at: sql`coalesce(first_attempt_at, ${outcome.at})`,
-      next_attempt_at: outcome.nextAttemptAt ?? outcome.at,
-      delivered_at: outcome.status === 'delivered' ? outcome.at : null,
-      lease_owner: null,
-      lease_until: null,
-    })
-    .where('id', '=', message.id)
-    .where('status', '=', 'pending');
-  // A worker whose lease ran out must not push back a message another worker already delivered or retried;
-  // a delivery, though, counts whoever made it.
-  if (outcome.status !== 'delivered') query = query.where('lease_owner', '=', message.lease_owner);
-  await query.execute();
+  await settleMessages(db, [{ message, ...outcome }]);
 }
 
+/**
+ * Ends many messages' attempts in one statement. A worker whose lease ran out must not push back a message another
+ * worker already delivered or retried, so a retry or a failure applies only while the message is still leased to
+ * the same owner; a delivery, though, counts whoever made it.
+ */
+export async function settleMessages(db: Kysely<DB>, settlements: Settlement[]): Promise<void> {
+  if (settlements.length === 0) return;
+  const rows = settlements.map(
+    (s) =>
+      sql`(${s.message.id}::uuid, ${s.status}::text, ${s.at}::timestamptz, ${s.nextAttemptAt ?? s.at}::timestamptz, ${s.message.lease_owner}::text)`,
+  );
+  await sql`
+    UPDATE webhook_messages AS m SET
+      status = v.status,
+      attempts = m.attempts + 1,
+      first_attempt_at = coalesce(m.first_attempt_at, v.at),
+      next_attempt_at = v.next_at,
+      delivered_at = CASE WHEN v.status = 'delivered' THEN v.at END,
+      lease_owner = NULL,
+      lease_until = NULL
+    FROM (VALUES ${sql.join(rows)}) AS v(id, status, at, next_at, owner)
+    WHERE m.id = v.id AND m.status = 'pending'
+      AND (v.status = 'delivered' OR m.lease_owner IS NOT DISTINCT FROM v.owner)`.execute(db);
+}
+
+export type NewAttempt = Omit<WebhookAttemptsTable, 'seq'>;
+
 /** Appends to the delivery log. */
-export async function insertAttempt(db: Kysely<DB>, attempt: Omit<WebhookAttemptsTable, 'seq'>): Promise<void> {
-  await db.insertInto('webhook_attempts').values(attempt).execute();
+export async function insertAttempt(db: Kysely<DB>, attempt: NewAttempt): Promise<void> {
+  await insertAttempts(db, [attempt]);
+}
+
+/** Appends many attempts to the delivery log in one statement. */
+export async function insertAttempts(db: Kysely<DB>, attempts: NewAttempt[]): Promise<void> {
+  if (attempts.length === 0) return;
+  await db.insertInto('webhook_attempts').values(attempts).execute();
 }
 
 /** An endpoint's delivery log, newest first, after a position (`seq`) when paging. */
@@ -191,11 +236,23 @@ export async function requeueMessages(
   return Number(result.numUpdatedRows);
 }
 
-/** When an endpoint last succeeded or failed, and since when it has been failing. */
-export async function noteEndpointOutcome(db: Kysely<DB>, endpointId: string, ok: boolean, at: Date): Promise<void> {
+/**
+ * When an endpoint last succeeded or failed, and since when it has been failing, after a round of attempts: any
+ * success ends the run of failures.
+ */
+export async function noteEndpointOutcome(
+  db: Kysely<DB>,
+  endpointId: string,
+  outcome: { successAt: Date | null; failureAt: Date | null },
+): Promise<void> {
+  const { successAt, failureAt } = outcome;
   await db
     .updateTable('webhook_endpoints')
-    .set(ok ? { last_success_at: at, failing_since: null } : { last_failure_at: at, failing_since: sql`coalesce(failing_since, ${at})` })
+    .set({
+      ...(successAt ? { last_success_at: successAt, failing_since: null } : {}),
+      ...(failureAt ? { last_failure_at: failureAt } : {}),
+      ...(failureAt && !successAt ? { failing_since: sql`coalesce(failing_since, ${failureAt})` } : {}),
+    })
     .where('id', '=', endpointId)
     .execute();
 }
