@@ -1,5 +1,6 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
+import { inTransaction } from '../../db/transaction.ts';
 import type { FeedPosition } from '../events/feed-position.ts';
 import type {
   WebhookAttemptRow,
@@ -99,7 +100,7 @@ export async function claimDueMessages(
   db: Kysely<DB>,
   claim: { owner: string; now: Date; leaseUntil: Date; limit: number },
 ): Promise<WebhookMessageRow[]> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const due = await sql<{ id: string }>`
       SELECT m.id FROM webhook_messages m
       JOIN webhook_endpoints e ON e.id = m.endpoint_id

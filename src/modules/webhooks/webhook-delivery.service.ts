@@ -4,6 +4,7 @@ import type { ActorContext } from '../../core/context.ts';
 import type { Ids } from '../../core/ids.ts';
 import type { SecretBox } from '../../core/secret-box.ts';
 import type { DB } from '../../db/schema.ts';
+import { inTransaction } from '../../db/transaction.ts';
 import { matchesEventTypes } from '../events/event-type-patterns.ts';
 import { findEventsByIds, listPlatformFeed } from '../events/events.repository.ts';
 import { type EventsService, toEventView } from '../events/events.service.ts';
@@ -107,7 +108,7 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps): WebhookDeliver
   }
 
   async function disable(endpoint: WebhookEndpointRow, reason: 'gone' | 'failing', lastError: string | null, at: Date): Promise<void> {
-    await db.transaction().execute(async (trx) => {
+    await inTransaction(db, async (trx) => {
       if (!(await disableEndpoint(trx, endpoint.id, reason, at))) return;
       await deps.events.record(trx, systemContext(endpoint.tenant_id), {
         type: 'webhook.endpoint_disabled',
@@ -154,7 +155,7 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps): WebhookDeliver
 
   return {
     async fanOut(limit = 500) {
-      return db.transaction().execute(async (trx) => {
+      return inTransaction(db, async (trx) => {
         const position = await lockFeedCursor(trx, WEBHOOKS_CURSOR);
         if (!position) return 0;
         const feed = await listPlatformFeed(trx, position, limit);
