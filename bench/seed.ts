@@ -26,19 +26,24 @@ function seedUser(i: number): Record<(typeof SEEDED)[number], string> {
   return { ...user, search_text: searchText(user) };
 }
 
-/** Inserts SEED_USERS users into the tenant, the newest last (created one second apart). */
+/** Rows per INSERT: each batch commits on its own, so no seeding transaction runs long on a shared server. */
+const BATCH = 5_000;
+
+/** Inserts SEED_USERS users into the tenant, the newest last (created one second apart), in batches. */
 export async function seed(admin: pg.Client, tenantId: string): Promise<void> {
   const started = Date.now();
-  const users = Array.from({ length: SEED_USERS }, (_, i) => seedUser(i));
-  const columns = SEEDED.map((column) => users.map((user) => user[column]));
-  const arrays = SEEDED.map((_, i) => `$${i + 4}::text[]`).join(', ');
-  await admin.query(
-    `INSERT INTO ${SCHEMA}.users (tenant_id, id, number, ${SEEDED.join(', ')}, created_at, updated_at)
-     SELECT $1, gen_random_uuid(), nextval($2::regclass), ${SEEDED.map((c) => `s.${c}`).join(', ')},
-            now() - make_interval(secs => $3 - (s.n - 1)), now() - make_interval(secs => $3 - (s.n - 1))
-     FROM unnest(${arrays}) WITH ORDINALITY AS s(${SEEDED.join(', ')}, n)`,
-    [tenantId, `${SCHEMA}.${userNumberSequence(tenantId)}`, SEED_USERS, ...columns],
-  );
+  const arrays = SEEDED.map((_, i) => `$${i + 5}::text[]`).join(', ');
+  for (let from = 0; from < SEED_USERS; from += BATCH) {
+    const users = Array.from({ length: Math.min(BATCH, SEED_USERS - from) }, (_, i) => seedUser(from + i));
+    const columns = SEEDED.map((column) => users.map((user) => user[column]));
+    await admin.query(
+      `INSERT INTO ${SCHEMA}.users (tenant_id, id, number, ${SEEDED.join(', ')}, created_at, updated_at)
+       SELECT $1, gen_random_uuid(), nextval($2::regclass), ${SEEDED.map((c) => `s.${c}`).join(', ')},
+              now() - make_interval(secs => $3 - ($4 + s.n - 1)), now() - make_interval(secs => $3 - ($4 + s.n - 1))
+       FROM unnest(${arrays}) WITH ORDINALITY AS s(${SEEDED.join(', ')}, n)`,
+      [tenantId, `${SCHEMA}.${userNumberSequence(tenantId)}`, SEED_USERS, from, ...columns],
+    );
+  }
   // Fresh statistics: with autovacuum off, the table would keep its empty-table estimates (issue 16).
   await admin.query(`ANALYZE ${SCHEMA}.users`);
   process.stdout.write(`seeded ${SEED_USERS} users in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);

@@ -11,6 +11,7 @@ import { authenticateAdmin, authenticateKey } from './http/auth.ts';
 import { registerDocs } from './http/docs.ts';
 import { logIfServerError, toAppError } from './http/errors.ts';
 import { registerIdempotency } from './http/idempotency.ts';
+import { lazySerializerFactory } from './http/lazy-compilers.ts';
 import { loggerOptions } from './http/logger.ts';
 import { methodNotAllowed, recordRoutes } from './http/method-not-allowed.ts';
 import { registerMetrics } from './http/metrics.ts';
@@ -75,6 +76,7 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
     return503OnClosing: true,
     ...serverTimeoutOptions(registry.config.http),
     ajv: { customOptions: { removeAdditional: false } },
+    schemaController: { compilersFactory: { buildSerializer: lazySerializerFactory() as never } },
     // Errors raised before routing (a malformed percent-encoding in the path): a problem document, not Fastify's body.
     // Under a dialect's prefix, that dialect's envelope.
     frameworkErrors: (error, request, reply) => {

@@ -25,6 +25,7 @@ import { createUserPlansService, type UserPlansService } from './modules/plans/u
 import { createProvidersService, type ProvidersService } from './modules/providers/providers.service.ts';
 import { createRolesService, type RolesService } from './modules/roles/roles.service.ts';
 import { createAccessTokens } from './modules/sessions/access-tokens.ts';
+import { sessionChangesFor } from './modules/sessions/session-bus.ts';
 import { createSessionCache, type SessionCache } from './modules/sessions/session-cache.ts';
 import { endUserSessions } from './modules/sessions/session-revocation.ts';
 import { createSessionsService, type SessionsService } from './modules/sessions/sessions.service.ts';
@@ -91,7 +92,10 @@ export interface Registry {
   webhooks: WebhooksService;
   /** The delivery worker's core (fan-out, leases, attempts); src/workers/ loops over it. */
   webhookDelivery: WebhookDelivery;
-  /** Live sessions of access-token checks, evicted across processes by LISTEN/NOTIFY; start() once the database is ready. */
+  /**
+   * Live sessions of access-token checks, evicted across processes by LISTEN/NOTIFY (Redis pub/sub when REDIS_URL
+   * is set); start() once the database is ready.
+   */
   sessionCache: SessionCache;
   /** Prometheus metrics of this process (GET /metrics). */
   metrics: Metrics;
@@ -147,8 +151,9 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
   if (options.resolveSecrets !== false) await secretKeys.resolve(db);
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? randomIds;
-  const sessionCache = createSessionCache({ database, clock, ttlMs: config.sessionCacheSeconds * 1000 });
-  const events = wrapped(options, 'events', createEventsService({ db, clock, ids }));
+  const sessionChanges = await sessionChangesFor(config.redisUrl, database, options.onBackgroundError);
+  const sessionCache = createSessionCache({ bus: sessionChanges.bus, clock, ttlMs: config.sessionCacheSeconds * 1000 });
+  const events = wrapped(options, 'events', createEventsService({ db, clock, ids, onCommitted: sessionChanges.onCommitted }));
   const tenants = createTenantsService({ db, clock, ids, events });
   const brands = createBrandsService({ db, clock, ids, events });
   const apiKeys = createApiKeysService({
@@ -279,6 +284,7 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
     reads,
     close: async () => {
       await sessionCache.stop();
+      await sessionChanges.close();
       await replica?.close();
       if (!options.database) await database.close();
     },

@@ -1,8 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { type DatabaseIntrospector, Kysely, type LogEvent, Migrator, PostgresDialect, sql } from 'kysely';
-import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import type { Config } from '../config.ts';
 import { acquireDataDirLock } from './data-dir-lock.ts';
@@ -123,6 +120,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       listen: channels.listen,
     };
   }
+  // Loaded only for the embedded backend: on PostgreSQL, PGlite's modules are most of the driver code a start imports.
+  const [{ PGlite }, { pg_trgm }, { PGliteDialect }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('@electric-sql/pglite/contrib/pg_trgm'),
+    import('kysely-pglite-dialect'),
+  ]);
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   // One process per data directory: PGlite has no lock of its own (see data-dir-lock.ts).
   const lock = options.dataDir ? acquireDataDirLock(options.dataDir) : null;

@@ -1,7 +1,39 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { DB } from './schema.ts';
 
-/** Runs work in one transaction; the executor passed in is the only one to use inside. */
-export function inTransaction<T>(db: Kysely<DB>, work: (trx: Kysely<DB>) => Promise<T>): Promise<T> {
-  return db.transaction().execute(work);
+// The hooks of each open transaction, by its executor; gone with it.
+const commitHooks = new WeakMap<Kysely<DB>, Array<() => void>>();
+
+/**
+ * Runs work in one transaction; the executor passed in is the only one to use inside. Hooks registered with
+ * `afterCommit` on it run once the commit has succeeded, in order, and never after a rollback.
+ * @throws whatever work throws (the transaction is rolled back), or the driver's error on commit.
+ */
+export async function inTransaction<T>(db: Kysely<DB>, work: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
+  const hooks: Array<() => void> = [];
+  const result = await db.transaction().execute((trx) => {
+    commitHooks.set(trx, hooks);
+    return work(trx);
+  });
+  for (const hook of hooks) {
+    // A hook's failure must not turn a committed change into an error for the caller.
+    try {
+      hook();
+    } catch {}
+  }
+  return result;
+}
+
+/**
+ * Runs `hook` once what `executor` wrote is committed: after the commit of a transaction opened by
+ * `inTransaction`, at once for a plain (autocommit) executor, whose statements are committed when they return.
+ * What others may only learn after a commit (a cache invalidation published outside the database) goes here:
+ * sent earlier, a reader could re-read and keep the row as it was before the change.
+ * @throws Error when `executor` is a transaction not opened by `inTransaction` (its commit cannot be seen).
+ */
+export function afterCommit(executor: Kysely<DB>, hook: () => void): void {
+  const hooks = commitHooks.get(executor);
+  if (hooks) hooks.push(hook);
+  else if (executor.isTransaction) throw new Error('afterCommit needs a transaction opened by inTransaction');
+  else hook();
 }

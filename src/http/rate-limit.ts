@@ -1,6 +1,6 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { AppError } from '../core/errors.ts';
 import type { Registry } from '../registry.ts';
 
@@ -53,6 +53,8 @@ export async function registerRateLimit(api: FastifyInstance, registry: Registry
 async function connectRedis(url: string, log: FastifyBaseLogger): Promise<Redis> {
   // No offline queue: while Redis is away a command fails at once and the request goes through unlimited,
   // instead of waiting for a reconnection.
+  // Loaded only with REDIS_URL: the client's import is a noticeable part of a start without it.
+  const { Redis } = await import('ioredis');
   const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 });
   let healthy = true;
   redis.on('error', (error: Error & { code?: string }) => {

@@ -23,8 +23,11 @@ const paramAjv = makeAjv(true);
 
 /** Fastify validator compiler: strict for bodies, coercing for query strings, params and headers. */
 export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
-  const validate = (httpPart === 'body' ? bodyAjv : paramAjv).compile(schema as object);
+  // Compiled on the route's first request, not at start-up (issue 16): the schema and the result are the same.
+  let compiled: ReturnType<Ajv['compile']> | null = null;
   return (data: unknown) => {
+    compiled ??= (httpPart === 'body' ? bodyAjv : paramAjv).compile(schema as object);
+    const validate = compiled;
     const errors = validate(data) ? unstorable(data) : (validate.errors ?? []);
     return errors.length === 0 ? { value: data } : { error: Object.assign(new Error('validation failed'), { validation: errors }) };
   };

@@ -5,6 +5,7 @@ import { AppError, type FieldError } from '../core/errors.ts';
 import { growthAnalyzer } from '../db/analyze.ts';
 import { uniqueViolation } from '../db/errors.ts';
 import type { DB } from '../db/schema.ts';
+import { inTransaction } from '../db/transaction.ts';
 import { FileFormatError, type ImportFormat, parseRecords } from '../modules/imports/import-parse.ts';
 import { identifiersOf, toRowBody } from '../modules/imports/import-rows.ts';
 import type { ImportOptions, ImportsService, StoredRowError } from '../modules/imports/imports.service.ts';
@@ -138,7 +139,8 @@ export function createImportRunner(deps: ImportRunnerDeps): ImportRunner {
       }
     }
     const ready = rows.filter((r) => !failedParts.has(r.row));
-    return deps.db.transaction().execute(async (trx) => {
+    // inTransaction: a batch may end sessions (password_changed), announced after the commit (afterCommit).
+    return inTransaction(deps.db, async (trx) => {
       const outcomes: BulkOutcome[] = await usersBulk.writeBatch(trx, ctx, bc, ready, options);
       const errors: StoredRowError[] = [...parseErrors, ...[...failedParts.values()].flat()];
       const add = { rowsRead: consumed, created: 0, updated: 0, unchanged: 0, failed: 0 };
@@ -199,19 +201,17 @@ export function createImportRunner(deps: ImportRunnerDeps): ImportRunner {
           const r = rows[0];
           const errors = [...parseErrors, ...errorRows(r.row, r.identifiers, rowFailure(error))];
           if (options.onError === 'abort') throw new AbortImport(errors, consumed, 1);
-          const stored = await deps.db
-            .transaction()
-            .execute((trx) =>
-              imports.checkpoint(
-                trx,
-                job,
-                owner,
-                Number(job.rows_read),
-                { rowsRead: consumed, created: 0, updated: 0, unchanged: 0, failed: 1 + new Set(parseErrors.map((e) => e.row)).size },
-                errors,
-                leaseMs,
-              ),
-            );
+          const stored = await inTransaction(deps.db, (trx) =>
+            imports.checkpoint(
+              trx,
+              job,
+              owner,
+              Number(job.rows_read),
+              { rowsRead: consumed, created: 0, updated: 0, unchanged: 0, failed: 1 + new Set(parseErrors.map((e) => e.row)).size },
+              errors,
+              leaseMs,
+            ),
+          );
           if (!stored) throw new LeaseLost();
           job.rows_read = Number(job.rows_read) + consumed;
           return;
@@ -303,19 +303,17 @@ export function createImportRunner(deps: ImportRunnerDeps): ImportRunner {
       const error = failure ?? thrown;
       if (error instanceof LeaseLost) return;
       if (error instanceof AbortImport) {
-        await deps.db
-          .transaction()
-          .execute((trx) =>
-            imports.checkpoint(
-              trx,
-              job,
-              owner,
-              Number(job.rows_read),
-              { rowsRead: error.consumed, created: 0, updated: 0, unchanged: 0, failed: error.failed },
-              error.errors,
-              leaseMs,
-            ),
-          );
+        await inTransaction(deps.db, (trx) =>
+          imports.checkpoint(
+            trx,
+            job,
+            owner,
+            Number(job.rows_read),
+            { rowsRead: error.consumed, created: 0, updated: 0, unchanged: 0, failed: error.failed },
+            error.errors,
+            leaseMs,
+          ),
+        );
         await imports.finish(ctx, job.id, owner, 'failed', `aborted at row ${error.errors[0]?.row ?? '?'} (onError=abort)`);
         return;
       }

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createNatsPublisher, type NatsPublisher, type NatsSettings } from '../modules/streaming/nats-publisher.service.ts';
+import type { NatsPublisher, NatsSettings } from '../modules/streaming/nats-publisher.service.ts';
 import type { Registry } from '../registry.ts';
 import type { Worker } from './webhook-worker.ts';
 
@@ -17,7 +17,8 @@ export function startNatsPublisher(
   const loop = (async () => {
     while (!stopper.signal.aborted) {
       try {
-        publisher ??= await createNatsPublisher(registry, options);
+        // Loaded here: a process without ROSTER_NATS_URL never pays for the NATS client's import.
+        publisher ??= await (await import('../modules/streaming/nats-publisher.service.ts')).createNatsPublisher(registry, options);
         const published = await publisher.publishRound(options.owner);
         if (published === 0) await pause(options.idleMs ?? 200);
       } catch (error) {

@@ -5,7 +5,7 @@ import { AppError } from '../../core/errors.ts';
 import type { Hasher } from './credentials.table.ts';
 
 /** OWASP's argon2id baseline, as the issue sets it: 19 MiB, 2 passes, 1 lane. Algorithm 2 is argon2id. */
-const ARGON2ID = { algorithm: 2, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
+export const ARGON2ID = { algorithm: 2, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
 
 export interface PasswordHasherOptions {
   /** Hashes computed at once; each holds 19 MiB and a libuv thread. */

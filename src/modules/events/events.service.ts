@@ -4,6 +4,7 @@ import type { Clock } from '../../core/clock.ts';
 import type { ActorContext } from '../../core/context.ts';
 import type { Ids } from '../../core/ids.ts';
 import type { DB } from '../../db/schema.ts';
+import { afterCommit } from '../../db/transaction.ts';
 import { parseEventTypePatterns } from './event-type-patterns.ts';
 import type { Changes, EventInput } from './event-types.ts';
 import { type EventFilter, insertEvents, listEventsSettling, type NewEvent } from './events.repository.ts';
@@ -47,7 +48,20 @@ export interface EventsService {
   ): Promise<{ data: EventView[]; nextCursor: string | null }>;
 }
 
-export function createEventsService(deps: { db: Kysely<DB>; clock: Clock; ids: Ids }): EventsService {
+export interface EventsDeps {
+  db: Kysely<DB>;
+  clock: Clock;
+  ids: Ids;
+  /**
+   * Told of the events `record` wrote once their transaction has committed (see afterCommit), never after a
+   * rollback: what must reach other processes only when the change is visible (session invalidation over Redis).
+   */
+  onCommitted?: (tenantId: string, events: readonly EventInput[]) => void;
+}
+
+/** The events service; what each method throws is on the interface. */
+export function createEventsService(deps: EventsDeps): EventsService {
+  const { onCommitted } = deps;
   function rows(ctx: ActorContext, events: readonly EventInput[]): NewEvent[] {
     const now = deps.clock.now();
     return events.map((e) => ({
@@ -66,6 +80,7 @@ export function createEventsService(deps: { db: Kysely<DB>; clock: Clock; ids: I
   return {
     async record(trx, ctx, ...events) {
       await insertEvents(trx, ctx.tenantId, rows(ctx, events));
+      if (onCommitted) afterCommit(trx, () => onCommitted(ctx.tenantId, events));
     },
     rows: (ctx, ...events) => rows(ctx, events),
     async list(ctx, query) {

@@ -8,6 +8,7 @@ import { AppError, invalidField } from '../../core/errors.ts';
 import type { Ids } from '../../core/ids.ts';
 import { uniqueViolation } from '../../db/errors.ts';
 import type { DB } from '../../db/schema.ts';
+import { inTransaction } from '../../db/transaction.ts';
 import type { EventsService } from '../events/events.service.ts';
 import type { BulkMode, MatchField } from '../users/users-bulk.service.ts';
 import type { ImportFormat } from './import-parse.ts';
@@ -300,7 +301,7 @@ export function createImportsService(deps: {
 
     async start(ctx, job, owner) {
       if (job.status !== 'queued') return job.status === 'running';
-      return db.transaction().execute(async (trx) => {
+      return inTransaction(db, async (trx) => {
         const row = await trx
           .updateTable('import_jobs')
           .set({ status: 'running', started_at: clock.now() })
@@ -339,7 +340,7 @@ export function createImportsService(deps: {
     },
 
     async finish(ctx, jobId, owner, status, error = null) {
-      return db.transaction().execute(async (trx) => {
+      return inTransaction(db, async (trx) => {
         const row = await trx
           .updateTable('import_jobs')
           .set({ status, error, finished_at: clock.now(), lease_owner: null, lease_until: null })

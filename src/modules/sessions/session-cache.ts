@@ -8,8 +8,8 @@ export const SESSIONS_CHANNEL = 'roster_sessions';
 
 /**
  * A per-process cache of session rows for access-token checks. Every update or delete of a session row
- * (revocation of any kind, refresh, eviction) notifies its key at commit, in the same transaction, and every
- * process evicts it on receipt; so a revoked session is refused everywhere within the notification's latency.
+ * (revocation of any kind, refresh, eviction) announces its key once committed (the trigger's NOTIFY, or a Redis
+ * publish after the commit when REDIS_URL is set), and every process evicts it on receipt; so a revoked session is refused everywhere within the notification's latency.
  * While the listener is down nothing is served from the cache (it is cleared), and entries expire after
  * `ttlMs` in any case.
  */
@@ -23,13 +23,26 @@ export interface SessionCache {
   invalidate(tenantId: string, sessionId: string): void;
   /** Entries held now (metrics). */
   readonly size: number;
-  /** Starts listening; until it resolves the cache holds nothing. @throws the driver's error when LISTEN fails. */
+  /** Starts listening; until the bus is up the cache holds nothing. @throws the driver's error when LISTEN fails. */
   start(): Promise<void>;
   stop(): Promise<void>;
 }
 
+/**
+ * Where session changes are announced: the sessions trigger's NOTIFY (`notifySessionBus`) or Redis pub/sub
+ * (redis-session-bus.ts). `onState` is told when the subscription is up (true) and when it is lost (false).
+ */
+export interface SessionBus {
+  subscribe(onMessage: (key: string) => void, onState?: (up: boolean) => void): Promise<Listener>;
+}
+
+/** The bus of PostgreSQL LISTEN on the channel the sessions trigger notifies at commit. */
+export function notifySessionBus(database: Pick<Database, 'listen'>): SessionBus {
+  return { subscribe: (onMessage, onState) => database.listen(SESSIONS_CHANNEL, onMessage, onState) };
+}
+
 export interface SessionCacheOptions {
-  database: Pick<Database, 'listen'>;
+  bus: SessionBus;
   clock: Clock;
   /** 0 turns the cache off. */
   ttlMs: number;
@@ -63,7 +76,7 @@ export function createSessionCache(options: SessionCacheOptions): SessionCache {
     },
     async start() {
       if (options.ttlMs <= 0 || listener) return;
-      listener = await options.database.listen(SESSIONS_CHANNEL, evict, (up) => {
+      listener = await options.bus.subscribe(evict, (up) => {
         // Notifications sent while down are lost: forget everything, and cache again only once listening.
         invalidations++;
         cache.clear();

@@ -1,5 +1,6 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
+import { inTransaction } from '../../db/transaction.ts';
 import type { FeedPosition } from '../events/feed-position.ts';
 import type {
   WebhookAttemptRow,
@@ -16,7 +17,7 @@ import type {
  * duplicate), never an event. Under load it saves a disk flush on every round.
  */
 export async function inWorkerTransaction<T>(db: Kysely<DB>, run: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     await sql`SET LOCAL synchronous_commit = off`.execute(trx);
     return run(trx);
   });

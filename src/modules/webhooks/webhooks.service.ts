@@ -7,6 +7,7 @@ import { AppError, invalidField } from '../../core/errors.ts';
 import type { Ids } from '../../core/ids.ts';
 import type { SecretBox } from '../../core/secret-box.ts';
 import type { DB } from '../../db/schema.ts';
+import { inTransaction } from '../../db/transaction.ts';
 import { parseEventTypePatterns } from '../events/event-type-patterns.ts';
 import { insertEvents } from '../events/events.repository.ts';
 import type { EventsService } from '../events/events.service.ts';
@@ -129,7 +130,7 @@ export function createWebhooksService(deps: WebhooksDeps): WebhooksService {
       const id = ids.uuid();
       const secret = newWebhookSecret();
       const now = clock.now();
-      const row = await db.transaction().execute(async (trx) => {
+      const row = await inTransaction(db, async (trx) => {
         const created = await insertEndpoint(trx, ctx.tenantId, {
           id,
           tenant_id: ctx.tenantId,
@@ -186,7 +187,7 @@ export function createWebhooksService(deps: WebhooksDeps): WebhooksService {
         set.headers = sealHeaders(ctx.tenantId, id, patch.headers);
         set.header_names = JSON.stringify(Object.keys(patch.headers ?? {}));
       }
-      const row = await db.transaction().execute(async (trx) => {
+      const row = await inTransaction(db, async (trx) => {
         const updated = await updateEndpoint(trx, ctx.tenantId, id, set);
         if (!updated) throw notFound();
         await events.record(trx, ctx, { type: 'webhook.endpoint_updated', data: eventData(updated) });
@@ -197,7 +198,7 @@ export function createWebhooksService(deps: WebhooksDeps): WebhooksService {
 
     async deleteEndpoint(ctx, id) {
       const row = await existing(ctx, id);
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         if (!(await deleteEndpoint(trx, ctx.tenantId, id))) throw notFound();
         await events.record(trx, ctx, { type: 'webhook.endpoint_deleted', data: eventData(row) });
       });
@@ -208,7 +209,7 @@ export function createWebhooksService(deps: WebhooksDeps): WebhooksService {
       const now = clock.now();
       const until = new Date(now.getTime() + ROTATION_OVERLAP_MS);
       const secret = newWebhookSecret();
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         const updated = await updateEndpoint(trx, ctx.tenantId, id, {
           secret: secretBox.seal(secret, endpointSealingContext(ctx.tenantId, id, 'secret')),
           // The secret in use until now (re-sealed as is: the same context seals both).
