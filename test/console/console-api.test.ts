@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, createTenant, createTestApp, type TestApp, type TestTenant } from '../helpers/app.ts';
+import { as, consoleSignIn } from '../helpers/console.ts';
 
 let t: TestApp;
 let tenantA: TestTenant;
@@ -12,24 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-interface Session {
-  cookie: string;
-  csrf: string;
-}
-
-function cookieOf(setCookie: string | string[] | undefined): string {
-  const header = Array.isArray(setCookie) ? setCookie[0] : setCookie;
-  if (!header) throw new Error('no set-cookie');
-  return header.split(';')[0] as string;
-}
-
-async function signIn(payload: Record<string, string>): Promise<Session> {
-  const res = await t.call({ method: 'POST', url: '/console/api/session', payload });
-  expect(res.statusCode, res.body).toBe(200);
-  return { cookie: cookieOf(res.headers['set-cookie']), csrf: res.json().csrfToken };
-}
-
-const as = (s: Session, csrf = true) => ({ cookie: s.cookie, ...(csrf ? { 'x-csrf-token': s.csrf } : {}) });
+const signIn = (payload: Record<string, string>) => consoleSignIn(t, payload);
 const email = (name: string) => `${name}-${process.pid}-${Date.now()}@example.com`;
 const PASSWORD = 'correct horse battery staple';
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, createTenant, createTestApp, type TestApp, type TestTenant } from '../helpers/app.ts';
+import { as, consoleSignIn } from '../helpers/console.ts';
 
 let t: TestApp;
 let tenantA: TestTenant;
@@ -12,19 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-interface Session {
-  cookie: string;
-  csrf: string;
-}
-
-async function signIn(payload: Record<string, string>): Promise<Session> {
-  const res = await t.call({ method: 'POST', url: '/console/api/session', payload });
-  expect(res.statusCode, res.body).toBe(200);
-  const header = String(res.headers['set-cookie']);
-  return { cookie: header.split(';')[0] as string, csrf: res.json().csrfToken };
-}
-
-const as = (s: Session, csrf = true) => ({ cookie: s.cookie, ...(csrf ? { 'x-csrf-token': s.csrf } : {}) });
+const signIn = (payload: Record<string, string>) => consoleSignIn(t, payload);
 const PASSWORD = 'correct horse battery staple';
 const SCREENS = ['groups', 'companies', 'webhooks', 'imports', 'providers'];
 
