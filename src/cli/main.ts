@@ -8,7 +8,7 @@ import type { ProviderType } from '../modules/providers/providers.ts';
 import type { Registry } from '../registry.ts';
 import { registerBulkCommands } from './bulk.ts';
 import { bashCompletion, zshCompletion } from './completion.ts';
-import { runThroughServer } from './remote.ts';
+import { hasAdminRoute, runOnServer, runThroughServer } from './remote.ts';
 import { exitCodeOf } from './remote-client.ts';
 import { registerRemoteCommands } from './users-commands.ts';
 import { isRemoteWebhooksCommand, registerWebhookCommands } from './webhooks-commands.ts';
@@ -38,19 +38,29 @@ program.option('--admin-token <token>', 'admin token for a running server (prefe
 // Commands that never open the local database (they talk to a remote Roster, or print).
 const CLIENT_ONLY = /^(users|events|login|completion)\b/;
 program.hook('preAction', async (_root, command) => {
+  const config = loadConfig();
+  // Admin commands (tenants, brands, keys, providers) on a remote deployment: ROSTER_URL with the admin token.
+  const adminToken = program.opts().adminToken ?? config.adminToken;
+  if (config.remote.url && adminToken && hasAdminRoute(command)) {
+    return printAndExit(await runOnServer(config.remote.url, adminToken, command));
+  }
   // Import and export commands given a server URL talk to it with an API key instead.
-  if (command.opts().url || loadConfig().remote.url) return;
+  if (command.opts().url || config.remote.url) return;
   const name = command.parent?.parent ? `${command.parent.name()} ${command.name()}` : command.name();
   if (CLIENT_ONLY.test(name)) return;
   // Webhook and bulk commands without --tenant run on a remote Roster (flags, ROSTER_URL or the login profile).
   if (name.startsWith('webhooks ') && isRemoteWebhooksCommand(command.opts())) return;
   if (/^(import|export|imports status)$/.test(name) && !command.opts().tenant) return;
-  const remote = await runThroughServer(loadConfig(), command, program.opts().adminToken);
-  if (!remote) return;
+  const remote = await runThroughServer(config, command, program.opts().adminToken);
+  if (remote) await printAndExit(remote);
+});
+
+/** Prints a command's output as the local command would (JSON) and ends the process with success. */
+async function printAndExit(remote: { output: unknown }): Promise<never> {
   const text = remote.output === undefined ? '' : `${JSON.stringify(remote.output, null, 2)}\n`;
   await new Promise((done) => process.stdout.write(text, done));
   process.exit(0);
-});
+}
 
 program
   .command('serve')

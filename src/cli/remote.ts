@@ -131,6 +131,24 @@ async function send(url: string, token: string, call: RemoteCall): Promise<unkno
   return call.output ? call.output(answer) : answer;
 }
 
+/** Whether `roster <name>` has an admin API counterpart (tenants, brands, keys, providers). */
+export function hasAdminRoute(command: Command): boolean {
+  return REMOTE[commandName(command)] !== undefined;
+}
+
+/**
+ * Runs an admin command on the Roster at `url` through its admin API (a remote deployment: ROSTER_URL with the
+ * platform admin token), and returns its output.
+ * @throws CliError ADMIN_TOKEN_REQUIRED, SERVER_UNREACHABLE, or the API's own error code.
+ */
+export async function runOnServer(url: string, adminToken: string | null | undefined, command: Command): Promise<{ output: unknown }> {
+  const remote = REMOTE[commandName(command)];
+  if (!remote) throw new CliError('NOT_REMOTE', `"roster ${commandName(command)}" has no admin API counterpart`);
+  const token = adminToken?.trim();
+  if (!token) throw new CliError('ADMIN_TOKEN_REQUIRED', 'a remote admin command needs the admin token: ROSTER_ADMIN_TOKEN or --admin-token');
+  return { output: await send(url, token, remote(command.opts(), command.args)) };
+}
+
 /**
  * Before a command runs: when a running server holds the embedded data directory, runs the command through its
  * API and returns its output (the caller prints it and skips the local action); returns undefined when the

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN } from '../helpers/app.ts';
 import { runImports } from '../helpers/imports.ts';
 import { type LiveRoster, startRoster } from './server.ts';
 
@@ -130,6 +131,35 @@ describe('roster users over the SDK', { timeout: 240_000 }, () => {
     expect(exported.stdout).toContain('imp-cli-2@example.com');
     const missing = await cli(['imports', 'status', '00000000-0000-7000-8000-000000000000'], env);
     expect(missing.code).toBe(3);
+  });
+
+  it('admin commands (tenants, brands, keys, providers) run on the remote Roster with ROSTER_URL and the admin token', async () => {
+    const env = { ROSTER_URL: live.url, ROSTER_ADMIN_TOKEN: ADMIN_TOKEN, ROSTER_DATA_DIR: join(configHome, 'no-local-db') };
+    const tenants = await cli(['tenants', 'list'], env);
+    expect(tenants.code, tenants.stderr).toBe(0);
+    expect(JSON.parse(tenants.stdout).map((x: any) => x.slug)).toContain(live.tenant.slug);
+
+    const brand = await cli(['brands', 'create', '--tenant', live.tenant.slug, '--slug', 'remote-cli', '--name', 'Remote CLI'], env);
+    expect(brand.code, brand.stderr).toBe(0);
+    expect(JSON.parse(brand.stdout)).toMatchObject({ slug: 'remote-cli' });
+
+    const key = await cli(['keys', 'create', '--tenant', live.tenant.slug, '--name', 'remote', '--scopes', 'users:read'], env);
+    expect(key.code, key.stderr).toBe(0);
+    const created = JSON.parse(key.stdout);
+    expect(created.secret).toEqual(expect.any(String));
+    // The new key works on the server it was created on: the command did not write to a local database.
+    const me = await fetch(`${live.url}/v1/users?limit=1`, { headers: { authorization: `Bearer ${created.secret}` } });
+    expect(me.status).toBe(200);
+    const listed = await cli(['keys', 'list', '--tenant', live.tenant.slug], env);
+    expect(JSON.parse(listed.stdout).map((k: any) => k.id)).toContain(created.id);
+    expect(listed.stdout).not.toContain(created.secret);
+    expect((await cli(['keys', 'revoke', created.id, '--tenant', live.tenant.slug], env)).code).toBe(0);
+    const revoked = await fetch(`${live.url}/v1/users?limit=1`, { headers: { authorization: `Bearer ${created.secret}` } });
+    expect(revoked.status).toBe(401);
+
+    const wrong = await cli(['tenants', 'list'], { ...env, ROSTER_ADMIN_TOKEN: 'not-the-admin-token-at-all' });
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toMatch(/^roster: [A-Z_]+: /);
   });
 
   it('prints bash and zsh completion from the command tree', async () => {
