@@ -4,6 +4,7 @@ import addFormats from 'ajv-formats';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTenant, createTestApp, type TestApp, type TestTenant } from '../helpers/app.ts';
+import { importFile, ndjson } from '../helpers/imports.ts';
 import { createUser } from '../helpers/users.ts';
 import { resourceJsonSchema } from './scim-json-schema.ts';
 
@@ -65,6 +66,23 @@ async function users(n: number, who = tenant): Promise<string[]> {
     );
     ids.push(...batch.map((u) => u.id));
   }
+  return ids;
+}
+
+/** `n` users of the tenant created by one bulk import (set-based: 1,000 single creates would be most of a test). */
+async function importedUsers(n: number, who = tenant): Promise<string[]> {
+  const prefix = `bulk${seq++}${Date.now().toString(36)}`;
+  const rows = ndjson(Array.from({ length: n }, (_, i) => ({ email: `${prefix}-${i}@example.com`, name: `Member ${i}` })));
+  const { job } = await importFile(t, who, rows, 'application/x-ndjson', '', 1000);
+  expect(job).toMatchObject({ status: 'succeeded', created: n });
+  const ids: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const query: Record<string, string> = { q: prefix, limit: '200', ...(cursor ? { cursor } : {}) };
+    const page = (await t.call({ method: 'GET', url: '/v1/users', headers: who.auth, query })).json();
+    ids.push(...page.data.map((u: { id: string }) => u.id));
+    cursor = page.nextCursor;
+  } while (cursor);
   return ids;
 }
 
@@ -174,7 +192,8 @@ describe('SCIM Groups', () => {
   });
 
   it('adds 1,000 members in one PATCH', async () => {
-    const ids = await users(1000);
+    const ids = await importedUsers(1000);
+    expect(ids).toHaveLength(1000);
     const id = (await call('POST', '/Groups', { schemas: [GROUP], displayName: 'Everyone' })).json().id;
     const started = Date.now();
     const res = await call('PATCH', `/Groups/${id}`, {
