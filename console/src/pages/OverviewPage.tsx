@@ -29,6 +29,9 @@ const LABELS: Record<Series, string> = {
 };
 const PERIODS = [7, 30, 90] as const;
 
+// Charts draw themselves in over a second and a half, unless the person asked for less motion.
+const animate = () => !window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+
 const dayLabel = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', timeZone: 'UTC' });
 const formatDay = (day: string) => dayLabel.format(new Date(`${day}T00:00:00Z`));
 const number = new Intl.NumberFormat();
@@ -143,6 +146,7 @@ export function OverviewPage() {
 }
 
 function OverviewCharts({ o, period }: { o: TenantOverview; period: string }) {
+  const motion = animate();
   const t = o.totals;
   const userChanges = t.usersCreated + t.usersDeactivated + t.usersErased;
   const signIns = t.signIns + t.signInsFailed;
@@ -192,6 +196,7 @@ function OverviewCharts({ o, period }: { o: TenantOverview; period: string }) {
               <Tooltip {...tooltipStyle} />
               <Legend />
               <Area
+                isAnimationActive={motion}
                 type="monotone"
                 dataKey="usersCreated"
                 name={LABELS.usersCreated}
@@ -200,6 +205,7 @@ function OverviewCharts({ o, period }: { o: TenantOverview; period: string }) {
                 fillOpacity={0.25}
               />
               <Area
+                isAnimationActive={motion}
                 type="monotone"
                 dataKey="usersDeactivated"
                 name={LABELS.usersDeactivated}
@@ -208,6 +214,7 @@ function OverviewCharts({ o, period }: { o: TenantOverview; period: string }) {
                 fillOpacity={0.25}
               />
               <Area
+                isAnimationActive={motion}
                 type="monotone"
                 dataKey="usersErased"
                 name={LABELS.usersErased}
@@ -241,8 +248,8 @@ function OverviewCharts({ o, period }: { o: TenantOverview; period: string }) {
               {yAxis}
               <Tooltip {...tooltipStyle} cursor={{ fill: 'var(--chart-grid)' }} />
               <Legend />
-              <Bar dataKey="signIns" name={LABELS.signIns} fill={COLOURS.green} />
-              <Bar dataKey="signInsFailed" name={LABELS.signInsFailed} fill={COLOURS.red} />
+              <Bar isAnimationActive={motion} dataKey="signIns" name={LABELS.signIns} fill={COLOURS.green} />
+              <Bar isAnimationActive={motion} dataKey="signInsFailed" name={LABELS.signInsFailed} fill={COLOURS.red} />
             </BarChart>
           </ResponsiveContainer>
         </ChartCard>
@@ -271,7 +278,7 @@ function OverviewCharts({ o, period }: { o: TenantOverview; period: string }) {
               <XAxis type="number" allowDecimals={false} tick={tick} stroke="currentColor" />
               <YAxis type="category" dataKey="type" tick={tick} stroke="currentColor" width={140} interval={0} />
               <Tooltip {...tooltipStyle} cursor={{ fill: 'var(--chart-grid)' }} />
-              <Bar dataKey="count" name="Events" fill={COLOURS.violet} />
+              <Bar isAnimationActive={motion} dataKey="count" name="Events" fill={COLOURS.violet} />
             </BarChart>
           </ResponsiveContainer>
         </ChartCard>
@@ -298,8 +305,8 @@ function OverviewCharts({ o, period }: { o: TenantOverview; period: string }) {
                 {yAxis}
                 <Tooltip {...tooltipStyle} cursor={{ fill: 'var(--chart-grid)' }} />
                 <Legend />
-                <Bar dataKey="succeeded" name="Succeeded" stackId="attempts" fill={COLOURS.green} />
-                <Bar dataKey="failed" name="Failed" stackId="attempts" fill={COLOURS.red} />
+                <Bar isAnimationActive={motion} dataKey="succeeded" name="Succeeded" stackId="attempts" fill={COLOURS.green} />
+                <Bar isAnimationActive={motion} dataKey="failed" name="Failed" stackId="attempts" fill={COLOURS.red} />
               </BarChart>
             </ResponsiveContainer>
           </ChartCard>
