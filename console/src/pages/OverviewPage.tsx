@@ -194,7 +194,7 @@ function OverviewCharts({ o, period }: { o: TenantOverview; period: string }) {
               {xAxis}
               {yAxis}
               <Tooltip {...tooltipStyle} />
-              <Legend />
+              <Legend itemSorter={null} />
               <Area
                 isAnimationActive={motion}
                 type="monotone"
@@ -247,7 +247,7 @@ function OverviewCharts({ o, period }: { o: TenantOverview; period: string }) {
               {xAxis}
               {yAxis}
               <Tooltip {...tooltipStyle} cursor={{ fill: 'var(--chart-grid)' }} />
-              <Legend />
+              <Legend itemSorter={null} />
               <Bar isAnimationActive={motion} dataKey="signIns" name={LABELS.signIns} fill={COLOURS.green} />
               <Bar isAnimationActive={motion} dataKey="signInsFailed" name={LABELS.signInsFailed} fill={COLOURS.red} />
             </BarChart>
@@ -304,7 +304,7 @@ function OverviewCharts({ o, period }: { o: TenantOverview; period: string }) {
                 {xAxis}
                 {yAxis}
                 <Tooltip {...tooltipStyle} cursor={{ fill: 'var(--chart-grid)' }} />
-                <Legend />
+                <Legend itemSorter={null} />
                 <Bar isAnimationActive={motion} dataKey="succeeded" name="Succeeded" stackId="attempts" fill={COLOURS.green} />
                 <Bar isAnimationActive={motion} dataKey="failed" name="Failed" stackId="attempts" fill={COLOURS.red} />
               </BarChart>
