@@ -12,16 +12,31 @@ export interface DayCount {
 const utcDay = (column: string) => sql<string>`to_char(date_trunc('day', ${sql.ref(column)} AT TIME ZONE 'UTC'), 'YYYY-MM-DD')`;
 
 /**
- * Per UTC day and type, the tenant's events of `types` since `since`. Walks the tenant's part of (tenant_id, seq):
- * there is no (tenant_id, created_at) index, and adding one would cost every event write for one console read.
+ * The window's events on (tenant_id, seq), without a (tenant_id, created_at) index (one would cost every event write
+ * for one console read): events are written in clock order, so the tenant's last event older than `since`, found by
+ * walking the index backwards from the newest, bounds the scan to the window instead of the tenant's whole history.
+ * An event committed out of clock order by a few milliseconds at the window's first instant may be left out.
  */
+function inWindow(db: Kysely<DB>, tenantId: string, since: Date) {
+  const before = db
+    .selectFrom('events')
+    .select('seq')
+    .where('tenant_id', '=', tenantId)
+    .where('created_at', '<', since)
+    .orderBy('seq', 'desc')
+    .limit(1);
+  return db
+    .selectFrom('events')
+    .where('tenant_id', '=', tenantId)
+    .where('seq', '>', sql<number>`coalesce((${before}), 0)`)
+    .where('created_at', '>=', since);
+}
+
+/** Per UTC day and type, the tenant's events of `types` since `since`. */
 export async function countEventsPerDay(db: Kysely<DB>, tenantId: string, since: Date, types: readonly string[]): Promise<DayCount[]> {
   if (types.length === 0) return [];
-  const rows = await db
-    .selectFrom('events')
+  const rows = await inWindow(db, tenantId, since)
     .select([utcDay('created_at').as('day'), 'type as key', sql<string>`count(*)`.as('count')])
-    .where('tenant_id', '=', tenantId)
-    .where('created_at', '>=', since)
     .where('type', 'in', types)
     .groupBy(['day', 'type'])
     .execute();
@@ -30,11 +45,8 @@ export async function countEventsPerDay(db: Kysely<DB>, tenantId: string, since:
 
 /** The tenant's events since `since`, counted per type, most frequent first. */
 export async function countEventsPerType(db: Kysely<DB>, tenantId: string, since: Date): Promise<{ type: string; count: number }[]> {
-  const rows = await db
-    .selectFrom('events')
+  const rows = await inWindow(db, tenantId, since)
     .select(['type', sql<string>`count(*)`.as('count')])
-    .where('tenant_id', '=', tenantId)
-    .where('created_at', '>=', since)
     .groupBy('type')
     .orderBy(sql`count(*)`, 'desc')
     .orderBy('type')
