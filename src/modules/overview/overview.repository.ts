@@ -67,7 +67,10 @@ export async function countLiveSessions(db: Kysely<DB>, tenantId: string, now: D
   return Number(row.count);
 }
 
-/** Webhook delivery attempts since `since`, per UTC day: `succeeded` (no error) or `failed`. */
+/**
+ * Webhook delivery attempts since `since`, per UTC day: `succeeded` (no error) or `failed`. The log's index leads with
+ * (tenant_id, endpoint_id), so this reads the tenant's part of it and only the window's rows from the table.
+ */
 export async function countWebhookAttemptsPerDay(db: Kysely<DB>, tenantId: string, since: Date): Promise<DayCount[]> {
   const rows = await db
     .selectFrom('webhook_attempts')
