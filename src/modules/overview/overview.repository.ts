@@ -68,8 +68,9 @@ export async function countLiveSessions(db: Kysely<DB>, tenantId: string, now: D
 }
 
 /**
- * Webhook delivery attempts since `since`, per UTC day: `succeeded` (no error) or `failed`. The log's index leads with
- * (tenant_id, endpoint_id), so this reads the tenant's part of it and only the window's rows from the table.
+ * Webhook delivery attempts since `since`, per UTC day: `succeeded` (no error) or `failed`. The log's only index is
+ * (tenant_id, endpoint_id, seq), with no time in it: this reads the tenant's whole log (it is not pruned yet), which a
+ * (tenant_id, started_at) index would bound if delivery logs grow large.
  */
 export async function countWebhookAttemptsPerDay(db: Kysely<DB>, tenantId: string, since: Date): Promise<DayCount[]> {
   const rows = await db
