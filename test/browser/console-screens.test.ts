@@ -355,5 +355,10 @@ describe('the console’s tenant screens in Chromium', () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     await expectAccessible('webhooks-mobile');
+    await page.goto(`${base}/console/tenants/${tenant.id}/overview`);
+    await page.getByRole('region', { name: 'Events per type' }).locator('svg.recharts-surface').waitFor();
+    const chartsOverflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(chartsOverflow).toBeLessThanOrEqual(0);
+    await expectAccessible('overview-mobile');
   });
 });
