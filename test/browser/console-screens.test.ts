@@ -345,6 +345,7 @@ describe('the console’s tenant screens in Chromium', () => {
     await shot('overview');
     await page.emulateMedia({ colorScheme: 'dark', reducedMotion: 'reduce' });
     await expectAccessible('overview-dark');
+    await shot('overview-dark');
     await page.emulateMedia({ colorScheme: null, reducedMotion: null });
   });
 
