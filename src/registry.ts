@@ -20,6 +20,7 @@ import { createIdempotencyStore, type IdempotencyStore } from './modules/idempot
 import { createImportsService, type ImportsService } from './modules/imports/imports.service.ts';
 import { createMetrics, type Metrics } from './modules/metrics/metrics.ts';
 import { createOperatorsService, type OperatorsService } from './modules/operators/operators.service.ts';
+import { createOverviewService, type OverviewService } from './modules/overview/overview.service.ts';
 import { createPlansService, type PlansService } from './modules/plans/plans.service.ts';
 import { createUserPlansService, type UserPlansService } from './modules/plans/user-plans.service.ts';
 import { createProvidersService, type ProvidersService } from './modules/providers/providers.service.ts';
@@ -103,6 +104,8 @@ export interface Registry {
   reads: ReadRouting;
   /** Console operators and their cookie sessions. */
   operators: OperatorsService;
+  /** A tenant's activity per day (the console's overview charts). */
+  overview: OverviewService;
   /** Bulk import jobs: uploads, status, row reports; run by the import worker (src/workers/import-worker.ts). */
   imports: ImportsService;
   /** The users domain's set-based write of import batches. */
@@ -288,6 +291,7 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
       await replica?.close();
       if (!options.database) await database.close();
     },
+    overview: createOverviewService({ db, clock, reads }),
     operators: createOperatorsService({ db, clock, ids, hasher, throttle: signinThrottle, adminAuth, tenants }),
     imports: createImportsService({ db, clock, ids, events, maxBytes: config.imports.maxBytes }),
     usersExport: createUsersExport({ db, clock, usersQuery }),

@@ -37,7 +37,12 @@ export const directoryRoute = createRoute({
   path: '/tenants/$tenantId/directory',
   component: DirectoryPage,
 });
-// Screens used less often load on first visit, keeping the initial bundle small.
+// Screens used less often load on first visit, keeping the initial bundle small (the overview's charts library too).
+const overviewRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/tenants/$tenantId/overview',
+  component: lazyRouteComponent(() => import('./pages/OverviewPage.tsx'), 'OverviewPage'),
+});
 const groupsRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: '/tenants/$tenantId/groups',
@@ -73,6 +78,7 @@ const operatorsRoute = createRoute({ getParentRoute: () => rootRoute, path: '/op
 const routeTree = rootRoute.addChildren([
   indexRoute,
   tenantsRoute,
+  overviewRoute,
   usersRoute,
   userRoute,
   keysRoute,

@@ -12,6 +12,7 @@ import { authenticateConsole } from './console-auth.ts';
 import { consoleDirectoryRoutes } from './console-directory.routes.ts';
 import { consoleGroupsRoutes } from './console-groups.routes.ts';
 import { consoleImportsRoutes } from './console-imports.routes.ts';
+import { consoleOverviewRoutes } from './console-overview.routes.ts';
 import { consolePlansRoutes } from './console-plans.routes.ts';
 import { consoleProvidersRoutes } from './console-providers.routes.ts';
 import { consoleSessionRoutes } from './console-session.routes.ts';
@@ -94,6 +95,7 @@ export async function registerConsole(app: FastifyInstance, registry: Registry, 
       });
       await api.register(consoleWebhooksRoutes, { registry: pickServices(registry, 'tenants', 'webhooks') });
       await api.register(consoleImportsRoutes, { registry: pickServices(registry, 'tenants', 'imports') });
+      await api.register(consoleOverviewRoutes, { registry: pickServices(registry, 'tenants', 'overview') });
       await api.register(consoleProvidersRoutes, { registry: pickServices(registry, 'tenants', 'providers') });
     },
     { prefix: `${CONSOLE_PATH}/api` },

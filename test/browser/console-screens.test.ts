@@ -314,6 +314,41 @@ describe('the console’s tenant screens in Chromium', () => {
     expect(await page.getByTestId('user-identities').textContent()).toContain('scim-ada');
   });
 
+  it('shows the tenant Overview: users, sign-ins, events per type and webhook deliveries as charts, live sessions as a figure', async () => {
+    const password = `pw-${run}-correct-horse`;
+    const email = `signer-${run}@example.com`;
+    const user = await t.call({ method: 'POST', url: '/v1/users', headers: tenant.auth, payload: { email, password } });
+    expect(user.statusCode, user.body).toBe(201);
+    for (const attempt of [password, `${password}-wrong`]) {
+      await t.call({ method: 'POST', url: '/v1/sessions', headers: tenant.auth, payload: { email, password: attempt } });
+    }
+    // Drawn at once, without the charts' entry animation: the screenshot shows them whole.
+    await page.emulateMedia({ reducedMotion: 'reduce' });
+    await page.goto(`${base}/console/tenants/${tenant.id}/users`);
+    const nav = page.getByRole('navigation', { name: 'Tenant' });
+    expect(await nav.getByRole('link').first().textContent()).toBe('Overview');
+    await nav.getByRole('link', { name: 'Overview' }).click();
+    await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+    for (const title of ['Users over time', 'Sign-ins per day', 'Events per type', 'Webhook deliveries']) {
+      const chart = page.getByRole('region', { name: title });
+      await chart.locator('svg.recharts-surface').first().waitFor();
+    }
+    await page.locator('.recharts-bar-rectangle').first().waitFor();
+    expect(Number(await page.getByTestId('live-sessions').textContent())).toBeGreaterThanOrEqual(1);
+    const signIns = page.getByRole('region', { name: 'Sign-ins per day' });
+    expect(await signIns.textContent()).toMatch(/1 failed/);
+    // The numbers behind a chart, for a screen reader (and anyone who wants them).
+    await signIns.getByText('Show the numbers').click();
+    await signIns.getByRole('table', { name: 'Sign-ins and failed sign-ins per day' }).waitFor();
+    await signIns.getByText('Show the numbers').click();
+    await expectAccessible('overview');
+    await shot('overview');
+    await page.emulateMedia({ colorScheme: 'dark', reducedMotion: 'reduce' });
+    await expectAccessible('overview-dark');
+    await shot('overview-dark');
+    await page.emulateMedia({ colorScheme: null, reducedMotion: null });
+  });
+
   it('works at 390×844', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${base}/console/tenants/${tenant.id}/webhooks`);
@@ -321,5 +356,10 @@ describe('the console’s tenant screens in Chromium', () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     await expectAccessible('webhooks-mobile');
+    await page.goto(`${base}/console/tenants/${tenant.id}/overview`);
+    await page.getByRole('region', { name: 'Events per type' }).locator('svg.recharts-surface').waitFor();
+    const chartsOverflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(chartsOverflow).toBeLessThanOrEqual(0);
+    await expectAccessible('overview-mobile');
   });
 });

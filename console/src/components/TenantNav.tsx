@@ -1,6 +1,7 @@
 import { Link, useParams } from '@tanstack/react-router';
 
 const SECTIONS = [
+  ['/tenants/$tenantId/overview', 'Overview'],
   ['/tenants/$tenantId/users', 'Users'],
   ['/tenants/$tenantId/keys', 'API keys'],
   ['/tenants/$tenantId/events', 'Events'],
