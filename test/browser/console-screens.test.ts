@@ -4,28 +4,23 @@
  * real SCIM upstream on loopback, and the import and webhook workers running in this process as `npm start` runs them.
  * axe-core checks every screen; screenshots go to docs/console/.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import type { ImportRunner } from '../../src/use-cases/run-import.ts';
 import { createImportWorker } from '../../src/workers/import-worker.ts';
 import { startWebhookWorker, type Worker } from '../../src/workers/webhook-worker.ts';
 import { ADMIN_TOKEN, createTenant, createTestApp, type TestApp, type TestTenant } from '../helpers/app.ts';
+import { type Browser, expectAccessible as expectPageAccessible, launchChromium, SHOTS, screenshotFailure } from '../helpers/browser.ts';
 import { SCIM_TOKEN, type Stub, sendJson, startScim, startStub } from '../helpers/upstream.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = join(import.meta.dirname, '..', '..', 'docs', 'console');
 const run = `${process.pid.toString(36)}${Date.now().toString(36)}`;
 
 let t: TestApp;
 let base: string;
-let context: BrowserContext;
 let page: Page;
-let profile: string;
+let browser: Browser;
 let receiver: Stub;
 let scim: Stub;
 let webhookWorker: Worker;
@@ -33,7 +28,6 @@ let importWorker: ImportRunner;
 let tenant: TestTenant;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does it)`);
   // Upstreams on loopback over http: this app allows them (their guards have tests of their own).
   t = await createTestApp({
     console: true,
@@ -64,27 +58,12 @@ beforeAll(async () => {
     const res = await t.call({ method: 'POST', url: '/v1/users', headers: tenant.auth, payload: { email, name } });
     if (res.statusCode !== 201) throw new Error(res.body);
   }
-  profile = mkdtempSync(join(tmpdir(), 'console-screens-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 800 },
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.setDefaultTimeout(15_000);
+  browser = await launchChromium('console-screens');
+  ({ page } = browser);
 }, 120_000);
 
 afterAll(async () => {
-  await context?.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
+  await browser?.close();
   await webhookWorker?.stop();
   await importWorker?.stop();
   await Promise.all([receiver?.close(), scim?.close()]);
@@ -92,17 +71,10 @@ afterAll(async () => {
 });
 
 // A failed step leaves what the browser showed, for the one reading the failure.
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail')
-    await page?.screenshot({ path: join(tmpdir(), `console-screens-failed-${ctx.task.name.slice(0, 40)}.png`) });
-});
+afterEach((ctx) => screenshotFailure(page, 'console-screens', ctx.task));
 
 /** Zero serious or critical axe violations on the page as it is now. */
-async function expectAccessible(name: string): Promise<void> {
-  const result = await new AxeBuilder({ page }).analyze();
-  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(bad.map((v) => `${name}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
-}
+const expectAccessible = (name: string) => expectPageAccessible(page, name);
 
 const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
 

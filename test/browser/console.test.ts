@@ -3,20 +3,16 @@
  * port (on PostgreSQL when the run is), the SPA as built by Vite. One flow, in order, like an operator's session.
  * axe-core checks every screen; screenshots of the main ones go to docs/console/.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { platformContext } from '../../src/core/context.ts';
 import { ADMIN_TOKEN, createTestApp, type TestApp } from '../helpers/app.ts';
+import { type Browser, expectAccessible as expectPageAccessible, launchChromium, SHOTS, screenshotFailure } from '../helpers/browser.ts';
 
 const ctxOf = (tenantId: string) => platformContext(tenantId, { actor: 'admin', requestId: null });
 
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = join(import.meta.dirname, '..', '..', 'docs', 'console');
 const PASSWORD = 'correct horse battery staple';
 const run = `${process.pid.toString(36)}${Date.now().toString(36)}`;
 
@@ -24,52 +20,28 @@ let t: TestApp;
 let base: string;
 let context: BrowserContext;
 let page: Page;
-let profile: string;
+let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does it)`);
   t = await createTestApp({ console: true });
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   const address = t.app.server.address();
   if (!address || typeof address === 'string') throw new Error('no port');
   base = `http://127.0.0.1:${address.port}`;
-  profile = mkdtempSync(join(tmpdir(), 'console-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 800 },
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.setDefaultTimeout(15_000);
+  browser = await launchChromium('console-chromium');
+  ({ context, page } = browser);
 }, 120_000);
 
 afterAll(async () => {
-  await context?.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
+  await browser?.close();
   await t?.close();
 });
 
 // A failed step leaves what the browser showed, for the one reading the failure.
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail')
-    await page?.screenshot({ path: join(tmpdir(), `console-failed-${ctx.task.name.slice(0, 40)}.png`) });
-});
+afterEach((ctx) => screenshotFailure(page, 'console', ctx.task));
 
 /** Zero serious or critical axe violations on the page as it is now. */
-async function expectAccessible(name: string): Promise<void> {
-  const result = await new AxeBuilder({ page }).analyze();
-  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(bad.map((v) => `${name}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
-}
+const expectAccessible = (name: string) => expectPageAccessible(page, name);
 
 /** The bytes on the wire of a GET (fetch would decompress them), and their content-encoding. */
 function request(url: string, headers: Record<string, string>): Promise<{ bytes: number; encoding: string | undefined }> {
