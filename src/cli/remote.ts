@@ -145,7 +145,8 @@ export async function runOnServer(url: string, adminToken: string | null | undef
   const remote = REMOTE[commandName(command)];
   if (!remote) throw new CliError('NOT_REMOTE', `"roster ${commandName(command)}" has no admin API counterpart`);
   const token = adminToken?.trim();
-  if (!token) throw new CliError('ADMIN_TOKEN_REQUIRED', 'a remote admin command needs the admin token: ROSTER_ADMIN_TOKEN or --admin-token');
+  if (!token)
+    throw new CliError('ADMIN_TOKEN_REQUIRED', 'a remote admin command needs the admin token: ROSTER_ADMIN_TOKEN or --admin-token');
   return { output: await send(url, token, remote(command.opts(), command.args)) };
 }
 
