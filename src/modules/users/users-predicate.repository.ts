@@ -118,7 +118,12 @@ function compareAttribute(p: Extract<UserPredicate, { kind: 'attribute' }>): Raw
   return sql<SqlBool>`${text} collate "C" ${sql.raw(ORDER[op as keyof typeof ORDER])} ${v}`;
 }
 
-/** The predicate as SQL; every comparison is null-safe, so `not` is a true negation. */
+/**
+ * The predicate as SQL, for a WHERE clause. A comparison may be null (a missing value); only `not` turns that null
+ * into false before negating, so it is a true negation. and/or of comparisons need no such guard (under Kleene
+ * logic, null at the top is false in WHERE, as it would be leaf by leaf), and a bare comparison stays sargable:
+ * `coalesce(lower(username) = $1, false)` could not use the username index, `lower(username) = $1` does.
+ */
 export function predicateSql(p: UserPredicate): RawBuilder<SqlBool> {
   switch (p.kind) {
     case 'const':
@@ -136,11 +141,11 @@ export function predicateSql(p: UserPredicate): RawBuilder<SqlBool> {
     case 'not':
       return sql<SqlBool>`(not coalesce(${predicateSql(p.inner)}, false))`;
     case 'compare':
-      return sql<SqlBool>`coalesce(${compare(p)}, false)`;
+      return compare(p);
     case 'attribute':
-      return sql<SqlBool>`coalesce(${compareAttribute(p)}, false)`;
+      return compareAttribute(p);
     case 'attributePresent':
-      return sql<SqlBool>`coalesce(${attributePresent(p.name)}, false)`;
+      return attributePresent(p.name);
   }
 }
 
