@@ -32,6 +32,8 @@ export interface Database {
    * @throws a driver error when the first connection fails.
    */
   listen(channel: string, onMessage: (payload: string) => void, onState?: (listening: boolean) => void): Promise<Listener>;
+  /** PGlite only: the data directory as a tarball, which `initialData` opens again (tests' migrated template). */
+  dumpDataDir?(): Promise<Blob>;
 }
 
 /** Pool gauges for metrics. */
@@ -53,6 +55,11 @@ export interface DatabaseOptions {
   url: string | null;
   /** PGlite data directory; null keeps it in memory (tests). */
   dataDir: string | null;
+  /**
+   * PGlite in memory only: start from this `dumpDataDir()` tarball instead of an empty cluster. Each test file
+   * opens the run's migrated template this way: PGlite's initdb and the migrations are most of a file's set-up.
+   */
+  initialData?: Blob;
   poolSize?: number;
   /** PostgreSQL schema to use (created if missing); tests and the bench use their own. */
   schema?: string;
@@ -131,6 +138,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const lock = options.dataDir ? acquireDataDirLock(options.dataDir) : null;
   const pglite = await PGlite.create({
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    ...(options.initialData && !options.dataDir ? { loadDataDir: options.initialData } : {}),
     // Trigram indexes for `q` substring search (migration 0011).
     extensions: { pg_trgm },
     parsers: { 1082: (v: string) => v, 20: (v: string) => Number(v) },
@@ -153,6 +161,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       onState?.(true);
       return { stop: () => unlisten() };
     },
+    dumpDataDir: () => pglite.dumpDataDir('none'),
   };
 }
 

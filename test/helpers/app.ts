@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import { afterAll } from 'vitest';
+import { afterAll, inject } from 'vitest';
 import { buildApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import type { Clock } from '../../src/core/clock.ts';
@@ -11,13 +12,20 @@ export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 
 let shared: Promise<Database> | null = null;
 
-/** One database per test file (worker): in-memory PGlite, or a pool on the run's PostgreSQL schema. */
+/** The run's migrated PGlite template (global-setup.ts), when there is one. */
+function pgliteTemplate(): Blob | undefined {
+  const file = inject('pgliteTemplate');
+  return file ? new Blob([readFileSync(file)]) : undefined;
+}
+
+/** One database per test file (worker): in-memory PGlite from the run's migrated template, or a pool on the run's PostgreSQL schema. */
 export function testDatabase(): Promise<Database> {
   shared ??= (async () => {
     const database =
       backend === 'postgres'
         ? await openDatabase({ url: testDatabaseUrl, dataDir: null, schema: testSchema, poolSize: 25 })
-        : await openDatabase({ url: null, dataDir: null });
+        : await openDatabase({ url: null, dataDir: null, initialData: pgliteTemplate() });
+    // A no-op on the template; it migrates a database opened without one.
     if (backend === 'pglite') await migrateToLatest(database.db);
     afterAll(async () => {
       await database.close();

@@ -1,3 +1,6 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { ensureBuilt, ensureConsoleBuilt } from '../../scripts/build.mjs';
@@ -21,12 +24,13 @@ function runsBrowser(project: TestProject): boolean {
 
 /**
  * Compiles dist/ once for the e2e suites (here, before any worker starts, so workers never race to build it), and
- * on PostgreSQL starts every run from an empty schema with the migrations applied.
+ * on PostgreSQL starts every run from an empty schema with the migrations applied; on PGlite it leaves a migrated
+ * template for every file to start from. Returns the teardown.
  */
-export default async function setup(project: TestProject): Promise<void> {
+export default async function setup(project: TestProject): Promise<(() => void) | undefined> {
   if (runsEndToEnd(project)) await ensureBuilt();
   if (runsBrowser(project)) await ensureConsoleBuilt();
-  if (backend !== 'postgres') return;
+  if (backend !== 'postgres') return preparePgliteTemplate(project);
   const client = new pg.Client({ connectionString: testDatabaseUrl });
   await client.connect();
   await client.query(`DROP SCHEMA IF EXISTS ${testSchema} CASCADE`);
@@ -35,4 +39,28 @@ export default async function setup(project: TestProject): Promise<void> {
   const database = await openDatabase({ url: testDatabaseUrl, dataDir: null, schema: testSchema, poolSize: 2 });
   await migrateToLatest(database.db);
   await database.close();
+  return undefined;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** A tarball of a migrated PGlite data directory that every test file's database starts from. */
+    pgliteTemplate: string;
+  }
+}
+
+/**
+ * Migrates one PGlite database and leaves its data directory in a file for the workers (testDatabase opens it):
+ * PGlite's initdb and the migrations would otherwise run again in every test file. Returns the teardown.
+ */
+async function preparePgliteTemplate(project: TestProject): Promise<() => void> {
+  const database = await openDatabase({ url: null, dataDir: null });
+  await migrateToLatest(database.db);
+  const dump = await database.dumpDataDir?.();
+  await database.close();
+  if (!dump) throw new Error('PGlite cannot dump its data directory');
+  const file = join(tmpdir(), `roster-pglite-template-${process.pid}.tar`);
+  writeFileSync(file, Buffer.from(await dump.arrayBuffer()));
+  project.provide('pgliteTemplate', file);
+  return () => rmSync(file, { force: true });
 }
