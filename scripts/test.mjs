@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Runs the whole suite on embedded PGlite, then again on PostgreSQL when it is reachable.
+// Runs the whole suite on embedded PGlite and on PostgreSQL when it is reachable.
 // ROSTER_REQUIRE_POSTGRES=1 (CI) makes an unreachable PostgreSQL a failure.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import pg from 'pg';
 
 const url = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -21,37 +21,58 @@ async function reachable() {
   }
 }
 
-function vitest(backend, args) {
-  const result = spawnSync('npx', ['vitest', 'run', ...args, ...extraArgs], {
-    stdio: 'inherit',
-    env: { ...process.env, ROSTER_TEST_BACKEND: backend, TEST_DATABASE_URL: url },
+/**
+ * One vitest run. `buffered` collects its output and prints it in one piece when it ends, so two runs at once do
+ * not interleave their lines. Resolves to whether it passed.
+ */
+function vitest(title, backend, args, { buffered = false } = {}) {
+  const started = Date.now();
+  const child = spawn('npx', ['vitest', 'run', ...args, ...extraArgs], {
+    stdio: ['ignore', buffered ? 'pipe' : 'inherit', buffered ? 'pipe' : 'inherit'],
+    env: { ...process.env, ROSTER_TEST_BACKEND: backend, TEST_DATABASE_URL: url, FORCE_COLOR: process.env.FORCE_COLOR ?? '1' },
   });
-  return result.status === 0;
+  const output = [];
+  if (buffered) {
+    child.stdout.on('data', (chunk) => output.push(chunk));
+    child.stderr.on('data', (chunk) => output.push(chunk));
+  } else {
+    process.stdout.write(`\n=== ${title} ===\n`);
+  }
+  return new Promise((resolve) => {
+    child.on('close', (code) => {
+      if (buffered) process.stdout.write(`\n=== ${title} ===\n${Buffer.concat(output).toString()}`);
+      process.stdout.write(`=== ${title}: ${code === 0 ? 'passed' : 'FAILED'} in ${Math.round((Date.now() - started) / 1000)} s ===\n`);
+      resolve(code === 0);
+    });
+  });
+}
+
+const postgres = await reachable();
+if (!postgres) {
+  const where = url.replace(/\/\/[^@]*@/, '//');
+  process.stdout.write(
+    requirePostgres
+      ? `\nPostgreSQL at ${where} is not reachable and ROSTER_REQUIRE_POSTGRES=1\n`
+      : `\nPostgreSQL not reachable at ${where}: skipped that backend\n`,
+  );
 }
 
 /**
- * On PostgreSQL the `*.pg.test.ts` files run after the rest, one at a time. They hold long writing transactions
- * (a 100k-row import, writers of random length, a server restart) and the event feed shows no event until every
- * older writing transaction has ended (xids are cluster-wide): beside another file, they would hold back its events.
+ * On PostgreSQL the `*.pg.test.ts` files run one at a time, apart from the other PostgreSQL files. They hold long
+ * writing transactions (a 100k-row import, writers of random length, a server restart) and the event feed shows no
+ * event until every older writing transaction has ended (xids are cluster-wide): beside another PostgreSQL file, they
+ * would hold back its events. The PGlite pass shares nothing with them, so the two run at the same time (the PGlite
+ * pass's output is printed when it ends); the PostgreSQL files that share the run's schema come after both.
  */
-function run(backend) {
-  process.stdout.write(`\n=== tests on ${backend} ===\n`);
-  if (backend !== 'postgres') return vitest(backend, []);
-  const shared = vitest(backend, ['--exclude', 'test/**/*.pg.test.ts']);
-  process.stdout.write(`\n=== PostgreSQL-only tests, one file at a time ===\n`);
-  const alone = vitest(backend, ['--maxWorkers=1', '.pg.test.ts']);
-  return shared && alone;
-}
-
-const results = [];
-results.push(['pglite', run('pglite')]);
-if (await reachable()) {
-  results.push(['postgres', run('postgres')]);
+const runs = [vitest('tests on pglite', 'pglite', [], { buffered: postgres })];
+if (postgres) runs.push(vitest('PostgreSQL-only tests, one file at a time', 'postgres', ['--maxWorkers=1', '.pg.test.ts']));
+const [pglite, alone] = await Promise.all(runs);
+const results = [['pglite', pglite]];
+if (postgres) {
+  const shared = await vitest('tests on postgres', 'postgres', ['--exclude', 'test/**/*.pg.test.ts']);
+  results.push(['postgres', shared && alone]);
 } else if (requirePostgres) {
-  process.stdout.write(`\nPostgreSQL at ${url.replace(/\/\/[^@]*@/, '//')} is not reachable and ROSTER_REQUIRE_POSTGRES=1\n`);
   results.push(['postgres', false]);
-} else {
-  process.stdout.write(`\nPostgreSQL not reachable at ${url.replace(/\/\/[^@]*@/, '//')}: skipped that backend\n`);
 }
 
 const passed = results.filter(([, ok]) => ok).length;
