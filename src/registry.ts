@@ -129,6 +129,8 @@ export interface RegistryOptions {
   resolveSecrets?: boolean;
   /** Called with errors of background work (key last-used updates). */
   onBackgroundError?: (error: unknown) => void;
+  /** Called with errors of the Redis session bus (REDIS_URL); onBackgroundError when not given. */
+  onSessionBusError?: (error: Error) => void;
   /** Replaces domain services the use cases compose, before they are composed (tests inject a failing step). */
   wrap?: ServiceWrappers;
 }
@@ -154,7 +156,7 @@ export async function createRegistry(config: Config, options: RegistryOptions = 
   if (options.resolveSecrets !== false) await secretKeys.resolve(db);
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? randomIds;
-  const sessionChanges = await sessionChangesFor(config.redisUrl, database, options.onBackgroundError);
+  const sessionChanges = await sessionChangesFor(config.redisUrl, database, options.onSessionBusError ?? options.onBackgroundError);
   const sessionCache = createSessionCache({ bus: sessionChanges.bus, clock, ttlMs: config.sessionCacheSeconds * 1000 });
   const events = wrapped(options, 'events', createEventsService({ db, clock, ids, onCommitted: sessionChanges.onCommitted }));
   const tenants = createTenantsService({ db, clock, ids, events });

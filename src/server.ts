@@ -39,7 +39,14 @@ export async function startServer(config: Config): Promise<RunningServer> {
     ...databaseOptionsOf(config),
     onConnectionError: (error) => app?.log.warn({ err: safeError(error) }, 'database connection lost; the pool replaces it'),
   });
-  const registry = await createRegistry(config, { database, migrate: false, resolveSecrets: false });
+  const registry = await createRegistry(config, {
+    database,
+    migrate: false,
+    resolveSecrets: false,
+    // Through the app's logger (redaction, safe error fields): the bus URL and its password never reach a line.
+    onSessionBusError: (error) => app?.log.warn({ err: safeError(error) }, 'session bus (Redis) error'),
+    onBackgroundError: (error) => app?.log.warn({ err: safeError(error) }, 'background task failed'),
+  });
   const startup = { ready: false };
   let workers: Worker | null = null;
   app = await buildApp(registry, { startup, console: config.console });

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../core/clock.ts';
 import type { ActorContext } from '../core/context.ts';
 import type { DB } from '../db/schema.ts';
+import type { UserWithBrands } from '../modules/users/users.repository.ts';
 import { toUserView, type UserView } from '../modules/users/users.ts';
 import { type ExportInclude, heldKeys, refsOfUsers } from '../modules/users/users-export.repository.ts';
 import { listUsers, type UserPosition } from '../modules/users/users-search.repository.ts';
@@ -38,7 +39,7 @@ export function createUsersExport(deps: { db: Kysely<DB>; clock: Clock; usersQue
           yield { kind: 'keys', ...(await heldKeys(trx, ctx.tenantId)) };
           let after: UserPosition | null = null;
           for (;;) {
-            const rows = await listUsers(trx, ctx.tenantId, filter, after, PAGE);
+            const rows: UserWithBrands[] = await listUsers(trx, ctx.tenantId, filter, after, PAGE);
             if (rows.length === 0) break;
             const refs =
               include.size > 0

@@ -9,7 +9,12 @@ import type { AttributeType } from '../modules/attributes/attributes.ts';
 import { parseFilterValue } from '../modules/attributes/attributes.ts';
 import { findBrandBySlug } from '../modules/brands/brands.repository.ts';
 import { findCompanyByRef } from '../modules/companies/companies.repository.ts';
-import { effectiveRoles, groupRolesOfUsers, groupsOfUserColumn } from '../modules/groups/group-members.repository.ts';
+import {
+  effectiveRoles,
+  groupRolesOfUserColumn,
+  groupRolesOfUsers,
+  groupsOfUserColumn,
+} from '../modules/groups/group-members.repository.ts';
 import { findPlanByRef } from '../modules/plans/plans.repository.ts';
 import {
   findUserByExternalId,
@@ -25,6 +30,8 @@ import { findUsersByPredicate } from '../modules/users/users-predicate.repositor
 import { namesAttributes, type PredicateSort, typeAttributePredicates, type UserPredicate } from '../modules/users/users-predicate.ts';
 import {
   BY_CREATION,
+  countedByCounters,
+  countersTotalColumn,
   countUsers,
   listUsers,
   type UserFilter,
@@ -292,17 +299,30 @@ export function createUsersQueryService(deps: UsersDeps & { reads?: ReadRouting 
       const order = orderOf(query.sort);
       const after = positionOf(query.sort, order, query.cursor);
       const filter = await buildFilter(ctx, query);
-      const [rows, total] = await Promise.all([
-        reads.lagTolerant((from) => listUsers(from, ctx.tenantId, filter, after, limit + 1, offset, order)),
-        query.count ? reads.lagTolerant((from) => countUsers(from, ctx.tenantId, filter)) : Promise.resolve(undefined),
+      // One round trip for the common page: the rows, each user's group roles and (when the counters answer the
+      // filter) the exact total come in one statement; any other count runs beside it.
+      const inStatement = query.count === true && countedByCounters(filter);
+      type Extra = { group_roles: string[]; counted_total?: string };
+      const extra = inStatement ? [groupRolesOfUserColumn, countersTotalColumn(ctx.tenantId, filter)] : [groupRolesOfUserColumn];
+      const [rows, counted] = await Promise.all([
+        reads.lagTolerant((from) => listUsers<Extra>(from, ctx.tenantId, filter, after, limit + 1, offset, order, extra)),
+        query.count && !inStatement ? reads.lagTolerant((from) => countUsers(from, ctx.tenantId, filter)) : Promise.resolve(undefined),
       ]);
-      const page = rows.slice(0, limit);
+      let total = counted;
+      if (inStatement) {
+        const fromRow = rows[0]?.counted_total;
+        // An empty page carries no total: ask for it.
+        total = fromRow !== undefined ? Number(fromRow) : await reads.lagTolerant((from) => countUsers(from, ctx.tenantId, filter));
+      }
+      const page = rows.length > limit ? rows.slice(0, limit) : rows;
       const last = page.at(-1);
+      const data = page.map((row) => {
+        const view = toUserView(row, row.brands);
+        view.effectiveRoles = effectiveRoles(row.roles, row.group_roles);
+        return view;
+      });
       return {
-        data: await withEffectiveRoles(
-          ctx,
-          page.map((row) => toUserView(row, row.brands)),
-        ),
+        data,
         nextCursor: rows.length > limit && last ? cursorAfter(query.sort, order, last) : null,
         ...(total !== undefined ? { total } : {}),
       };

@@ -185,6 +185,17 @@ export async function groupRolesOfUsers(db: Kysely<DB>, tenantId: string, userId
   return out;
 }
 
+/**
+ * The roles a user holds through its groups (sorted, distinct), as a column `group_roles` correlated over `users`:
+ * a list of users reads them in its own statement rather than in a second round trip (groupRolesOfUsers).
+ */
+export const groupRolesOfUserColumn = sql<string[]>`coalesce((
+  select array_agg(distinct r.role order by r.role)
+  from group_members gm
+  join groups g on g.tenant_id = gm.tenant_id and g.id = gm.group_id
+  cross join lateral unnest(g.roles) as r(role)
+  where gm.tenant_id = users.tenant_id and gm.user_id = users.id), '{}'::text[])`.as('group_roles');
+
 /** A user's effective roles: its own roles and those of its groups, sorted and distinct. */
 export function effectiveRoles(own: readonly string[], fromGroups: readonly string[] | undefined): string[] {
   return [...new Set([...own, ...(fromGroups ?? [])])].sort();

@@ -1,6 +1,7 @@
 import { decodeProtectedHeader, errors, type JWTPayload, jwtVerify, SignJWT } from 'jose';
 import type { Clock } from '../../core/clock.ts';
 import type { Ids } from '../../core/ids.ts';
+import { TtlCache } from '../../core/ttl-cache.ts';
 import { type SigningKeys, TOKEN_ALG } from './signing-keys.ts';
 
 /** The JOSE `typ` of access tokens (RFC 9068); refresh tokens are opaque, so nothing else carries it. */
@@ -38,9 +39,20 @@ export interface AccessTokens {
 
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
-/** Issues and checks signed access tokens. Verification pins the algorithm, issuer, audience, type and lifetime. */
+/** Tokens whose signature and claims were verified, kept per process (about 1 KiB each). */
+const VERIFIED_TOKENS = 10_000;
+
+/**
+ * Issues and checks signed access tokens. Verification pins the algorithm, issuer, audience, type and lifetime.
+ * A token that verified is remembered (the exact string) until it expires: a client presents the same token on
+ * every request, and the Ed25519 check was most of the CPU of a session check (issue 16). A remembered token still
+ * needs its key to verify (a retired key's tokens stop with it); whether its session is live is never remembered
+ * here (session-reader.ts checks that on every use).
+ */
 export function createAccessTokens(deps: { keys: SigningKeys; clock: Clock; ids: Ids; settings: TokenSettings }): AccessTokens {
   const { keys, clock, ids, settings } = deps;
+  const maxTokenAge = settings.accessTokenSeconds + 60;
+  const verified = new TtlCache<string, { kid: string; claims: AccessClaims }>({ clock, ttlMs: 1, maxEntries: VERIFIED_TOKENS });
   return {
     signer: () => keys.signer(),
 
@@ -61,6 +73,8 @@ export function createAccessTokens(deps: { keys: SigningKeys; clock: Clock; ids:
     },
 
     async verify(token) {
+      const known = verified.get(token);
+      if (known) return (await keys.verifier(known.kid)) ? known.claims : null;
       if (token.length > 4096 || !JWT_SHAPE.test(token)) return null;
       let kid: string | undefined;
       try {
@@ -80,7 +94,7 @@ export function createAccessTokens(deps: { keys: SigningKeys; clock: Clock; ids:
           typ: ACCESS_TOKEN_TYP,
           currentDate: clock.now(),
           // We never issue longer-lived tokens: a longer one was not made by this deployment's settings.
-          maxTokenAge: settings.accessTokenSeconds + 60,
+          maxTokenAge,
           requiredClaims: ['sub', 'exp', 'iat'],
         }));
       } catch (error) {
@@ -89,7 +103,7 @@ export function createAccessTokens(deps: { keys: SigningKeys; clock: Clock; ids:
       }
       const { sub, tid, sid, scope, iat, exp, jti, roles } = payload;
       if (typeof sub !== 'string' || typeof tid !== 'string' || typeof sid !== 'string' || typeof exp !== 'number') return null;
-      return {
+      const claims: AccessClaims = {
         sub,
         tid,
         sid,
@@ -99,6 +113,11 @@ export function createAccessTokens(deps: { keys: SigningKeys; clock: Clock; ids:
         exp,
         jti: typeof jti === 'string' ? jti : '',
       };
+      // Until jose would refuse it: at `exp`, or once older than maxTokenAge, whichever comes first.
+      const until = Math.min(exp, claims.iat + maxTokenAge + 1) * 1000;
+      Object.freeze(claims.roles);
+      verified.set(token, { kid, claims: Object.freeze(claims) }, until - clock.now().getTime());
+      return claims;
     },
   };
 }

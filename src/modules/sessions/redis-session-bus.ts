@@ -16,8 +16,16 @@ export interface RedisSessionBus extends SessionBus {
 export interface RedisSessionBusOptions {
   url: string;
   channel?: string;
-  /** Told of connection and publish failures (never the URL, which may hold a password). */
+  /**
+   * Told of connection and publish failures, and of a subscription lost (the session cache is off until it
+   * resubscribes). Never given the URL, which may hold a password.
+   */
   onError?: (error: Error) => void;
+}
+
+/** The client name of this process's bus connections (CLIENT LIST shows which process holds which). */
+export function busConnectionName(role: 'pub' | 'sub', pid = process.pid): string {
+  return `roster-sessions-${role}-${pid}`;
 }
 
 /**
@@ -30,7 +38,12 @@ export interface RedisSessionBusOptions {
 export function createRedisSessionBus(options: RedisSessionBusOptions): RedisSessionBus {
   const channel = options.channel ?? REDIS_SESSIONS_CHANNEL;
   const report = (error: Error) => options.onError?.(error);
-  const publisher = new Redis(options.url, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: null });
+  const publisher = new Redis(options.url, {
+    lazyConnect: true,
+    connectTimeout: 2000,
+    maxRetriesPerRequest: null,
+    connectionName: busConnectionName('pub'),
+  });
   publisher.on('error', report);
   const subscribers = new Set<Redis>();
 
@@ -43,7 +56,13 @@ export function createRedisSessionBus(options: RedisSessionBusOptions): RedisSes
 
     async subscribe(onMessage, onState): Promise<Listener> {
       // Resubscribed by hand on each (re)connection, so `up` is told only once the SUBSCRIBE is acknowledged.
-      const sub = new Redis(options.url, { lazyConnect: true, connectTimeout: 2000, autoResubscribe: false, maxRetriesPerRequest: null });
+      const sub = new Redis(options.url, {
+        lazyConnect: true,
+        connectTimeout: 2000,
+        autoResubscribe: false,
+        maxRetriesPerRequest: null,
+        connectionName: busConnectionName('sub'),
+      });
       subscribers.add(sub);
       let up = false;
       let stopped = false;
@@ -56,7 +75,11 @@ export function createRedisSessionBus(options: RedisSessionBusOptions): RedisSes
       sub.on('message', (from: string, payload: string) => {
         if (from === channel) onMessage(payload);
       });
-      sub.on('close', () => setUp(false));
+      sub.on('close', () => {
+        // A dropped connection emits no error of its own; it is worth a line: revocations are missed meanwhile.
+        if (up && !stopped) report(new Error('the Redis session subscription was lost; the session cache is off until it resubscribes'));
+        setUp(false);
+      });
       sub.on('ready', () => {
         sub.subscribe(channel).then(
           () => {

@@ -1,4 +1,4 @@
-import { type ExpressionBuilder, type Kysely, type RawBuilder, sql } from 'kysely';
+import { type AliasedRawBuilder, type ExpressionBuilder, type Kysely, type RawBuilder, sql } from 'kysely';
 import { containsPattern } from '../../db/paging.ts';
 import type { DB } from '../../db/schema.ts';
 import { brandsOfUser, type UserWithBrands } from './users.repository.ts';
@@ -147,8 +147,10 @@ const NULLABLE: ReadonlySet<UserSortColumn> = new Set(['email', 'name']);
  * Nulls come last ascending and first descending (PostgreSQL's own order, so a btree on the column serves either
  * direction). A position inside the non-null run of a nullable column reads on in two steps, the rest of that run
  * and then the null run: one `or` condition across both would keep the index from seeking to the position.
+ * `extra` adds columns (correlated over `users`, or constant ones such as countersTotalColumn) to the statement, so
+ * what a page needs besides the rows comes in the same round trip.
  */
-export async function listUsers(
+export async function listUsers<Extra extends Record<string, unknown> = Record<never, never>>(
   db: Kysely<DB>,
   tenantId: string,
   filter: UserFilter,
@@ -156,19 +158,21 @@ export async function listUsers(
   limit: number,
   offset = 0,
   order: UserOrder = BY_CREATION,
-): Promise<UserWithBrands[]> {
+  extra: readonly AliasedRawBuilder<unknown, string>[] = [],
+): Promise<(UserWithBrands & Extra)[]> {
   const column = sql.ref(`users.${order.column}`);
   const idOrder = sql.raw(order.descending ? 'desc' : 'asc');
   const page = (condition: RawBuilder<boolean> | null, rows: number) =>
     filtered(db, tenantId, filter)
       .selectAll('users')
       .select(brandsOfUser)
+      .select(extra as AliasedRawBuilder<unknown, 'extra'>[])
       .$if(condition !== null, (qb) => qb.where(condition as RawBuilder<boolean>))
       .orderBy(sql`${column} ${sql.raw(order.descending ? 'desc nulls first' : 'asc nulls last')}`)
       .orderBy(sql`users.id ${idOrder}`)
       .limit(rows)
       .$if(offset > 0, (qb) => qb.offset(offset))
-      .execute();
+      .execute() as unknown as Promise<(UserWithBrands & Extra)[]>;
   if (!after) return page(null, limit);
   const beyond = sql.raw(order.descending ? '<' : '>');
   const { value, id } = after;
@@ -192,6 +196,15 @@ const COUNTED_KEYS = new Set(['status', 'now']);
 /** Whether the maintained per-status counters answer this filter (none, or status alone). */
 export function countedByCounters(filter: UserFilter): boolean {
   return Object.entries(filter).every(([key, value]) => value === undefined || COUNTED_KEYS.has(key));
+}
+
+/**
+ * The total the counters give for a filter that countedByCounters accepts, as a column `counted_total` (text: a
+ * bigint sum) that PostgreSQL computes once per statement: a list page carries its exact total in its own statement.
+ */
+export function countersTotalColumn(tenantId: string, filter: UserFilter): AliasedRawBuilder<string, 'counted_total'> {
+  const status = filter.status ? sql` and status = ${filter.status}` : sql``;
+  return sql<string>`(select coalesce(sum(n), 0) from user_counts where tenant_id = ${tenantId}${status})`.as('counted_total');
 }
 
 /**

@@ -153,6 +153,21 @@ describe('an independent verifier', () => {
     });
   });
 
+  it('a token checked before is refused once it expires', async () => {
+    const fresh = await signIn(tenantA, userA2.email);
+    const { exp } = decodeJwt(fresh.accessToken) as { exp: number };
+    expect((await me(fresh.accessToken)).statusCode).toBe(200);
+    const start = clock.now();
+    try {
+      clock.set(new Date(exp * 1000 - 1000));
+      expect((await me(fresh.accessToken)).statusCode).toBe(200);
+      clock.set(new Date(exp * 1000));
+      expectProblem(await me(fresh.accessToken), 401, 'ACCESS_TOKEN_INVALID');
+    } finally {
+      clock.set(start);
+    }
+  });
+
   it('passwordless tokens carry scope passwordless', async () => {
     const res = await t.call({ method: 'POST', url: `/v1/users/${userA.id}/sessions`, headers: tenantA.auth, payload: {} });
     expect(res.statusCode, res.body).toBe(201);
@@ -411,7 +426,8 @@ describe('signing key rotation', () => {
     // Just inside the window (access token lifetime + 60 s of skew) the old key still verifies...
     clock.advance((ACCESS_SECONDS + 59) * 1000);
     expect(await jwksKids()).toContain(oldKid);
-    expect((await me(await oldKeyToken())).statusCode).toBe(200);
+    const remembered = await oldKeyToken();
+    expect((await me(remembered)).statusCode).toBe(200);
     await verifyRemotely(await oldKeyToken(), remoteJwks());
     // ...and past it, it is gone from the JWKS and nothing it signs verifies.
     clock.advance(2000);
@@ -420,6 +436,8 @@ describe('signing key rotation', () => {
     expect(kids).toContain(rotated.kid);
     const late = await oldKeyToken();
     expectProblem(await me(late), 401, 'ACCESS_TOKEN_INVALID');
+    // A token that verified a moment ago (and is remembered as verified) stops with its key, though not expired.
+    expectProblem(await me(remembered), 401, 'ACCESS_TOKEN_INVALID');
     expect(await introspect(tenantA, late)).toEqual({ active: false });
     await expect(verifyRemotely(late, remoteJwks())).rejects.toThrow();
     // The tokens issued before the rotation are long expired too.

@@ -5,6 +5,7 @@
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeCursor } from '../../../src/core/cursor.ts';
 import { createTenant, createTestApp, type TestApp, type TestTenant } from '../../helpers/app.ts';
 
 let t: TestApp;
@@ -72,5 +73,25 @@ describe('count=true from the maintained counters', () => {
     expect(await total(tn, '&q=searchab')).toBe(1);
     expect(await total(tn, '&q=5550123')).toBe(1);
     expect(await total(tn, '&q=nobody-here')).toBe(0);
+  });
+
+  it('gives the exact total on a page past the last user and beside group roles', async () => {
+    const tn = await createTenant(t);
+    for (const email of ['one@example.com', 'two@example.com', 'three@example.com']) {
+      expect((await post(tn, '/v1/users', { email })).statusCode).toBe(201);
+    }
+    const first = await t.call({ method: 'GET', url: '/v1/users?count=true&limit=2', headers: tn.auth });
+    expect(first.json().total).toBe(3);
+    const second = await t.call({ method: 'GET', url: `/v1/users?count=true&limit=2&cursor=${first.json().nextCursor}`, headers: tn.auth });
+    expect(second.json().data).toHaveLength(1);
+    expect(second.json().total).toBe(3);
+    expect(second.json().nextCursor).toBeNull();
+    // A page with no rows carries no total from its own statement; the total is still there.
+    const pastEnd = encodeCursor(['9999-01-01T00:00:00.000Z', 'ffffffff-ffff-4fff-bfff-ffffffffffff']);
+    const beyond = await t.call({ method: 'GET', url: `/v1/users?count=true&limit=2&cursor=${pastEnd}`, headers: tn.auth });
+    expect(beyond.statusCode, beyond.body).toBe(200);
+    expect(beyond.json().data).toEqual([]);
+    expect(beyond.json().total).toBe(3);
+    expect(await total(tn, '&status=deactivated')).toBe(0);
   });
 });
