@@ -279,6 +279,50 @@ describe('POST /v1/imports (NDJSON)', () => {
     expect(updated).toMatchObject({ id: alice.json().id, username: 'alice', name: 'Alice Updated', version: 2 });
     expect((await userByEmail(tenant, 'b@example.com')).json()).toMatchObject({ username: 'bob' });
   });
+
+  it('match=username in create and update modes: a taken or unknown username fails its row naming username', async () => {
+    const tenant = await createTenant(t, { allowFreeformAttributes: true });
+    // A user known by its username alone: an update by username needs no other identifier.
+    const dora = await t.call({ method: 'POST', url: '/v1/users', headers: tenant.auth, payload: { username: 'Dora' } });
+    expect(dora.statusCode).toBe(201);
+    const byUsername = async (username: string) =>
+      (await exportUsers(t, tenant)).filter((u) => u.username?.toLowerCase() === username.toLowerCase());
+
+    const create = await importFile(
+      t,
+      tenant,
+      ndjson([{ username: 'DORA', name: 'Not Dora' }, { username: 'eve', name: 'Eve' }, { username: '   ' }]),
+      'application/x-ndjson',
+      'match=username&mode=create',
+    );
+    expect(create.job).toMatchObject({ status: 'succeeded', created: 1, updated: 0, failed: 2, options: { mode: 'create' } });
+    expect(create.errors.map((e: any) => [e.row, e.field, e.code])).toEqual([
+      [1, 'username', 'taken'],
+      [3, 'username', 'invalid_length'],
+    ]);
+    expect(create.errors[0].identifiers).toEqual({ username: 'DORA' });
+    expect(await byUsername('dora')).toMatchObject([{ id: dora.json().id, username: 'Dora', name: null }]);
+    expect(await byUsername('eve')).toMatchObject([{ name: 'Eve' }]);
+
+    const update = await importFile(
+      t,
+      tenant,
+      ndjson([
+        { username: 'dora', name: 'Dora D' },
+        { username: 'frank', name: 'Frank' },
+      ]),
+      'application/x-ndjson',
+      'match=username&mode=update',
+    );
+    expect(update.job).toMatchObject({ status: 'succeeded', created: 0, updated: 1, failed: 1 });
+    expect(update.errors.map((e: any) => [e.row, e.field, e.code])).toEqual([[2, 'username', 'not_found']]);
+    expect(await byUsername('dora')).toMatchObject([{ id: dora.json().id, name: 'Dora D', version: 2 }]);
+    expect(await byUsername('frank')).toEqual([]);
+    const updates = (await events(tenant, 'user.updated')).filter((e) => e.source === 'import');
+    expect(updates.map((e) => [e.userId, e.changes])).toEqual([
+      [dora.json().id, { name: { before: null, after: 'Dora D' }, username: { before: 'Dora', after: 'dora' } }],
+    ]);
+  });
 });
 
 describe('CSV, JSON and Auth0 files', () => {
