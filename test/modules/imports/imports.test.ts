@@ -3,7 +3,9 @@ import { randomBytes, scryptSync } from 'node:crypto';
 import { hash as argon2Hash } from '@node-rs/argon2';
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTenant, createTestApp, type TestApp, type TestTenant } from '../../helpers/app.ts';
+import { CLI_ACTOR, platformContext } from '../../../src/core/context.ts';
+import type { ExportInclude } from '../../../src/use-cases/export-users.ts';
+import { adminAuth, createTenant, createTestApp, type TestApp, type TestTenant } from '../../helpers/app.ts';
 import { exportUsers, importFile, ndjson, runImports, upload } from '../../helpers/imports.ts';
 
 let t: TestApp;
@@ -412,6 +414,77 @@ describe('CSV, JSON and Auth0 files', () => {
 });
 
 describe('GET /v1/users/export', () => {
+  it('NDJSON lines (built by the database) are byte for byte the user objects JSON.stringify writes, with include=', async () => {
+    const tenant = await createTenant(t, { allowFreeformAttributes: true });
+    const admin = adminAuth();
+    await t.call({ method: 'POST', url: `/v1/admin/tenants/${tenant.id}/brands`, headers: admin, payload: { slug: 'shop', name: 'Shop' } });
+    await t.call({ method: 'POST', url: `/v1/admin/tenants/${tenant.id}/brands`, headers: admin, payload: { slug: 'app', name: 'App' } });
+    for (const externalId of ['acme', 'globex'])
+      expect(
+        (await t.call({ method: 'POST', url: '/v1/companies', headers: tenant.auth, payload: { name: externalId, externalId } }))
+          .statusCode,
+      ).toBe(201);
+    const plan = await t.call({ method: 'POST', url: '/v1/plans', headers: tenant.auth, payload: { externalId: 'gold', name: 'Gold' } });
+    expect(plan.statusCode).toBe(201);
+    const rows = [
+      {
+        email: 'rich@example.com',
+        username: 'Rich',
+        externalId: 'r-1',
+        phone: '+919876543210',
+        firstName: 'Ünï',
+        lastName: 'Cödé "quoted"',
+        birthDate: '1990-02-03',
+        country: 'IN',
+        score: 2.5,
+        links: { facebook: 'https://facebook.com/rich' },
+        consents: { marketingEmail: true, sms: false },
+        attributes: {
+          note: 'a: b, c "d" \\ e\nf',
+          nested: { list: [1, 'two', { three: null }], ok: true },
+          n: 1e21,
+          f: 0.1 + 0.2,
+          big: 2 ** 64,
+          tiny: 1e-7,
+          neg: -42.5,
+          emoji: '😀',
+        },
+        roles: ['admin'],
+        brands: ['shop', 'app'],
+        companies: ['acme', 'globex'],
+        plans: ['gold'],
+        status: 'deactivated',
+      },
+      { email: 'plain@example.com' },
+      { email: 'us@example.com', phone: '+14155550199', country: 'US', score: -0.000001 },
+    ];
+    const { job } = await importFile(t, tenant, ndjson(rows), 'application/x-ndjson');
+    expect(job).toMatchObject({ created: 3, failed: 0 });
+    const ctx = platformContext(tenant.id, CLI_ACTOR);
+    for (const query of ['', 'include=companies,plans', 'include=plans', 'status=deactivated']) {
+      const res = await t.call({ method: 'GET', url: `/v1/users/export?${query}`, headers: tenant.auth });
+      expect(res.statusCode).toBe(200);
+      const params = new URLSearchParams(query);
+      const include = new Set((params.get('include') ?? '').split(',').filter(Boolean) as ExportInclude[]);
+      const filter = params.get('status') ? { status: params.get('status') as 'deactivated' } : {};
+      let expected = '';
+      for await (const item of await t.registry.usersExport.exportUsers(ctx, filter, include))
+        if (item.kind === 'user') expected += `${JSON.stringify(item.user)}\n`;
+      expect(res.body).toBe(expected);
+      expect(res.body.split('\n').filter(Boolean)).toHaveLength(query.startsWith('status') ? 1 : 3);
+    }
+    const [rich] = await exportUsers(t, tenant, 'include=companies,plans');
+    expect(rich).toMatchObject({
+      countryName: 'India',
+      dialCode: '+91',
+      currency: 'INR',
+      brands: [{ slug: 'shop' }, { slug: 'app' }],
+      companies: ['acme', 'globex'],
+      plans: ['gold'],
+      attributes: { note: 'a: b, c "d" \\ e\nf' },
+    });
+  });
+
   it('streams NDJSON and CSV with filters, never a password; the export re-imports into an empty tenant as the same users', async () => {
     const source = await createTenant(t, { allowFreeformAttributes: true });
     const rows = Array.from({ length: 7 }, (_, i) => ({
