@@ -225,6 +225,7 @@ export function createUsersBulk(deps: BulkDeps): UsersBulk {
           ctx.tenantId,
           inserts.map((i) => i.user),
           now,
+          column,
         );
         const byId = new Map(inserts.map((i) => [i.user.id, i]));
         const insertedIds = new Set(inserted.map((row) => row.id));

@@ -67,6 +67,17 @@ describe('POST /v1/imports (NDJSON)', () => {
     expect((await events(tenant, 'import.finished'))[0].data).toMatchObject({ status: 'succeeded', created: 2, failed: 4 });
   });
 
+  it('a large batch writes every row its user.created event, in file order, with its changes', async () => {
+    const tenant = await createTenant(t, { allowFreeformAttributes: true });
+    const rows = Array.from({ length: 40 }, (_, i) => ({ email: `big${i}@example.com`, attributes: { i } }));
+    const { job } = await importFile(t, tenant, ndjson(rows), 'application/x-ndjson', '', 100);
+    expect(job).toMatchObject({ status: 'succeeded', created: 40, failed: 0 });
+    const created = (await events(tenant, 'user.created')).filter((e) => e.source === 'import');
+    expect(created.map((e) => e.changes.email.after)).toEqual(rows.map((r) => r.email));
+    expect(created[7]).toMatchObject({ actor: expect.any(String), changes: { 'attributes.i': { before: null, after: 7 } } });
+    expect(new Set(created.map((e) => e.userId)).size).toBe(40);
+  });
+
   it('dry run validates and reports but writes no user and no event', async () => {
     const tenant = await createTenant(t, { allowFreeformAttributes: true });
     await t.call({ method: 'POST', url: '/v1/users', headers: tenant.auth, payload: { email: 'a@example.com' } });
