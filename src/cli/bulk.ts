@@ -15,7 +15,6 @@ import type { ImportFormat } from '../modules/imports/import-parse.ts';
 import { parseColumns } from '../modules/imports/import-rows.ts';
 import type { ImportErrorView, ImportJobView, ImportOptions } from '../modules/imports/imports.service.ts';
 import { createRegistry, type Registry } from '../registry.ts';
-import { encodeExport } from '../use-cases/export-users.format.ts';
 import type { ExportInclude } from '../use-cases/export-users.ts';
 import { createImportWorker } from '../workers/import-worker.ts';
 import { hasProfile, remoteClient, type SdkClient } from './remote-client.ts';
@@ -242,8 +241,7 @@ async function exportCommand(opts: ExportCommandOptions): Promise<void> {
   try {
     const include = new Set((opts.include ?? '').split(',').filter(Boolean) as ExportInclude[]);
     const ctx = platformContext(target.tenantId, CLI_ACTOR);
-    const items = await registry.usersExport.exportUsers(ctx, filters, include);
-    for await (const text of encodeExport(items, opts.format, include)) await write(text);
+    for await (const text of await registry.usersExport.exportText(ctx, filters, include, opts.format)) await write(text);
   } finally {
     await registry.close();
   }

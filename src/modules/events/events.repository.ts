@@ -46,13 +46,42 @@ export function eventValues(tenantId: string, e: NewEvent) {
   };
 }
 
-/** Appends events; call inside the transaction of the change they record. */
+/** From this many events on, one JSON parameter carries them all (see insertEvents). */
+const BULK_EVENTS = 16;
+
+/**
+ * Appends events, in order (their seq follows the array); call inside the transaction of the change they record.
+ * A few events go as one multi-row VALUES; a bulk batch (an import's thousand) as one jsonb parameter typed by the
+ * events table itself: ten parameters per row would make a statement of 10,000 parameters for PostgreSQL to parse
+ * and bind, and for Kysely to compile, on every batch.
+ */
 export async function insertEvents(db: Kysely<DB>, tenantId: string, events: NewEvent[]): Promise<void> {
   if (events.length === 0) return;
-  await db
-    .insertInto('events')
-    .values(events.map((e) => eventValues(tenantId, e)))
-    .execute();
+  if (events.length < BULK_EVENTS) {
+    await db
+      .insertInto('events')
+      .values(events.map((e) => eventValues(tenantId, e)))
+      .execute();
+    return;
+  }
+  const payload = JSON.stringify(
+    events.map((e) => ({
+      id: e.id,
+      type: e.type,
+      user_id: e.userId,
+      actor: e.actor,
+      source: e.source,
+      request_id: e.requestId,
+      changes: e.changes,
+      data: e.data,
+      created_at: e.createdAt.toISOString(),
+    })),
+  );
+  await sql`
+    insert into events (id, tenant_id, type, user_id, actor, source, request_id, changes, data, created_at)
+    select r.id, ${tenantId}::uuid, r.type, r.user_id, r.actor, r.source, r.request_id, r.changes, r.data, r.created_at
+    from jsonb_populate_recordset(null::events, ${payload}::jsonb) with ordinality as r
+    order by r.ordinality`.execute(db);
 }
 
 /**

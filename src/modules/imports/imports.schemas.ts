@@ -66,7 +66,7 @@ export const ImportErrorSchema = Type.Object({
   code: Type.String(),
   message: Type.String(),
   identifiers: Type.Record(Type.String(), Type.String(), {
-    description: 'The row’s email, phone and externalId as sent (never a password or hash)',
+    description: 'The row’s email, phone, externalId and username as sent (never a password or hash)',
   }),
 });
 
@@ -80,7 +80,12 @@ export const ImportQuerySchema = Type.Object(
         { description: 'Default: from the Content-Type' },
       ),
     ),
-    match: Type.Optional(Type.Union(['externalId', 'email', 'phone', 'username'].map((m) => Type.Literal(m)))),
+    match: Type.Optional(
+      Type.Union(
+        ['externalId', 'email', 'phone', 'username'].map((m) => Type.Literal(m)),
+        { description: 'The identifier that finds an existing user (username: case-insensitively). Default email (externalId for auth0)' },
+      ),
+    ),
     mode: Type.Optional(Type.Union(['upsert', 'create', 'update'].map((m) => Type.Literal(m)))),
     dryRun: Type.Optional(Type.Boolean()),
     onError: Type.Optional(Type.Union(['skip', 'abort'].map((m) => Type.Literal(m)))),

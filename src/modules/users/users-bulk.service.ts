@@ -192,8 +192,8 @@ export function createUsersBulk(deps: BulkDeps): UsersBulk {
         try {
           const p = plan(ctx, bc, r.input, existing);
           const u = { ...existing, ...p.update };
-          if (!u.email && !u.phone && !u.external_id) {
-            fail(r.row, [{ field: 'email', code: 'required', message: 'one of email, phone, externalId is required' }]);
+          if (!u.email && !u.phone && !u.external_id && !u.username) {
+            fail(r.row, [{ field: 'email', code: 'required', message: 'one of email, phone, externalId, username is required' }]);
           } else if (isNoop(p) && !r.credential) unchanged.push({ r, existing });
           else updates.push({ r, p, existing });
         } catch (error) {
@@ -225,6 +225,7 @@ export function createUsersBulk(deps: BulkDeps): UsersBulk {
           ctx.tenantId,
           inserts.map((i) => i.user),
           now,
+          column,
         );
         const byId = new Map(inserts.map((i) => [i.user.id, i]));
         const insertedIds = new Set(inserted.map((row) => row.id));

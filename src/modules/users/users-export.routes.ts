@@ -5,7 +5,6 @@ import { Type } from 'typebox';
 import { invalidField } from '../../core/errors.ts';
 import { errorResponses } from '../../core/schemas.ts';
 import type { Registry } from '../../registry.ts';
-import { encodeExport } from '../../use-cases/export-users.format.ts';
 import type { ExportInclude } from '../../use-cases/export-users.ts';
 import { UserListQuerySchema } from './users.schemas.ts';
 
@@ -65,11 +64,11 @@ export async function usersExportRoutes(fastify: FastifyInstance, { registry }: 
           delete rest[key];
         }
       }
-      const items = await registry.usersExport.exportUsers(request.ctx, { ...rest, attributes }, include);
+      const text = await registry.usersExport.exportText(request.ctx, { ...rest, attributes }, include, format);
       reply
         .type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson')
         .header('content-disposition', `attachment; filename="users.${format === 'csv' ? 'csv' : 'ndjson'}"`);
-      return reply.send(Readable.from(encodeExport(items, format, include)));
+      return reply.send(Readable.from(text));
     },
   );
 }

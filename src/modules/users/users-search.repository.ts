@@ -29,7 +29,8 @@ export interface UserFilter {
   now?: Date;
 }
 
-function filtered(db: Kysely<DB>, tenantId: string, filter: UserFilter) {
+/** The tenant's live users matching a filter, as a query to select from (the list and the export share it). */
+export function filteredUsers(db: Kysely<DB>, tenantId: string, filter: UserFilter) {
   let query = db.selectFrom('users').where('users.tenant_id', '=', tenantId).where('users.erased_at', 'is', null);
   if (filter.status) query = query.where('users.status', '=', filter.status);
   if (filter.role) {
@@ -163,7 +164,7 @@ export async function listUsers<Extra extends Record<string, unknown> = Record<n
   const column = sql.ref(`users.${order.column}`);
   const idOrder = sql.raw(order.descending ? 'desc' : 'asc');
   const page = (condition: RawBuilder<boolean> | null, rows: number) =>
-    filtered(db, tenantId, filter)
+    filteredUsers(db, tenantId, filter)
       .selectAll('users')
       .select(brandsOfUser)
       .select(extra as AliasedRawBuilder<unknown, 'extra'>[])
@@ -222,7 +223,7 @@ export async function countUsers(db: Kysely<DB>, tenantId: string, filter: UserF
       .executeTakeFirstOrThrow();
     return Number(row.n);
   }
-  const row = await filtered(db, tenantId, filter)
+  const row = await filteredUsers(db, tenantId, filter)
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .executeTakeFirstOrThrow();
   return Number(row.n);

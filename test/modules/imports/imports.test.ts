@@ -3,7 +3,9 @@ import { randomBytes, scryptSync } from 'node:crypto';
 import { hash as argon2Hash } from '@node-rs/argon2';
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTenant, createTestApp, type TestApp, type TestTenant } from '../../helpers/app.ts';
+import { CLI_ACTOR, platformContext } from '../../../src/core/context.ts';
+import type { ExportInclude } from '../../../src/use-cases/export-users.ts';
+import { adminAuth, createTenant, createTestApp, type TestApp, type TestTenant } from '../../helpers/app.ts';
 import { exportUsers, importFile, ndjson, runImports, upload } from '../../helpers/imports.ts';
 
 let t: TestApp;
@@ -63,6 +65,17 @@ describe('POST /v1/imports (NDJSON)', () => {
     expect(updatedEvents.map((e) => [e.userId, e.changes])).toEqual([[updated.id, { name: { before: 'Old Name', after: 'New Name' } }]]);
     expect((await events(tenant, 'import.started')).map((e) => e.data.importId)).toEqual([job.id]);
     expect((await events(tenant, 'import.finished'))[0].data).toMatchObject({ status: 'succeeded', created: 2, failed: 4 });
+  });
+
+  it('a large batch writes every row its user.created event, in file order, with its changes', async () => {
+    const tenant = await createTenant(t, { allowFreeformAttributes: true });
+    const rows = Array.from({ length: 40 }, (_, i) => ({ email: `big${i}@example.com`, attributes: { i } }));
+    const { job } = await importFile(t, tenant, ndjson(rows), 'application/x-ndjson', '', 100);
+    expect(job).toMatchObject({ status: 'succeeded', created: 40, failed: 0 });
+    const created = (await events(tenant, 'user.created')).filter((e) => e.source === 'import');
+    expect(created.map((e) => e.changes.email.after)).toEqual(rows.map((r) => r.email));
+    expect(created[7]).toMatchObject({ actor: expect.any(String), changes: { 'attributes.i': { before: null, after: 7 } } });
+    expect(new Set(created.map((e) => e.userId)).size).toBe(40);
   });
 
   it('dry run validates and reports but writes no user and no event', async () => {
@@ -279,6 +292,50 @@ describe('POST /v1/imports (NDJSON)', () => {
     expect(updated).toMatchObject({ id: alice.json().id, username: 'alice', name: 'Alice Updated', version: 2 });
     expect((await userByEmail(tenant, 'b@example.com')).json()).toMatchObject({ username: 'bob' });
   });
+
+  it('match=username in create and update modes: a taken or unknown username fails its row naming username', async () => {
+    const tenant = await createTenant(t, { allowFreeformAttributes: true });
+    // A user known by its username alone: an update by username needs no other identifier.
+    const dora = await t.call({ method: 'POST', url: '/v1/users', headers: tenant.auth, payload: { username: 'Dora' } });
+    expect(dora.statusCode).toBe(201);
+    const byUsername = async (username: string) =>
+      (await exportUsers(t, tenant)).filter((u) => u.username?.toLowerCase() === username.toLowerCase());
+
+    const create = await importFile(
+      t,
+      tenant,
+      ndjson([{ username: 'DORA', name: 'Not Dora' }, { username: 'eve', name: 'Eve' }, { username: '   ' }]),
+      'application/x-ndjson',
+      'match=username&mode=create',
+    );
+    expect(create.job).toMatchObject({ status: 'succeeded', created: 1, updated: 0, failed: 2, options: { mode: 'create' } });
+    expect(create.errors.map((e: any) => [e.row, e.field, e.code])).toEqual([
+      [1, 'username', 'taken'],
+      [3, 'username', 'invalid_length'],
+    ]);
+    expect(create.errors[0].identifiers).toEqual({ username: 'DORA' });
+    expect(await byUsername('dora')).toMatchObject([{ id: dora.json().id, username: 'Dora', name: null }]);
+    expect(await byUsername('eve')).toMatchObject([{ name: 'Eve' }]);
+
+    const update = await importFile(
+      t,
+      tenant,
+      ndjson([
+        { username: 'dora', name: 'Dora D' },
+        { username: 'frank', name: 'Frank' },
+      ]),
+      'application/x-ndjson',
+      'match=username&mode=update',
+    );
+    expect(update.job).toMatchObject({ status: 'succeeded', created: 0, updated: 1, failed: 1 });
+    expect(update.errors.map((e: any) => [e.row, e.field, e.code])).toEqual([[2, 'username', 'not_found']]);
+    expect(await byUsername('dora')).toMatchObject([{ id: dora.json().id, name: 'Dora D', version: 2 }]);
+    expect(await byUsername('frank')).toEqual([]);
+    const updates = (await events(tenant, 'user.updated')).filter((e) => e.source === 'import');
+    expect(updates.map((e) => [e.userId, e.changes])).toEqual([
+      [dora.json().id, { name: { before: null, after: 'Dora D' }, username: { before: 'Dora', after: 'dora' } }],
+    ]);
+  });
 });
 
 describe('CSV, JSON and Auth0 files', () => {
@@ -368,6 +425,77 @@ describe('CSV, JSON and Auth0 files', () => {
 });
 
 describe('GET /v1/users/export', () => {
+  it('NDJSON lines (built by the database) are byte for byte the user objects JSON.stringify writes, with include=', async () => {
+    const tenant = await createTenant(t, { allowFreeformAttributes: true });
+    const admin = adminAuth();
+    await t.call({ method: 'POST', url: `/v1/admin/tenants/${tenant.id}/brands`, headers: admin, payload: { slug: 'shop', name: 'Shop' } });
+    await t.call({ method: 'POST', url: `/v1/admin/tenants/${tenant.id}/brands`, headers: admin, payload: { slug: 'app', name: 'App' } });
+    for (const externalId of ['acme', 'globex'])
+      expect(
+        (await t.call({ method: 'POST', url: '/v1/companies', headers: tenant.auth, payload: { name: externalId, externalId } }))
+          .statusCode,
+      ).toBe(201);
+    const plan = await t.call({ method: 'POST', url: '/v1/plans', headers: tenant.auth, payload: { externalId: 'gold', name: 'Gold' } });
+    expect(plan.statusCode).toBe(201);
+    const rows = [
+      {
+        email: 'rich@example.com',
+        username: 'Rich',
+        externalId: 'r-1',
+        phone: '+919876543210',
+        firstName: 'Ünï',
+        lastName: 'Cödé "quoted"',
+        birthDate: '1990-02-03',
+        country: 'IN',
+        score: 2.5,
+        links: { facebook: 'https://facebook.com/rich' },
+        consents: { marketingEmail: true, sms: false },
+        attributes: {
+          note: 'a: b, c "d" \\ e\nf',
+          nested: { list: [1, 'two', { three: null }], ok: true },
+          n: 1e21,
+          f: 0.1 + 0.2,
+          big: 2 ** 64,
+          tiny: 1e-7,
+          neg: -42.5,
+          emoji: '😀',
+        },
+        roles: ['admin'],
+        brands: ['shop', 'app'],
+        companies: ['acme', 'globex'],
+        plans: ['gold'],
+        status: 'deactivated',
+      },
+      { email: 'plain@example.com' },
+      { email: 'us@example.com', phone: '+14155550199', country: 'US', score: -0.000001 },
+    ];
+    const { job } = await importFile(t, tenant, ndjson(rows), 'application/x-ndjson');
+    expect(job).toMatchObject({ created: 3, failed: 0 });
+    const ctx = platformContext(tenant.id, CLI_ACTOR);
+    for (const query of ['', 'include=companies,plans', 'include=plans', 'status=deactivated']) {
+      const res = await t.call({ method: 'GET', url: `/v1/users/export?${query}`, headers: tenant.auth });
+      expect(res.statusCode).toBe(200);
+      const params = new URLSearchParams(query);
+      const include = new Set((params.get('include') ?? '').split(',').filter(Boolean) as ExportInclude[]);
+      const filter = params.get('status') ? { status: params.get('status') as 'deactivated' } : {};
+      let expected = '';
+      for await (const item of await t.registry.usersExport.exportUsers(ctx, filter, include))
+        if (item.kind === 'user') expected += `${JSON.stringify(item.user)}\n`;
+      expect(res.body).toBe(expected);
+      expect(res.body.split('\n').filter(Boolean)).toHaveLength(query.startsWith('status') ? 1 : 3);
+    }
+    const [rich] = await exportUsers(t, tenant, 'include=companies,plans');
+    expect(rich).toMatchObject({
+      countryName: 'India',
+      dialCode: '+91',
+      currency: 'INR',
+      brands: [{ slug: 'shop' }, { slug: 'app' }],
+      companies: ['acme', 'globex'],
+      plans: ['gold'],
+      attributes: { note: 'a: b, c "d" \\ e\nf' },
+    });
+  });
+
   it('streams NDJSON and CSV with filters, never a password; the export re-imports into an empty tenant as the same users', async () => {
     const source = await createTenant(t, { allowFreeformAttributes: true });
     const rows = Array.from({ length: 7 }, (_, i) => ({
