@@ -7,9 +7,19 @@ import { Shell } from './pages/Shell.tsx';
 import { TenantSettingsPage } from './pages/TenantSettingsPage.tsx';
 import { TenantsPage } from './pages/TenantsPage.tsx';
 import { UserDetailPage } from './pages/UserDetailPage.tsx';
-import { UsersPage } from './pages/UsersPage.tsx';
+import { FIRST_USERS_QUERY, UsersPage } from './pages/UsersPage.tsx';
+import { queryClient, sessionQuery, tenantsQuery, usersPageQuery } from './queries.ts';
 
-const rootRoute = createRootRoute({ component: Shell });
+// Loaders start the fetches a page needs when the route is matched, all at once and before React renders the page: the
+// session, the tenants and the first page of users no longer wait for one another (nor for the render between).
+// Not awaited: the pages show their loading states and read the same queries. A 401 (signed out) is the session
+// query's to answer; the others are fetched again once signed in.
+const rootRoute = createRootRoute({
+  component: Shell,
+  loader: () => {
+    void queryClient.prefetchQuery(sessionQuery);
+  },
+});
 
 const indexRoute = createRoute({
   getParentRoute: () => rootRoute,
@@ -19,7 +29,15 @@ const indexRoute = createRoute({
   },
 });
 const tenantsRoute = createRoute({ getParentRoute: () => rootRoute, path: '/tenants', component: TenantsPage });
-export const usersRoute = createRoute({ getParentRoute: () => rootRoute, path: '/tenants/$tenantId/users', component: UsersPage });
+export const usersRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/tenants/$tenantId/users',
+  component: UsersPage,
+  loader: ({ params }) => {
+    void queryClient.prefetchQuery(tenantsQuery);
+    void queryClient.prefetchQuery(usersPageQuery(params.tenantId, FIRST_USERS_QUERY));
+  },
+});
 export const userRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: '/tenants/$tenantId/users/$userId',
