@@ -37,7 +37,7 @@ function lazyValidator({ schema, httpPart }: { schema: unknown; httpPart?: strin
     const errors = validator(data) ? unstorable(data) : (validator.errors ?? []);
     return errors.length === 0 ? { value: data } : { error: Object.assign(new Error('validation failed'), { validation: errors }) };
   };
-  return { validate, compile };
+  return { validate, compile, isCompiled: () => compiled !== null };
 }
 
 /** A route whose validators `LazyValidators.precompile` may compile ahead of its first request. */
@@ -51,7 +51,8 @@ export interface LazyValidators {
   compiler: FastifySchemaCompiler<unknown>;
   /**
    * Compiles now the validators of the routes `wanted` picks, one route part per macrotask so requests arriving
-   * meanwhile wait for at most one compilation. Resolves with how many it compiled. Never throws: a schema Ajv
+   * meanwhile wait for at most one compilation. Resolves with how many it compiled now (a part compiled already, by
+   * a request or an earlier call, is not counted). Never throws: a schema Ajv
    * refuses is refused again, as it is now, on the route's first request.
    */
   precompile(wanted: (route: RouteRef) => boolean): Promise<number>;
@@ -63,16 +64,17 @@ export interface LazyValidators {
  * the first compilation of an Ajv instance costs 100–250 ms on this machine, a list query's schema 20 ms more.
  */
 export function lazyValidators(): LazyValidators {
-  const parts: { route: RouteRef; compile: () => unknown }[] = [];
+  const parts: { route: RouteRef; compile: () => unknown; isCompiled: () => boolean }[] = [];
   return {
     compiler: (route) => {
       const validator = lazyValidator(route);
-      parts.push({ route: { method: route.method, url: route.url }, compile: validator.compile });
+      parts.push({ route: { method: route.method, url: route.url }, compile: validator.compile, isCompiled: validator.isCompiled });
       return validator.validate;
     },
     async precompile(wanted) {
       let count = 0;
       for (const part of parts.filter((p) => wanted(p.route))) {
+        if (part.isCompiled()) continue;
         await new Promise((resolve) => setImmediate(resolve));
         try {
           part.compile();
