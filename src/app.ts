@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Logger } from 'pino';
-import { registerConsole } from './console/console.ts';
+import { CONSOLE_DIST, CONSOLE_PATH, registerConsole } from './console/console.ts';
+import { warmConsole } from './console/console-warm-up.ts';
 import { AppError } from './core/errors.ts';
 import { ProblemSchema } from './core/schemas.ts';
 import { rosterVersion } from './core/version.ts';
@@ -18,7 +19,7 @@ import { registerMetrics } from './http/metrics.ts';
 import { sendProblem } from './http/problem.ts';
 import { registerRateLimit } from './http/rate-limit.ts';
 import { capConnections, serverTimeoutOptions } from './http/server-limits.ts';
-import { guardUnvalidatedBodies, validatorCompiler } from './http/validation.ts';
+import { guardUnvalidatedBodies, lazyValidators } from './http/validation.ts';
 import { adminRoutes } from './modules/admin/admin.routes.ts';
 import { attributesRoutes } from './modules/attributes/attributes.routes.ts';
 import { companiesRoutes } from './modules/companies/companies.routes.ts';
@@ -42,6 +43,16 @@ import { webhooksRoutes } from './modules/webhooks/webhooks.routes.ts';
 import { pickServices, type Registry } from './registry.ts';
 import { scimRoutes } from './scim/scim.routes.ts';
 import { scimDocumentAdditions } from './scim/scim-openapi.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * The one-off work a person's first request would wait for, done ahead (the console's first load: see
+     * warmConsole). Call it once the server is ready, in the background. Never throws.
+     */
+    warmUp(): Promise<void>;
+  }
+}
 
 export interface AppOptions {
   /** Serve /docs and /openapi.json (default true). */
@@ -89,7 +100,8 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
   capConnections(app.server, registry.config.http.maxConnections, app.log);
   // Before any route: a wrong method on a known path is told apart from an unknown path (405 with Allow, not 404).
   recordRoutes(app);
-  app.setValidatorCompiler(validatorCompiler);
+  const validators = lazyValidators();
+  app.setValidatorCompiler(validators.compiler);
   guardUnvalidatedBodies(app);
   app.addSchema(ProblemSchema);
   app.addSchema(UserSchema);
@@ -226,7 +238,12 @@ export async function buildApp(registry: Registry, options: AppOptions = {}): Pr
     ),
   });
 
-  if (options.console) await registerConsole(app, registry, typeof options.console === 'object' ? options.console : {});
+  const consoleOptions = typeof options.console === 'object' ? options.console : {};
+  if (options.console) await registerConsole(app, registry, consoleOptions);
+  app.decorate('warmUp', async () => {
+    if (options.console)
+      await warmConsole(app, registry, validators, { prefix: CONSOLE_PATH, distDir: consoleOptions.distDir ?? CONSOLE_DIST });
+  });
 
   app.setNotFoundHandler((request, reply) =>
     sendProblem(

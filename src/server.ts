@@ -72,6 +72,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
         listening.log.warn({ attempt, retryInMs, elapsedMs, err }, 'database not reachable; retrying'),
     });
     startup.ready = true;
+    // In the background: requests are served meanwhile, each waiting for at most one compilation.
+    void listening.warmUp();
     if (config.webhooks.inProcessWorker) {
       workers = startWorkers(registry, config, (error) =>
         listening.log.error({ err: safeError(error) }, 'background worker failed a round'),

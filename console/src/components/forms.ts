@@ -18,9 +18,16 @@ export function messageOf(error: unknown): string | null {
   return error instanceof Error ? error.message : String(error);
 }
 
+// One formatter for every date: constructing an Intl.DateTimeFormat resolves the locale each time, which made the
+// users list's Created column most of its first render (25 of them, 350 ms of a cold load's profile).
+let dateTimeFormat: Intl.DateTimeFormat | null = null;
+
 /** Dates and times in the operator's locale and zone. */
-export const formatDateTime = (iso: string | null | undefined) =>
-  iso ? new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso)) : '—';
+export function formatDateTime(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  dateTimeFormat ??= new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  return dateTimeFormat.format(new Date(iso));
+}
 
 /** The error of a field or of anything inside it (`roles[0]`, `credentials.token`). */
 export function errorUnder(errors: Record<string, string>, field: string): string | undefined {

@@ -1,26 +1,14 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, Outlet } from '@tanstack/react-router';
 import { useEffect } from 'react';
-import { ApiError, api, type SessionInfo, setCsrfToken } from '../api.ts';
+import { api, setCsrfToken } from '../api.ts';
 import { TenantNav } from '../components/TenantNav.tsx';
+import { sessionQuery } from '../queries.ts';
 import { SignInPage } from './SignInPage.tsx';
 
-/** The session query: who is signed in (401 means nobody). */
+/** The session query: who is signed in (null: nobody). */
 export function useSession() {
-  return useQuery({
-    queryKey: ['session'],
-    queryFn: async () => {
-      try {
-        const session = await api.get<SessionInfo>('/session');
-        setCsrfToken(session.csrfToken);
-        return session;
-      } catch (error) {
-        if (error instanceof ApiError && error.status === 401) return null;
-        throw error;
-      }
-    },
-    staleTime: 60_000,
-  });
+  return useQuery(sessionQuery);
 }
 
 /** Signed in: the header and the page; otherwise the sign-in form. */

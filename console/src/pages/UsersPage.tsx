@@ -4,9 +4,10 @@ import { flexRender, type RowSelectionState, type SortingState } from '@tanstack
 import { type LegacyColumnDef, useLegacyTable } from '@tanstack/react-table/legacy';
 import { useEffect, useMemo, useState } from 'react';
 import { useForm } from 'react-hook-form';
-import { api, type Tenant, type User, type UserPage } from '../api.ts';
+import { api, type User } from '../api.ts';
 import { fieldErrorsOf, formatDateTime, messageOf } from '../components/forms.ts';
 import { EMPTY_FILTERS, filtersToQuery, sortParam, type UserFilters } from '../filters.ts';
+import { tenantsQuery, usersPageQuery } from '../queries.ts';
 import { usersRoute } from '../router.tsx';
 
 /** Waits until the operator stops typing for `ms`. */
@@ -75,6 +76,9 @@ interface NewUserForm {
   name: string;
 }
 
+/** The query string of the list's first page as it opens (no filter, no sort): what the route's loader fetches. */
+export const FIRST_USERS_QUERY = filtersToQuery(EMPTY_FILTERS, { cursor: null, count: false, sort: null });
+
 /** A tenant's users: filters, columns sorted by the server (across every page), cursor paging, count on demand, bulk actions. */
 export function UsersPage() {
   const { tenantId } = usersRoute.useParams();
@@ -94,13 +98,9 @@ export function UsersPage() {
     setRowSelection({});
   }, [debounced, sort]);
 
-  const tenants = useQuery({ queryKey: ['tenants'], queryFn: () => api.get<{ data: Tenant[] }>('/tenants') });
+  const tenants = useQuery(tenantsQuery);
   const query = filtersToQuery(debounced, { cursor, count: wantCount, sort });
-  const users = useQuery({
-    queryKey: ['users', tenantId, query],
-    queryFn: () => api.get<UserPage>(`/tenants/${tenantId}/users?${query}`),
-    placeholderData: keepPreviousData,
-  });
+  const users = useQuery({ ...usersPageQuery(tenantId, query), placeholderData: keepPreviousData });
 
   const columns = useMemo<LegacyColumnDef<User>[]>(
     () => [
