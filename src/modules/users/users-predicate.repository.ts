@@ -151,8 +151,15 @@ export function predicateSql(p: UserPredicate): RawBuilder<SqlBool> {
 
 /**
  * One page of the tenant's live users matching the predicate, in the sort's order (then by id), and the exact
- * number matching, in one statement (two when the page is past the last match). `extra` adds correlated columns
- * (over `users`) that another module owns, such as each user's groups, to that one statement.
+ * number matching. `extra` adds correlated columns (over `users`) that another module owns, such as each user's
+ * groups, to the page's statement.
+ *
+ * The page is one statement and usually says the total itself: a page short of `limit` ends at the last match, so
+ * the total is `offset` + its length (an `eq` on userName, Okta's and Entra's existence check, is always such a
+ * page). Only a full page, or an empty one past the first match, asks for a count, in a second statement that counts
+ * without sorting or reading the rows. (A `count(*) over ()` column did it in one statement, but made PostgreSQL
+ * read and sort every matching row before the limit.) An offset of 0 is left out of the SQL: with an `offset $n`
+ * parameter PostgreSQL never finds its generic plan cheaper and plans the statement again on every run.
  */
 export async function findUsersByPredicate<Extra extends Record<string, unknown> = Record<never, never>>(
   db: Kysely<DB>,
@@ -167,20 +174,19 @@ export async function findUsersByPredicate<Extra extends Record<string, unknown>
   const base = db.selectFrom('users').where('users.tenant_id', '=', tenantId).where('users.erased_at', 'is', null).where(where);
   const count = async () => Number((await base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
   if (limit === 0) return { rows: [], total: await count() };
-  // The page and the exact count in one statement (count(*) over () sees every matching row before offset/limit).
   let query = base
     .selectAll('users')
     .select(brandsOfUser)
-    .select(sql<string>`count(*) over ()`.as('total_matching'))
     .select(extra as AliasedRawBuilder<unknown, 'extra'>[]);
   if (sort) {
     const key = PREDICATE_FIELDS[sort.field].type === 'string' ? sql`${operand(sort.field)} collate "C"` : operand(sort.field);
     query = query.orderBy(sql`${key} ${sql.raw(sort.descending ? 'desc nulls first' : 'asc nulls last')}`);
   } else query = query.orderBy('users.created_at');
-  const found = (await query.orderBy('users.id').offset(offset).limit(limit).execute()) as unknown as (UserWithBrands &
-    Extra & { total_matching: string })[];
-  // Past the last match the page is empty and says no count: ask for it.
-  const total = found[0] ? Number(found[0].total_matching) : offset > 0 ? await count() : 0;
-  const rows = found.map(({ total_matching: _, ...row }) => row as unknown as UserWithBrands & Extra);
-  return { rows, total };
+  query = query.orderBy('users.id').limit(limit);
+  if (offset > 0) query = query.offset(offset);
+  const rows = (await query.execute()) as unknown as (UserWithBrands & Extra)[];
+  if (rows.length < limit && (rows.length > 0 || offset === 0)) return { rows, total: offset + rows.length };
+  // A count taken after the page may have seen other writes; it never says fewer than the page shows.
+  const counted = await count();
+  return { rows, total: rows.length > 0 ? Math.max(counted, offset + rows.length) : counted };
 }
