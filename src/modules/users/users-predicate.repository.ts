@@ -1,4 +1,5 @@
 import { type AliasedRawBuilder, type Expression, type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely';
+import { executeCompiled, Params } from '../../db/compiled-cache.ts';
 import type { DB } from '../../db/schema.ts';
 import { brandsOfUser, type UserWithBrands } from './users.repository.ts';
 import { PREDICATE_FIELDS, type PredicateField, type PredicateSort, type UserPredicate } from './users-predicate.ts';
@@ -38,8 +39,17 @@ function likeEscape(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
+/**
+ * How a value the predicate compares with reaches the SQL: as itself (a parameter of a query built for this one
+ * run), or as the placeholder of a compiled query's parameter (see executeCompiled). Every value passes through it
+ * in its final form, after any escaping, so that the SQL text depends on the predicate's shape only (shapeOf).
+ */
+type Bind = (value: unknown) => unknown;
+
+const asIs: Bind = (value) => value;
+
 /** Every op on strings uses byte order (COLLATE "C"), the order a JS string comparison has. */
-function compare(p: Extract<UserPredicate, { kind: 'compare' }>): RawBuilder<SqlBool> {
+function compare(p: Extract<UserPredicate, { kind: 'compare' }>, bind: Bind): RawBuilder<SqlBool> {
   const spec = PREDICATE_FIELDS[p.field];
   const left = operand(p.field);
   if (p.value === null) {
@@ -57,39 +67,39 @@ function compare(p: Extract<UserPredicate, { kind: 'compare' }>): RawBuilder<Sql
   const value = typeof p.value === 'string' && !spec.caseExact ? p.value.toLowerCase() : p.value;
   if (spec.type === 'dateTime') {
     const ops = { eq: '=', gt: '>', ge: '>=', lt: '<', le: '<=' } as const;
-    if (p.op === 'ne') return sql<SqlBool>`${left} is distinct from ${value}`;
-    if (p.op in ops) return sql<SqlBool>`${left} ${sql.raw(ops[p.op as keyof typeof ops])} ${value}`;
+    if (p.op === 'ne') return sql<SqlBool>`${left} is distinct from ${bind(value)}`;
+    if (p.op in ops) return sql<SqlBool>`${left} ${sql.raw(ops[p.op as keyof typeof ops])} ${bind(value)}`;
     return sql<SqlBool>`false`;
   }
   const text = String(value);
   switch (p.op) {
     case 'eq':
-      return sql<SqlBool>`${left} = ${text}`;
+      return sql<SqlBool>`${left} = ${bind(text)}`;
     case 'ne':
-      return sql<SqlBool>`${left} is distinct from ${text}`;
+      return sql<SqlBool>`${left} is distinct from ${bind(text)}`;
     case 'co':
-      return sql<SqlBool>`${left} like ${`%${likeEscape(text)}%`}`;
+      return sql<SqlBool>`${left} like ${bind(`%${likeEscape(text)}%`)}`;
     case 'sw':
-      return sql<SqlBool>`${left} like ${`${likeEscape(text)}%`}`;
+      return sql<SqlBool>`${left} like ${bind(`${likeEscape(text)}%`)}`;
     case 'ew':
-      return sql<SqlBool>`${left} like ${`%${likeEscape(text)}`}`;
+      return sql<SqlBool>`${left} like ${bind(`%${likeEscape(text)}`)}`;
     case 'gt':
-      return sql<SqlBool>`${left} collate "C" > ${text}`;
+      return sql<SqlBool>`${left} collate "C" > ${bind(text)}`;
     case 'ge':
-      return sql<SqlBool>`${left} collate "C" >= ${text}`;
+      return sql<SqlBool>`${left} collate "C" >= ${bind(text)}`;
     case 'lt':
-      return sql<SqlBool>`${left} collate "C" < ${text}`;
+      return sql<SqlBool>`${left} collate "C" < ${bind(text)}`;
     case 'le':
-      return sql<SqlBool>`${left} collate "C" <= ${text}`;
+      return sql<SqlBool>`${left} collate "C" <= ${bind(text)}`;
   }
 }
 
 const ORDER = { gt: '>', ge: '>=', lt: '<', le: '<=' } as const;
 
 /** Present: a value that is not JSON null and not an empty string (as `pr` is for columns). */
-function attributePresent(name: string): RawBuilder<SqlBool> {
+function attributePresent(name: string, bind: Bind): RawBuilder<SqlBool> {
   // ->> of a JSON null is SQL null; coalesce keeps this never-null, so that `not` negates it.
-  return sql<SqlBool>`(coalesce(users.attributes ->> ${name}, '') <> '')`;
+  return sql<SqlBool>`(coalesce(users.attributes ->> ${bind(name)}, '') <> '')`;
 }
 
 /**
@@ -98,24 +108,25 @@ function attributePresent(name: string): RawBuilder<SqlBool> {
  * Ordering and substrings apply only to values of the attribute's JSON type (a freeform value of another type
  * never matches).
  */
-function compareAttribute(p: Extract<UserPredicate, { kind: 'attribute' }>): RawBuilder<SqlBool> {
+function compareAttribute(p: Extract<UserPredicate, { kind: 'attribute' }>, bind: Bind): RawBuilder<SqlBool> {
   const { name, op, value } = p;
-  if (value === null) return op === 'eq' ? sql<SqlBool>`not ${attributePresent(name)}` : attributePresent(name);
-  const contains = sql<SqlBool>`(users.attributes @> ${JSON.stringify({ [name]: value })}::jsonb)`;
-  if (op === 'eq') return contains;
-  if (op === 'ne') return sql<SqlBool>`not ${contains}`;
+  if (value === null) return op === 'eq' ? sql<SqlBool>`not ${attributePresent(name, bind)}` : attributePresent(name, bind);
+  if (op === 'eq' || op === 'ne') {
+    const contains = sql<SqlBool>`(users.attributes @> ${bind(JSON.stringify({ [name]: value }))}::jsonb)`;
+    return op === 'eq' ? contains : sql<SqlBool>`not ${contains}`;
+  }
   if (p.type === 'number') {
-    const number = sql`(case when jsonb_typeof(users.attributes -> ${name}) = 'number' then (users.attributes ->> ${name})::numeric end)`;
+    const number = sql`(case when jsonb_typeof(users.attributes -> ${bind(name)}) = 'number' then (users.attributes ->> ${bind(name)})::numeric end)`;
     return op in ORDER
-      ? sql<SqlBool>`${number} ${sql.raw(ORDER[op as keyof typeof ORDER])} ${String(value)}::numeric`
+      ? sql<SqlBool>`${number} ${sql.raw(ORDER[op as keyof typeof ORDER])} ${bind(String(value))}::numeric`
       : sql<SqlBool>`false`;
   }
-  const text = sql`(case when jsonb_typeof(users.attributes -> ${name}) = 'string' then users.attributes ->> ${name} end)`;
+  const text = sql`(case when jsonb_typeof(users.attributes -> ${bind(name)}) = 'string' then users.attributes ->> ${bind(name)} end)`;
   const v = String(value);
-  if (op === 'co') return sql<SqlBool>`${text} like ${`%${likeEscape(v)}%`}`;
-  if (op === 'sw') return sql<SqlBool>`${text} like ${`${likeEscape(v)}%`}`;
-  if (op === 'ew') return sql<SqlBool>`${text} like ${`%${likeEscape(v)}`}`;
-  return sql<SqlBool>`${text} collate "C" ${sql.raw(ORDER[op as keyof typeof ORDER])} ${v}`;
+  if (op === 'co') return sql<SqlBool>`${text} like ${bind(`%${likeEscape(v)}%`)}`;
+  if (op === 'sw') return sql<SqlBool>`${text} like ${bind(`${likeEscape(v)}%`)}`;
+  if (op === 'ew') return sql<SqlBool>`${text} like ${bind(`%${likeEscape(v)}`)}`;
+  return sql<SqlBool>`${text} collate "C" ${sql.raw(ORDER[op as keyof typeof ORDER])} ${bind(v)}`;
 }
 
 /**
@@ -124,7 +135,7 @@ function compareAttribute(p: Extract<UserPredicate, { kind: 'attribute' }>): Raw
  * logic, null at the top is false in WHERE, as it would be leaf by leaf), and a bare comparison stays sargable:
  * `coalesce(lower(username) = $1, false)` could not use the username index, `lower(username) = $1` does.
  */
-export function predicateSql(p: UserPredicate): RawBuilder<SqlBool> {
+export function predicateSql(p: UserPredicate, bind: Bind = asIs): RawBuilder<SqlBool> {
   switch (p.kind) {
     case 'const':
       return p.value ? sql<SqlBool>`true` : sql<SqlBool>`false`;
@@ -135,24 +146,75 @@ export function predicateSql(p: UserPredicate): RawBuilder<SqlBool> {
         : sql<SqlBool>`(${column} is not null)`;
     }
     case 'and':
-      return sql<SqlBool>`(${predicateSql(p.left)} and ${predicateSql(p.right)})`;
+      return sql<SqlBool>`(${predicateSql(p.left, bind)} and ${predicateSql(p.right, bind)})`;
     case 'or':
-      return sql<SqlBool>`(${predicateSql(p.left)} or ${predicateSql(p.right)})`;
+      return sql<SqlBool>`(${predicateSql(p.left, bind)} or ${predicateSql(p.right, bind)})`;
     case 'not':
-      return sql<SqlBool>`(not coalesce(${predicateSql(p.inner)}, false))`;
+      return sql<SqlBool>`(not coalesce(${predicateSql(p.inner, bind)}, false))`;
     case 'compare':
-      return compare(p);
+      return compare(p, bind);
     case 'attribute':
-      return compareAttribute(p);
+      return compareAttribute(p, bind);
     case 'attributePresent':
-      return attributePresent(p.name);
+      return attributePresent(p.name, bind);
   }
 }
 
 /**
+ * What predicateSql's text depends on, values left out: two predicates of one shape make the same SQL and bind
+ * their values in the same order. A value is part of the shape only where the SQL branches on it (null, a boolean
+ * field's true or false, a const).
+ */
+export function shapeOf(p: UserPredicate): string {
+  switch (p.kind) {
+    case 'const':
+      return p.value ? 'T' : 'F';
+    case 'present':
+      return `pr(${p.field})`;
+    case 'and':
+    case 'or':
+      return `${p.kind}(${shapeOf(p.left)},${shapeOf(p.right)})`;
+    case 'not':
+      return `not(${shapeOf(p.inner)})`;
+    case 'compare': {
+      const value = p.value === null ? 'null' : PREDICATE_FIELDS[p.field].type === 'boolean' ? (p.value ? 'true' : 'false') : '?';
+      return `${p.field} ${p.op} ${value}`;
+    }
+    case 'attribute':
+      return `attr:${p.type ?? ''} ${p.op} ${p.value === null ? 'null' : '?'}`;
+    case 'attributePresent':
+      return 'attr pr';
+  }
+}
+
+/** A stable number for each extra column builder (module constants), for the compiled queries' shapes. */
+const extraIds = new WeakMap<object, number>();
+let lastExtraId = 0;
+function extraKey(extra: readonly object[]): string {
+  return extra
+    .map((column) => {
+      let id = extraIds.get(column);
+      if (id === undefined) {
+        id = ++lastExtraId;
+        extraIds.set(column, id);
+      }
+      return id;
+    })
+    .join(',');
+}
+
+/**
  * One page of the tenant's live users matching the predicate, in the sort's order (then by id), and the exact
- * number matching, in one statement (two when the page is past the last match). `extra` adds correlated columns
- * (over `users`) that another module owns, such as each user's groups, to that one statement.
+ * number matching. `extra` adds correlated columns (over `users`) that another module owns, such as each user's
+ * groups, to the page's statement (they must take no values).
+ *
+ * The page is one statement and usually says the total itself: a page short of `limit` ends at the last match, so
+ * the total is `offset` + its length (an `eq` on userName, Okta's and Entra's existence check, is always such a
+ * page). Only a full page, or an empty one past the first match, asks for a count, in a second statement that counts
+ * without sorting or reading the rows. (A `count(*) over ()` column did it in one statement, but made PostgreSQL
+ * read and sort every matching row before the limit.) An offset of 0 is left out of the SQL: with an `offset $n`
+ * parameter PostgreSQL never finds its generic plan cheaper and plans the statement again on every run. Both
+ * statements are compiled once per predicate shape (shapeOf) and run with the predicate's values.
  */
 export async function findUsersByPredicate<Extra extends Record<string, unknown> = Record<never, never>>(
   db: Kysely<DB>,
@@ -163,24 +225,48 @@ export async function findUsersByPredicate<Extra extends Record<string, unknown>
   limit: number,
   extra: readonly AliasedRawBuilder<unknown, string>[] = [],
 ): Promise<{ rows: (UserWithBrands & Extra)[]; total: number }> {
-  const where = predicateSql(predicate) as Expression<SqlBool>;
-  const base = db.selectFrom('users').where('users.tenant_id', '=', tenantId).where('users.erased_at', 'is', null).where(where);
-  const count = async () => Number((await base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+  const shape = shapeOf(predicate);
+  // The values in predicateSql's order, then tenant, limit and offset; collected once, the compiled query reuses them.
+  const params = new Params();
+  const marks: unknown[] = [];
+  predicateSql(predicate, (value) => marks.push(params.add(value)));
+  const t = params.add(tenantId);
+  const filtered = (param: <T>(index: number) => T) => {
+    let next = 0;
+    const where = predicateSql(predicate, () => param(marks[next++] as number)) as Expression<SqlBool>;
+    return db.selectFrom('users').where('users.tenant_id', '=', param<string>(t)).where('users.erased_at', 'is', null).where(where);
+  };
+  const count = async () => {
+    const [row] = await executeCompiled<{ n: string | number }>(db, `users.predicate.count(${shape})`, params, (param) =>
+      filtered(param).select((eb) => eb.fn.countAll<string>().as('n')),
+    );
+    return Number(row?.n ?? 0);
+  };
   if (limit === 0) return { rows: [], total: await count() };
-  // The page and the exact count in one statement (count(*) over () sees every matching row before offset/limit).
-  let query = base
-    .selectAll('users')
-    .select(brandsOfUser)
-    .select(sql<string>`count(*) over ()`.as('total_matching'))
-    .select(extra as AliasedRawBuilder<unknown, 'extra'>[]);
-  if (sort) {
-    const key = PREDICATE_FIELDS[sort.field].type === 'string' ? sql`${operand(sort.field)} collate "C"` : operand(sort.field);
-    query = query.orderBy(sql`${key} ${sql.raw(sort.descending ? 'desc nulls first' : 'asc nulls last')}`);
-  } else query = query.orderBy('users.created_at');
-  const found = (await query.orderBy('users.id').offset(offset).limit(limit).execute()) as unknown as (UserWithBrands &
-    Extra & { total_matching: string })[];
-  // Past the last match the page is empty and says no count: ask for it.
-  const total = found[0] ? Number(found[0].total_matching) : offset > 0 ? await count() : 0;
-  const rows = found.map(({ total_matching: _, ...row }) => row as unknown as UserWithBrands & Extra);
-  return { rows, total };
+  const pageParams = new Params();
+  pageParams.values.push(...params.values);
+  const l = pageParams.add(limit);
+  const o = offset > 0 ? pageParams.add(offset) : -1;
+  const sortKey = sort ? `${sort.field} ${sort.descending ? 'desc' : 'asc'}` : '';
+  const rows = await executeCompiled<UserWithBrands & Extra>(
+    db,
+    `users.predicate.page(${shape};${sortKey};${o >= 0 ? 'offset' : ''};${extraKey(extra)})`,
+    pageParams,
+    (param) => {
+      let query = filtered(param)
+        .selectAll('users')
+        .select(brandsOfUser)
+        .select(extra as AliasedRawBuilder<unknown, 'extra'>[]);
+      if (sort) {
+        const key = PREDICATE_FIELDS[sort.field].type === 'string' ? sql`${operand(sort.field)} collate "C"` : operand(sort.field);
+        query = query.orderBy(sql`${key} ${sql.raw(sort.descending ? 'desc nulls first' : 'asc nulls last')}`);
+      } else query = query.orderBy('users.created_at');
+      query = query.orderBy('users.id').limit(param<number>(l));
+      return o >= 0 ? query.offset(param<number>(o)) : query;
+    },
+  );
+  if (rows.length < limit && (rows.length > 0 || offset === 0)) return { rows, total: offset + rows.length };
+  // A count taken after the page may have seen other writes; it never says fewer than the page shows.
+  const counted = await count();
+  return { rows, total: rows.length > 0 ? Math.max(counted, offset + rows.length) : counted };
 }
