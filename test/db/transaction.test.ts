@@ -71,3 +71,18 @@ describe('afterCommit', () => {
     expect(next).toBe(true);
   });
 });
+
+describe('inTransaction options', () => {
+  it('a read-only repeatable read transaction refuses writes and reads one snapshot', async () => {
+    const { db } = await testDatabase();
+    const marker = `snapshot-${process.pid}-${Date.now()}`;
+    await expect(
+      inTransaction(db, (trx) => sql`insert into roster_settings (key, value) values (${marker}, '1')`.execute(trx), { readOnly: true }),
+    ).rejects.toThrow(/read-only/);
+    const level = await inTransaction(db, (trx) => sql<{ l: string }>`select current_setting('transaction_isolation') as l`.execute(trx), {
+      isolation: 'repeatable read',
+      readOnly: true,
+    });
+    expect(level.rows[0]?.l).toBe('repeatable read');
+  });
+});

@@ -1,6 +1,7 @@
 import { type AliasedRawBuilder, type Expression, type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely';
 import { executeCompiled, Params } from '../../db/compiled-cache.ts';
 import type { DB } from '../../db/schema.ts';
+import { inTransaction } from '../../db/transaction.ts';
 import { brandsOfUser, type UserWithBrands } from './users.repository.ts';
 import { PREDICATE_FIELDS, type PredicateField, type PredicateSort, type UserPredicate } from './users-predicate.ts';
 
@@ -210,8 +211,9 @@ function extraKey(extra: readonly object[]): string {
  *
  * The page is one statement and usually says the total itself: a page short of `limit` ends at the last match, so
  * the total is `offset` + its length (an `eq` on userName, Okta's and Entra's existence check, is always such a
- * page). Only a full page, or an empty one past the first match, asks for a count, in a second statement that counts
- * without sorting or reading the rows. (A `count(*) over ()` column did it in one statement, but made PostgreSQL
+ * page). Only a full page, or an empty one past the first match, asks for a count: the page is read again with a
+ * second statement that counts without sorting or reading the rows, both in one read-only `repeatable read`
+ * transaction, so the total is exact for the page even while others write. (A `count(*) over ()` column did it in one statement, but made PostgreSQL
  * read and sort every matching row before the limit.) An offset of 0 is left out of the SQL: with an `offset $n`
  * parameter PostgreSQL never finds its generic plan cheaper and plans the statement again on every run. Both
  * statements are compiled once per predicate shape (shapeOf) and run with the predicate's values.
@@ -236,37 +238,46 @@ export async function findUsersByPredicate<Extra extends Record<string, unknown>
     const where = predicateSql(predicate, () => param(marks[next++] as number)) as Expression<SqlBool>;
     return db.selectFrom('users').where('users.tenant_id', '=', param<string>(t)).where('users.erased_at', 'is', null).where(where);
   };
-  const count = async () => {
-    const [row] = await executeCompiled<{ n: string | number }>(db, `users.predicate.count(${shape})`, params, (param) =>
+  const count = async (executor: Kysely<DB>) => {
+    const [row] = await executeCompiled<{ n: string | number }>(executor, `users.predicate.count(${shape})`, params, (param) =>
       filtered(param).select((eb) => eb.fn.countAll<string>().as('n')),
     );
     return Number(row?.n ?? 0);
   };
-  if (limit === 0) return { rows: [], total: await count() };
+  if (limit === 0) return { rows: [], total: await count(db) };
   const pageParams = new Params();
   pageParams.values.push(...params.values);
   const l = pageParams.add(limit);
   const o = offset > 0 ? pageParams.add(offset) : -1;
   const sortKey = sort ? `${sort.field} ${sort.descending ? 'desc' : 'asc'}` : '';
-  const rows = await executeCompiled<UserWithBrands & Extra>(
-    db,
-    `users.predicate.page(${shape};${sortKey};${o >= 0 ? 'offset' : ''};${extraKey(extra)})`,
-    pageParams,
-    (param) => {
-      let query = filtered(param)
-        .selectAll('users')
-        .select(brandsOfUser)
-        .select(extra as AliasedRawBuilder<unknown, 'extra'>[]);
-      if (sort) {
-        const key = PREDICATE_FIELDS[sort.field].type === 'string' ? sql`${operand(sort.field)} collate "C"` : operand(sort.field);
-        query = query.orderBy(sql`${key} ${sql.raw(sort.descending ? 'desc nulls first' : 'asc nulls last')}`);
-      } else query = query.orderBy('users.created_at');
-      query = query.orderBy('users.id').limit(param<number>(l));
-      return o >= 0 ? query.offset(param<number>(o)) : query;
-    },
-  );
+  const page = (executor: Kysely<DB>) =>
+    executeCompiled<UserWithBrands & Extra>(
+      executor,
+      `users.predicate.page(${shape};${sortKey};${o >= 0 ? 'offset' : ''};${extraKey(extra)})`,
+      pageParams,
+      (param) => {
+        let query = filtered(param)
+          .selectAll('users')
+          .select(brandsOfUser)
+          .select(extra as AliasedRawBuilder<unknown, 'extra'>[]);
+        if (sort) {
+          const key = PREDICATE_FIELDS[sort.field].type === 'string' ? sql`${operand(sort.field)} collate "C"` : operand(sort.field);
+          query = query.orderBy(sql`${key} ${sql.raw(sort.descending ? 'desc nulls first' : 'asc nulls last')}`);
+        } else query = query.orderBy('users.created_at');
+        query = query.orderBy('users.id').limit(param<number>(l));
+        return o >= 0 ? query.offset(param<number>(o)) : query;
+      },
+    );
+  const rows = await page(db);
   if (rows.length < limit && (rows.length > 0 || offset === 0)) return { rows, total: offset + rows.length };
-  // A count taken after the page may have seen other writes; it never says fewer than the page shows.
-  const counted = await count();
-  return { rows, total: rows.length > 0 ? Math.max(counted, offset + rows.length) : counted };
+  // The page and its count read again from one snapshot, so the total is exact for the rows returned even while
+  // others write; only full pages (an IdP's full sync) pay the second statement and the transaction.
+  return inTransaction(
+    db,
+    async (trx) => {
+      const again = await page(trx);
+      return { rows: again, total: await count(trx) };
+    },
+    { isolation: 'repeatable read', readOnly: true },
+  );
 }
