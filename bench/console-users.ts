@@ -4,12 +4,10 @@
  * app in process, signs in with the admin token and measures, per round, from navigation to the first page of rows
  * being on screen (and, separately, from typing a search to its rows).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import pg from 'pg';
-import { type CDPSession, chromium } from 'playwright-core';
+import type { CDPSession } from 'playwright-core';
 import { ensureConsoleBuilt } from '../scripts/build.mjs';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
@@ -18,6 +16,7 @@ import { migrateToLatest, openDatabase } from '../src/db/database.ts';
 import { userNumberSequence } from '../src/modules/tenants/tenants.repository.ts';
 import { searchText } from '../src/modules/users/users.ts';
 import { createRegistry } from '../src/registry.ts';
+import { launchChromium } from '../test/helpers/chromium.ts';
 
 const URL_ = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const SCHEMA = 'roster_console_bench';
@@ -105,22 +104,7 @@ if (process.env.BENCH_WARMUP !== '0') {
 }
 const address = app.server.address();
 const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-const profile = mkdtempSync(join(tmpdir(), 'console-bench-'));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  viewport: { width: 1280, height: 800 },
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-});
-const page = context.pages()[0] ?? (await context.newPage());
+const { context, page, close: closeBrowser } = await launchChromium('console-bench');
 if (TRACE) {
   // When the 25th row is in the DOM, in the page's own clock (no round trip to this process in the figure).
   await page.addInitScript(() => {
@@ -210,8 +194,7 @@ const fmt = (xs: number[]) =>
 process.stdout.write(`users list interactive (25 rows of ${USERS}): ${fmt(list)}\n`);
 process.stdout.write(`search to rows (250 ms debounce included): ${fmt(search)}\n`);
 
-await context.close();
-rmSync(profile, { recursive: true, force: true });
+await closeBrowser();
 await app.close();
 await registry.close();
 await database.close();
