@@ -31,6 +31,7 @@ beforeAll(async () => {
   // Upstreams on loopback over http: this app allows them (their guards have tests of their own).
   t = await createTestApp({
     console: true,
+    ownSchema: true,
     config: { secretKey: Buffer.alloc(32, 7), allowPrivateUpstreams: true, webhooks: { ...loadConfig({}).webhooks, allowHttp: true } },
   });
   await t.app.listen({ port: 0, host: '127.0.0.1' });

@@ -1,10 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, inject } from 'vitest';
 import { buildApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import type { Clock } from '../../src/core/clock.ts';
-import { type Database, migrateToLatest, openDatabase } from '../../src/db/database.ts';
+import { type Database, openDatabase, prepareDatabase } from '../../src/db/database.ts';
 import { createRegistry, type Registry, type ServiceWrappers } from '../../src/registry.ts';
 import { backend, testDatabaseUrl, testSchema } from './backend.ts';
 
@@ -18,15 +19,26 @@ function pgliteTemplate(): Blob | undefined {
   return file ? new Blob([readFileSync(file)]) : undefined;
 }
 
-/** One database per test file (worker): in-memory PGlite from the run's migrated template, or a pool on the run's PostgreSQL schema. */
-export function testDatabase(): Promise<Database> {
+/**
+ * One database per test file (worker): in-memory PGlite from the run's migrated template, or a pool on the run's
+ * PostgreSQL schema. `ownSchema` gives a PostgreSQL file a freshly migrated schema of its own (global-setup.ts drops them):
+ * for suites that drive platform-wide workers (the webhook fan-out and delivery claim every tenant's work), which
+ * would otherwise claim, and fail, another file's messages. On PGlite every file is alone already.
+ */
+export function testDatabase(options: { ownSchema?: boolean } = {}): Promise<Database> {
   shared ??= (async () => {
+    const own = backend === 'postgres' && options.ownSchema;
     const database =
       backend === 'postgres'
-        ? await openDatabase({ url: testDatabaseUrl, dataDir: null, schema: testSchema, poolSize: 25 })
+        ? await openDatabase({
+            url: testDatabaseUrl,
+            dataDir: null,
+            schema: own ? `${testSchema}_own_${randomBytes(4).toString('hex')}` : testSchema,
+            poolSize: 25,
+          })
         : await openDatabase({ url: null, dataDir: null, initialData: pgliteTemplate() });
-    // A no-op on the template; it migrates a database opened without one.
-    if (backend === 'pglite') await migrateToLatest(database.db);
+    // A no-op on the template; it migrates a database opened without one, and creates and migrates an own schema.
+    if (backend === 'pglite' || own) await prepareDatabase(database);
     afterAll(async () => {
       await database.close();
       shared = null;
@@ -54,11 +66,13 @@ export async function createTestApp(
     wrap?: ServiceWrappers;
     /** Serve the console and its API (the SPA's build is not needed for the API). */
     console?: boolean;
+    /** On PostgreSQL, a schema of this file's own (testDatabase): for suites that run the webhook workers. */
+    ownSchema?: boolean;
   } = {},
 ): Promise<TestApp> {
   const config: Config = { ...loadConfig({ ROSTER_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'silent' }), ...options.config };
   const registry = await createRegistry(config, {
-    database: await testDatabase(),
+    database: await testDatabase({ ownSchema: options.ownSchema }),
     migrate: false,
     clock: options.clock,
     wrap: options.wrap,

@@ -27,19 +27,32 @@ function runsBrowser(project: TestProject): boolean {
  * on PostgreSQL starts every run from an empty schema with the migrations applied; on PGlite it leaves a migrated
  * template for every file to start from. Returns the teardown.
  */
-export default async function setup(project: TestProject): Promise<(() => void) | undefined> {
+export default async function setup(project: TestProject): Promise<(() => void | Promise<void>) | undefined> {
   if (runsEndToEnd(project)) await ensureBuilt();
   if (runsBrowser(project)) await ensureConsoleBuilt();
   if (backend !== 'postgres') return preparePgliteTemplate(project);
   const client = new pg.Client({ connectionString: testDatabaseUrl });
   await client.connect();
+  await dropOwnSchemas(client);
   await client.query(`DROP SCHEMA IF EXISTS ${testSchema} CASCADE`);
   await client.query(`CREATE SCHEMA ${testSchema}`);
   await client.end();
   const database = await openDatabase({ url: testDatabaseUrl, dataDir: null, schema: testSchema, poolSize: 2 });
   await migrateToLatest(database.db);
   await database.close();
-  return undefined;
+  return async () => {
+    const after = new pg.Client({ connectionString: testDatabaseUrl });
+    await after.connect();
+    await dropOwnSchemas(after).finally(() => after.end());
+  };
+}
+
+/** Drops the schemas files of this run took for themselves (testDatabase's `ownSchema`), and those a killed run left. */
+async function dropOwnSchemas(client: pg.Client): Promise<void> {
+  const { rows } = await client.query<{ name: string }>(`SELECT nspname AS name FROM pg_namespace WHERE starts_with(nspname, $1)`, [
+    `${testSchema}_own_`,
+  ]);
+  for (const { name } of rows) await client.query(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
 }
 
 declare module 'vitest' {

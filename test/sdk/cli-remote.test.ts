@@ -32,7 +32,8 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: 
 }
 
 beforeAll(async () => {
-  live = await startRoster();
+  // It runs the import worker, which takes every tenant's jobs: a schema of its own on PostgreSQL.
+  live = await startRoster({ ownSchema: true });
 }, 240_000);
 afterAll(() => live?.close(), 240_000);
 

@@ -17,7 +17,10 @@ const tag = Date.now().toString(36);
 
 beforeAll(async () => {
   // The receiver is a local http server: this app allows http and private addresses.
-  t = await createTestApp({ config: { allowPrivateUpstreams: true, webhooks: { ...loadConfig({}).webhooks, allowHttp: true } } });
+  t = await createTestApp({
+    ownSchema: true,
+    config: { allowPrivateUpstreams: true, webhooks: { ...loadConfig({}).webhooks, allowHttp: true } },
+  });
   const url = await t.app.listen({ host: '127.0.0.1', port: 0 });
   const tenant = await createTenant(t);
   roster = new Roster({ baseUrl: url, apiKey: tenant.key, retryBaseMs: 1 });

@@ -10,9 +10,9 @@ export interface LiveRoster {
   close(): Promise<void>;
 }
 
-/** Starts the app on 127.0.0.1 (random port) with a fresh tenant. */
-export async function startRoster(): Promise<LiveRoster> {
-  const t = await createTestApp();
+/** Starts the app on 127.0.0.1 (random port) with a fresh tenant; `ownSchema` as createTestApp's. */
+export async function startRoster(options: { ownSchema?: boolean } = {}): Promise<LiveRoster> {
+  const t = await createTestApp(options);
   const url = await t.app.listen({ host: '127.0.0.1', port: 0 });
   const tenant = await createTenant(t);
   return { t, url, tenant, close: () => t.close() };

@@ -10,7 +10,7 @@ import { importFile, ndjson, runImports, upload } from '../../helpers/imports.ts
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await createTestApp();
+  t = await createTestApp({ ownSchema: true });
 });
 afterAll(() => t.close());
 

@@ -10,7 +10,8 @@ import { exportUsers, importFile, ndjson, runImports, upload } from '../../helpe
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await createTestApp();
+  // runImports takes every tenant's jobs: a schema of its own on PostgreSQL.
+  t = await createTestApp({ ownSchema: true });
 });
 afterAll(() => t.close());
 

@@ -16,8 +16,8 @@ let redirector: Stub;
 
 beforeAll(async () => {
   const webhooks = { ...loadConfig({}).webhooks, allowHttp: true };
-  strict = await createTestApp({ config: { allowPrivateUpstreams: false, webhooks } });
-  lenient = await createTestApp({ config: { allowPrivateUpstreams: true, webhooks } });
+  strict = await createTestApp({ ownSchema: true, config: { allowPrivateUpstreams: false, webhooks } });
+  lenient = await createTestApp({ ownSchema: true, config: { allowPrivateUpstreams: true, webhooks } });
   canary = await startStub((_req, res) => sendJson(res, 200, { hit: true }));
   redirector = await startStub((_req, res) => {
     res.writeHead(307, { location: `${canary.url}/after-redirect` });
@@ -61,7 +61,7 @@ describe('webhook address guard', () => {
       expect(res.statusCode, url).toBe(422);
       expect(res.json().errors[0]).toMatchObject({ field: 'url', code: 'url_not_allowed' });
     }
-    const httpsOnly = await createTestApp({ config: { allowPrivateUpstreams: false } });
+    const httpsOnly = await createTestApp({ ownSchema: true, config: { allowPrivateUpstreams: false } });
     const res = await create(httpsOnly, await createTenant(httpsOnly), 'http://example.com/hook');
     expect(res.statusCode).toBe(422);
     expect(res.json().errors[0].message).toContain('https');

@@ -13,7 +13,10 @@ const receipts = new Map<string, number>();
 let overlaps = 0;
 
 beforeAll(async () => {
-  t = await createTestApp({ config: { allowPrivateUpstreams: true, webhooks: { ...loadConfig({}).webhooks, allowHttp: true } } });
+  t = await createTestApp({
+    ownSchema: true,
+    config: { allowPrivateUpstreams: true, webhooks: { ...loadConfig({}).webhooks, allowHttp: true } },
+  });
   receiver = await startStub((req, res) => {
     const key = `${req.url}:${req.headers['webhook-id']}`;
     const now = (inFlight.get(key) ?? 0) + 1;

@@ -3,8 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Child, startChild, stopChild } from '../../../bench/children.ts';
 import { loadConfig } from '../../../src/config.ts';
-import { createTenant, createTestApp, type TestApp } from '../../helpers/app.ts';
-import { testDatabaseUrl, testSchema } from '../../helpers/backend.ts';
+import { createTenant, createTestApp, type TestApp, testDatabase } from '../../helpers/app.ts';
+import { testDatabaseUrl } from '../../helpers/backend.ts';
 import { type Stub, startStub } from '../../helpers/upstream.ts';
 
 /**
@@ -14,13 +14,19 @@ import { type Stub, startStub } from '../../helpers/upstream.ts';
  */
 let t: TestApp;
 let receiver: Stub;
+let schema: string;
 const workers: Child[] = [];
 const attemptsById = new Map<string, number>();
 /** Successful receipts per path and webhook-id. */
 const receipts = new Map<string, number>();
 
 beforeAll(async () => {
-  t = await createTestApp({ config: { allowPrivateUpstreams: true, webhooks: { ...loadConfig({}).webhooks, allowHttp: true } } });
+  t = await createTestApp({
+    ownSchema: true,
+    config: { allowPrivateUpstreams: true, webhooks: { ...loadConfig({}).webhooks, allowHttp: true } },
+  });
+  // The workers run on this file's own schema, where the app's endpoints and events are.
+  schema = (await testDatabase()).schema as string;
   receiver = await startStub((req, res) => {
     const id = String(req.headers['webhook-id']);
     const attempt = (attemptsById.get(`${req.url}:${id}`) ?? 0) + 1;
@@ -58,7 +64,7 @@ function startWorker(name: string): Child {
   const env = {
     ...process.env,
     DATABASE_URL: testDatabaseUrl,
-    ROSTER_DB_SCHEMA: testSchema,
+    ROSTER_DB_SCHEMA: schema,
     ROSTER_ALLOW_PRIVATE_UPSTREAMS: 'on',
     ROSTER_WEBHOOK_LEASE_SECONDS: '3',
     LOG_LEVEL: 'silent',

@@ -20,6 +20,7 @@ beforeAll(async () => {
   // The receiver is a local http server: this app allows http and private addresses (the guard has its own test).
   t = await createTestApp({
     clock,
+    ownSchema: true,
     config: { allowPrivateUpstreams: true, webhooks: { ...loadConfig({}).webhooks, allowHttp: true } },
   });
   receiver = await startStub((req, res) => {
