@@ -8,6 +8,7 @@
  *   IMPORT_BATCH        rows per batch (default ROSTER_IMPORT_BATCH_SIZE, else 1000)
  *   BENCH_DATABASE_URL  else DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test
  *   BENCH_SCHEMA        PostgreSQL schema to (re)create (default roster_bulk_bench)
+ *   IMPORT_BACKEND      postgres (default) or pglite (a fresh embedded data directory in a temporary folder)
  */
 
 import { once } from 'node:events';
@@ -24,6 +25,7 @@ const env = process.env;
 const ROWS = Number(env.IMPORT_ROWS ?? 1_000_000);
 const DATABASE_URL = env.BENCH_DATABASE_URL ?? env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const SCHEMA = env.BENCH_SCHEMA ?? 'roster_bulk_bench';
+const PGLITE = env.IMPORT_BACKEND === 'pglite';
 
 let peakRss = 0;
 const sampler = setInterval(() => {
@@ -49,21 +51,23 @@ async function generate(path: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const admin = new pg.Client({ connectionString: DATABASE_URL });
-  await admin.connect();
-  await admin.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
-  await admin.query(`CREATE SCHEMA ${SCHEMA}`);
-  await admin.end();
+  if (!PGLITE) {
+    const admin = new pg.Client({ connectionString: DATABASE_URL });
+    await admin.connect();
+    await admin.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
+    await admin.query(`CREATE SCHEMA ${SCHEMA}`);
+    await admin.end();
+  }
 
   const dir = mkdtempSync(join(tmpdir(), 'roster-bench-import-'));
   const file = join(dir, 'users.ndjson');
   await generate(file);
   const bytes = statSync(file).size;
 
+  const { DATABASE_URL: _ignored, ...rest } = env;
   const config = loadConfig({
-    ...env,
-    DATABASE_URL,
-    ROSTER_DB_SCHEMA: SCHEMA,
+    ...rest,
+    ...(PGLITE ? { ROSTER_DATA_DIR: join(dir, 'data') } : { DATABASE_URL, ROSTER_DB_SCHEMA: SCHEMA }),
     LOG_LEVEL: 'silent',
     ROSTER_IMPORT_BATCH_SIZE: env.IMPORT_BATCH ?? env.ROSTER_IMPORT_BATCH_SIZE ?? '1000',
   });
@@ -108,8 +112,9 @@ async function main(): Promise<void> {
     machine: {
       cpus: cpus().length,
       loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100),
-      note: 'shared 2-core machine, loaded by other sessions',
+      note: 'load average at start and end: compare before reading the figures',
     },
+    backend: PGLITE ? 'pglite' : 'postgres',
     rows: ROWS,
     fileMB: mb(bytes),
     batchSize: config.imports.batchSize,
@@ -134,7 +139,7 @@ async function main(): Promise<void> {
   };
   console.log(JSON.stringify(results, null, 2));
   mkdirSync('bench/results', { recursive: true });
-  writeFileSync(`bench/results/import-${ROWS}.json`, `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(`bench/results/import-${PGLITE ? 'pglite-' : ''}${ROWS}.json`, `${JSON.stringify(results, null, 2)}\n`);
 }
 
 main().catch((error) => {
