@@ -1,5 +1,6 @@
 /** argon2id hashes per second in this process: the ceiling sign-in is reported against. */
 import { availableParallelism } from 'node:os';
+import { defaultHashConcurrency } from '../src/config.ts';
 import { createPasswordHasher } from '../src/modules/credentials/password-hasher.ts';
 import { HASHES, SIGNIN_PASSWORD } from './settings.ts';
 
@@ -14,11 +15,11 @@ export interface HashRate {
 
 /**
  * argon2id hashes per second in this process, with the production hasher and parameters (19 MiB, t=2, p=1)
- * and as many hashes at once as there are cores, as the server does by default (ROSTER_HASH_CONCURRENCY).
+ * and as many hashes at once as the server computes by default (ROSTER_HASH_CONCURRENCY: two per core).
  */
 export async function measureHashRate(): Promise<HashRate | null> {
   if (HASHES <= 0) return null;
-  const concurrency = Math.max(1, availableParallelism());
+  const concurrency = defaultHashConcurrency();
   const hasher = createPasswordHasher({ concurrency, queueSize: HASHES });
   await Promise.all(Array.from({ length: concurrency }, (_, i) => hasher.hash(`warm-up ${i}`)));
   const started = process.hrtime.bigint();
@@ -29,7 +30,7 @@ export async function measureHashRate(): Promise<HashRate | null> {
     concurrency,
     seconds: Number(seconds.toFixed(3)),
     hashesPerSecond: Math.round((HASHES / seconds) * 10) / 10,
-    msPerHash: Number(((seconds * 1000 * concurrency) / HASHES).toFixed(1)),
+    msPerHash: Number(((seconds * 1000 * availableParallelism()) / HASHES).toFixed(1)),
   };
   process.stdout.write(
     `argon2id (19 MiB, t=2, p=1): ${rate.hashes} hashes, ${concurrency} at once, in ${rate.seconds} s: ${rate.hashesPerSecond} hashes/s (${rate.msPerHash} ms per hash per core)\n`,

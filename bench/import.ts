@@ -112,7 +112,7 @@ async function main(): Promise<void> {
     machine: {
       cpus: cpus().length,
       loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100),
-      note: 'load average at start and end: compare before reading the figures',
+      note: 'load average at the end of the run: other work on the machine skews the figures',
     },
     backend: PGLITE ? 'pglite' : 'postgres',
     rows: ROWS,
