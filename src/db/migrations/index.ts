@@ -13,6 +13,7 @@ import * as m0010 from './0010-operators.ts';
 import * as m0011 from './0011-perf.ts';
 import * as m0012 from './0012-bulk-insert-counts.ts';
 import * as m0013 from './0013-webhook-wakeups.ts';
+import * as m0014 from './0014-quiet-empty-inserts.ts';
 
 /** Every migration, in order. Names never change once released. */
 export const migrations: Record<string, Migration> = {
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '0011-perf': m0011,
   '0012-bulk-insert-counts': m0012,
   '0013-webhook-wakeups': m0013,
+  '0014-quiet-empty-inserts': m0014,
 };
