@@ -25,14 +25,13 @@ import type { RequestSpec } from 'autocannon';
 import pg from 'pg';
 import { type Child, freePort, startChild, stopAll, waitHealthy } from './children.ts';
 import { type Measurement, measure } from './measure.ts';
+import { call, startRosterServer } from './roster-server.ts';
 import { dynamic, json } from './scenario.ts';
 import { seed } from './seed.ts';
 import {
-  ADMIN_TOKEN,
   CONNECTIONS,
   DATABASE_URL,
   DURATION,
-  ROSTER_NODE_ARGS,
   ROUNDS,
   root,
   SCHEMA,
@@ -47,12 +46,6 @@ const env = process.env;
 const PEER_DB = env.BENCH_PEER_DATABASE ?? 'roster_peer_better_auth';
 const SELECTED = new Set((env.BENCH_PEER_SCENARIOS ?? 'session,sign-in,list').split(','));
 const signinEmail = (i: number) => `signin${i}@bench.example`;
-
-async function call(url: string, init: RequestInit & { body?: string }): Promise<Response> {
-  const response = await fetch(url, init);
-  if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${url} answered ${response.status}: ${await response.text()}`);
-  return response;
-}
 
 /** Runs `work` for 0..n-1, `width` at a time. */
 async function each(n: number, width: number, work: (i: number) => Promise<void>): Promise<void> {
@@ -74,40 +67,8 @@ interface Side {
 }
 
 async function startRoster(admin: pg.Client): Promise<Side> {
-  await admin.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
-  const { ensureBuilt } = await import('../scripts/build.mjs');
-  await ensureBuilt();
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = startChild(
-    'roster',
-    [...ROSTER_NODE_ARGS, 'dist/main.js'],
-    {
-      ...env,
-      NODE_ENV: 'production',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL,
-      ROSTER_DB_SCHEMA: SCHEMA,
-      LOG_LEVEL: 'warn',
-      ROSTER_ADMIN_TOKEN: ADMIN_TOKEN,
-    },
-    root,
-  );
-  await waitHealthy(child, `${url}/ready`, 180_000);
-  const adminHeaders = { authorization: `Bearer ${ADMIN_TOKEN}`, ...json };
-  const tenant = await (
-    await call(`${url}/v1/admin/tenants`, { method: 'POST', headers: adminHeaders, body: JSON.stringify({ slug: 'peers', name: 'Peers' }) })
-  ).json();
-  const { secret } = await (
-    await call(`${url}/v1/admin/tenants/${tenant.id}/keys`, {
-      method: 'POST',
-      headers: adminHeaders,
-      body: JSON.stringify({ name: 'bench' }),
-    })
-  ).json();
-  const headers = { authorization: `Bearer ${secret}`, ...json };
-  await seed(admin, tenant.id);
+  const { child, url, tenantId, headers } = await startRosterServer(admin, SCHEMA, 'peers');
+  await seed(admin, tenantId);
   const started = Date.now();
   await each(SIGNIN_USERS, 4, async (i) => {
     await call(`${url}/v1/users`, { method: 'POST', headers, body: JSON.stringify({ email: signinEmail(i), password: SIGNIN_PASSWORD }) });

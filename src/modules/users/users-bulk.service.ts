@@ -11,7 +11,7 @@ import type { NewUser, UserWithBrands } from './users.repository.ts';
 import type { UsersDeps, UserWrite } from './users.service.ts';
 import type { UserRow } from './users.table.ts';
 import { toUserView, type UserView } from './users.ts';
-import { isNoop, planUserWrite, type WritePlan, writeEvents } from './users.write-plan.ts';
+import { isNoop, newUserRow, planUserWrite, type WritePlan, writeEvents } from './users.write-plan.ts';
 import {
   findIdentifierHolders,
   findUsersByIdentifierForUpdate,
@@ -105,18 +105,7 @@ export function createUsersBulk(deps: BulkDeps): UsersBulk {
     return planUserWrite(ctx, profile, existing, bc.tenant, bc.definitions, today(), bc.roles);
   }
 
-  function newUser(p: WritePlan): NewUser {
-    const u = p.update;
-    return {
-      ...u,
-      id: ids.uuid(),
-      links: u.links ?? {},
-      consents: u.consents ?? {},
-      attributes: u.attributes ?? {},
-      search_text: u.search_text ?? '',
-      created_at: clock.now(),
-    };
-  }
+  const newUser = (p: WritePlan): NewUser => newUserRow(p, ids.uuid(), clock.now());
 
   return {
     async context(ctx) {

@@ -23,7 +23,7 @@ import {
 import type { UsersDeps, WithinUserWrite } from './users.service.ts';
 import type { UserRow } from './users.table.ts';
 import { type BrandMembership, toUserView, type UserInput, type UserView } from './users.ts';
-import { isNoop, planUserWrite, type RoleEdit, type WritePlan, writeEvents } from './users.write-plan.ts';
+import { isNoop, newUserRow, planUserWrite, type RoleEdit, type WritePlan, writeEvents } from './users.write-plan.ts';
 
 /**
  * The steps the users service composes its writes of: planning against the tenant's rules, the create paths
@@ -86,18 +86,7 @@ export function createUserWriteSteps(deps: UsersDeps) {
     return within ? ((await within(trx, user, created)) ?? user) : user;
   }
 
-  function newUser(p: WritePlan): NewUser {
-    const u = p.update;
-    return {
-      ...u,
-      id: ids.uuid(),
-      links: u.links ?? {},
-      consents: u.consents ?? {},
-      attributes: u.attributes ?? {},
-      search_text: u.search_text ?? '',
-      created_at: clock.now(),
-    };
-  }
+  const newUser = (p: WritePlan): NewUser => newUserRow(p, ids.uuid(), clock.now());
 
   /** Writes a created user's side rows and events inside the creating transaction. */
   async function afterInsert(

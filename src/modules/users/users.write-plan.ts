@@ -5,7 +5,7 @@ import type { AttributeDefinitionRow } from '../attributes/attributes.table.ts';
 import { checkAttributeValues, uniqueValueKey } from '../attributes/attributes.ts';
 import type { Changes, EventInput } from '../events/events.service.ts';
 import type { TenantRow } from '../tenants/tenants.table.ts';
-import type { UserUpdate } from './users.repository.ts';
+import type { NewUser, UserUpdate } from './users.repository.ts';
 import type { UserRow } from './users.table.ts';
 import { gravatarUrl, mergeObject, normalizeUserInput, searchText, type UserColumns, type UserInput, validationError } from './users.ts';
 
@@ -14,6 +14,20 @@ export interface WritePlan {
   update: UserUpdate;
   changes: Changes;
   uniqueValues: { name: string; value: string | null }[];
+}
+
+/** The row a planned create inserts: the plan's columns with the defaults a new user starts from. Throws nothing. */
+export function newUserRow(p: WritePlan, id: string, now: Date): NewUser {
+  const u = p.update;
+  return {
+    ...u,
+    id,
+    links: u.links ?? {},
+    consents: u.consents ?? {},
+    attributes: u.attributes ?? {},
+    search_text: u.search_text ?? '',
+    created_at: now,
+  };
 }
 
 const CAMEL: Record<string, string> = {
