@@ -303,7 +303,8 @@ export function createUsersQueryService(deps: UsersDeps & { reads?: ReadRouting 
       // filter) the exact total come in one statement; any other count runs beside it.
       const inStatement = query.count === true && countedByCounters(filter);
       type Extra = { group_roles: string[]; counted_total?: string };
-      const extra = inStatement ? [groupRolesOfUserColumn, countersTotalColumn(ctx.tenantId, filter)] : [groupRolesOfUserColumn];
+      const groupRoles = groupRolesOfUserColumn(ctx.tenantId);
+      const extra = inStatement ? [groupRoles, countersTotalColumn(ctx.tenantId, filter)] : [groupRoles];
       const [rows, counted] = await Promise.all([
         reads.lagTolerant((from) => listUsers<Extra>(from, ctx.tenantId, filter, after, limit + 1, offset, order, extra)),
         query.count && !inStatement ? reads.lagTolerant((from) => countUsers(from, ctx.tenantId, filter)) : Promise.resolve(undefined),

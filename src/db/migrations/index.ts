@@ -14,6 +14,7 @@ import * as m0011 from './0011-perf.ts';
 import * as m0012 from './0012-bulk-insert-counts.ts';
 import * as m0013 from './0013-webhook-wakeups.ts';
 import * as m0014 from './0014-quiet-empty-inserts.ts';
+import * as m0015 from './0015-groups-with-roles.ts';
 
 /** Every migration, in order. Names never change once released. */
 export const migrations: Record<string, Migration> = {
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '0012-bulk-insert-counts': m0012,
   '0013-webhook-wakeups': m0013,
   '0014-quiet-empty-inserts': m0014,
+  '0015-groups-with-roles': m0015,
 };
