@@ -1,5 +1,5 @@
 /**
- * `npm run bench:webhooks`: webhook delivery on PostgreSQL. Starts Roster (tsx, its in-process delivery worker on)
+ * `npm run bench:webhooks`: webhook delivery on PostgreSQL. Starts Roster (compiled, its in-process delivery worker on)
  * on a fresh schema and a receiver in this process, then:
  *
  * 1. **cost**: find-or-create (new emails) in interleaved slices, alternately into a tenant with no endpoint and into
@@ -18,7 +18,7 @@
  *
  * Env: BENCH_WEBHOOK_SLICES (default 4 of each), BENCH_WEBHOOK_SLICE_REQUESTS (default 100), BENCH_WEBHOOK_CONCURRENCY
  * (default 16), BENCH_WEBHOOK_RATE, BENCH_WEBHOOK_SECONDS, BENCH_WEBHOOK_BACKLOG, BENCH_NODE_ARGS (node flags for
- * Roster, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`), BENCH_DATABASE_URL (else
+ * Roster, default `--max-semi-space-size=32`; e.g. add `--cpu-prof --cpu-prof-dir=/tmp/prof`), BENCH_DATABASE_URL (else
  * DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test), BENCH_SCHEMA (default roster_bench_webhooks).
  * ROSTER_* variables pass through to Roster.
  */
@@ -90,9 +90,12 @@ async function main(): Promise<void> {
 
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
+  const { ensureBuilt } = await import('../scripts/build.mjs');
+  await ensureBuilt();
   const roster = startChild(
     'roster',
-    [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', join('src', 'main.ts')],
+    // As `npm start` runs it: the compiled server with its young-generation size.
+    [...(process.env.BENCH_NODE_ARGS ?? '--max-semi-space-size=32').split(' ').filter(Boolean), join('dist', 'main.js')],
     {
       ...process.env,
       PORT: String(port),
