@@ -90,6 +90,27 @@ async function createImport(tenant: TestTenant, who: ConsoleSession = admin): Pr
   return res.json();
 }
 
+interface Action {
+  method: 'DELETE' | 'POST' | 'PATCH';
+  path: string;
+  payload?: Record<string, unknown>;
+}
+
+/** Every new action, on these resources (the group renamed to `rename`). */
+function actionsOn(
+  ids: { endpoint: { id: string }; job: { id: string }; provider: { id: string }; group: { id: string } },
+  rename: string,
+): Action[] {
+  return [
+    { method: 'DELETE', path: `/webhooks/${ids.endpoint.id}` },
+    { method: 'POST', path: `/webhooks/${ids.endpoint.id}/rotate-secret` },
+    { method: 'POST', path: `/imports/${ids.job.id}/cancel` },
+    { method: 'DELETE', path: `/providers/${ids.provider.id}` },
+    { method: 'PATCH', path: `/groups/${ids.group.id}`, payload: { displayName: rename } },
+    { method: 'DELETE', path: `/groups/${ids.group.id}` },
+  ];
+}
+
 describe('console API: operator actions on webhooks, imports, providers and groups', () => {
   it('rotates an endpoint’s secret (the new one answered once, uncached) and deletes the endpoint, as the operator', async () => {
     const endpoint = await createEndpoint(tenantA, op);
@@ -188,14 +209,7 @@ describe('console API: operator actions on webhooks, imports, providers and grou
     const job = await createImport(tenantB);
     const provider = await createProvider(tenantB, `theirs-${run}`);
     const group = await createGroup(tenantB, `Theirs-${run}`);
-    const actions = [
-      { method: 'DELETE', path: `/webhooks/${endpoint.id}` },
-      { method: 'POST', path: `/webhooks/${endpoint.id}/rotate-secret` },
-      { method: 'POST', path: `/imports/${job.id}/cancel` },
-      { method: 'DELETE', path: `/providers/${provider.id}` },
-      { method: 'PATCH', path: `/groups/${group.id}`, payload: { displayName: 'Hijacked' } },
-      { method: 'DELETE', path: `/groups/${group.id}` },
-    ] as const;
+    const actions = actionsOn({ endpoint, job, provider, group }, 'Hijacked');
     for (const action of actions) {
       // Tenant B by its id: the operator is not given it.
       const theirs = await t.call({ method: action.method, url: api(tenantB, action.path), headers: as(op), payload: action.payload });
@@ -219,14 +233,7 @@ describe('console API: operator actions on webhooks, imports, providers and grou
     const job = await createImport(tenantA);
     const provider = await createProvider(tenantA, `kept-${run}`);
     const group = await createGroup(tenantA, `Kept-${run}`);
-    const actions = [
-      { method: 'DELETE', path: `/webhooks/${endpoint.id}` },
-      { method: 'POST', path: `/webhooks/${endpoint.id}/rotate-secret` },
-      { method: 'POST', path: `/imports/${job.id}/cancel` },
-      { method: 'DELETE', path: `/providers/${provider.id}` },
-      { method: 'PATCH', path: `/groups/${group.id}`, payload: { displayName: 'Forged' } },
-      { method: 'DELETE', path: `/groups/${group.id}` },
-    ] as const;
+    const actions = actionsOn({ endpoint, job, provider, group }, 'Forged');
     for (const action of actions) {
       const forged = await t.call({
         method: action.method,
