@@ -1,7 +1,8 @@
 // @vitest-environment jsdom
-import { cleanup, fireEvent, render, screen } from '@testing-library/react';
+import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AttributeEditor, parseAttributeInput } from '../src/components/AttributeEditor.tsx';
+import { ConfirmDialog } from '../src/components/ConfirmDialog.tsx';
 import { ConflictView } from '../src/components/ConflictView.tsx';
 import { conflictRows, reapplyPatch } from '../src/components/conflict.ts';
 import { EMPTY_FILTERS, filtersToQuery, sortParam } from '../src/filters.ts';
@@ -119,5 +120,71 @@ describe('the typed attribute editor', () => {
   it('shows the server’s error for an attribute next to it', () => {
     render(<AttributeEditor definitions={definitions} values={{}} onSave={() => {}} serverErrors={{ 'attributes.tier': 'is taken' }} />);
     expect(screen.getByText('is taken').id).toBe('attr-tier-error');
+  });
+});
+
+describe('the confirmation dialog', () => {
+  it('runs the action only from its confirm button, after the typed word, and closes when it succeeds', async () => {
+    const onConfirm = vi.fn(() => Promise.resolve());
+    const onOpen = vi.fn();
+    render(
+      <ConfirmDialog
+        trigger="Erase…"
+        title="Erase this user?"
+        description="Gone for good."
+        confirm="Erase"
+        confirmWord="ann@x.io"
+        inputId="erase-confirm"
+        onOpen={onOpen}
+        onConfirm={onConfirm}
+      />,
+    );
+    expect(screen.queryByRole('dialog')).toBeNull();
+    fireEvent.click(screen.getByRole('button', { name: 'Erase…' }));
+    expect(onOpen).toHaveBeenCalledTimes(1);
+    const dialog = screen.getByRole('dialog', { name: 'Erase this user?' });
+    expect(dialog.textContent).toContain('Type ann@x.io to confirm.');
+    const confirm = screen.getByRole('button', { name: 'Erase' }) as HTMLButtonElement;
+    expect(confirm.disabled).toBe(true);
+    fireEvent.change(screen.getByLabelText('Confirmation'), { target: { value: 'ann@x.i' } });
+    expect(confirm.disabled).toBe(true);
+    fireEvent.change(screen.getByLabelText('Confirmation'), { target: { value: 'ann@x.io' } });
+    expect(confirm.disabled).toBe(false);
+    await act(async () => fireEvent.click(confirm));
+    expect(onConfirm).toHaveBeenCalledTimes(1);
+    expect(screen.queryByRole('dialog')).toBeNull();
+  });
+
+  it('stays open with the error when the action fails, and Cancel closes it without running it', async () => {
+    const onConfirm = vi.fn(() => Promise.reject(new Error('no')));
+    const { rerender } = render(
+      <ConfirmDialog
+        trigger="Delete"
+        triggerLabel="Delete corp"
+        title="Delete corp?"
+        description="It goes."
+        confirm="Delete provider"
+        onConfirm={onConfirm}
+      />,
+    );
+    fireEvent.click(screen.getByRole('button', { name: 'Delete corp' }));
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Delete provider' })));
+    expect(onConfirm).toHaveBeenCalledTimes(1);
+    rerender(
+      <ConfirmDialog
+        trigger="Delete"
+        triggerLabel="Delete corp"
+        title="Delete corp?"
+        description="It goes."
+        confirm="Delete provider"
+        error="Identity provider not found"
+        onConfirm={onConfirm}
+      />,
+    );
+    expect(screen.getByRole('dialog').textContent).toContain('Identity provider not found');
+    expect(screen.getByRole('alert').textContent).toBe('Identity provider not found');
+    fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+    expect(screen.queryByRole('dialog')).toBeNull();
+    expect(onConfirm).toHaveBeenCalledTimes(1);
   });
 });

@@ -1,9 +1,10 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import { expectedVersion, setEtag } from '../http/etag.ts';
 import { CompanyCreateSchema, MembershipInputSchema } from '../modules/companies/companies.schemas.ts';
-import { GroupCreateSchema } from '../modules/groups/groups.schemas.ts';
-import type { GroupCreate } from '../modules/groups/groups.ts';
+import { GroupCreateSchema, GroupPatchSchema } from '../modules/groups/groups.schemas.ts';
+import type { GroupChange, GroupCreate } from '../modules/groups/groups.ts';
 import type { Registry } from '../registry.ts';
 import { tenantContext } from './console-auth.ts';
 
@@ -24,12 +25,17 @@ const UserCompanyParams = Type.Object({
   id: Type.String({ minLength: 1, maxLength: 64 }),
   companyId: Type.String({ minLength: 1, maxLength: 256 }),
 });
+/** The group's own fields as the native PATCH takes them; members are edited one at a time below. */
+const GroupFieldsPatch = Type.Omit(GroupPatchSchema, ['members', 'addMembers', 'removeMembers'], { additionalProperties: false });
 const ListQuery = Type.Object(
   { q: Type.Optional(Type.String({ maxLength: 256 })), cursor: Type.Optional(Type.String({ maxLength: 512 })) },
   { additionalProperties: false },
 );
 
-/** A tenant's groups (list, create, members added and removed), companies (list, create), and a user's memberships. */
+/**
+ * A tenant's groups (list, create, edit with If-Match, delete, members added and removed), companies (list, create),
+ * and a user's memberships.
+ */
 export async function consoleGroupsRoutes(fastify: FastifyInstance, { registry }: { registry: ConsoleGroupsRoutesDeps }): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { groups, groupMembers, companies, companyMembers } = registry;
@@ -48,6 +54,21 @@ export async function consoleGroupsRoutes(fastify: FastifyInstance, { registry }
   app.get('/tenants/:tenantId/groups/:groupId', { schema: { params: GroupParams } }, async (request) => {
     const ctx = await tenantContext(registry, request, request.params.tenantId);
     return groups.getGroup(ctx, request.params.groupId);
+  });
+
+  app.patch('/tenants/:tenantId/groups/:groupId', { schema: { params: GroupParams, body: GroupFieldsPatch } }, async (request, reply) => {
+    const ctx = await tenantContext(registry, request, request.params.tenantId);
+    const { group } = await groups.changeGroup(ctx, request.params.groupId, request.body as GroupChange, {
+      expectedVersion: expectedVersion(request),
+    });
+    setEtag(reply, group.version);
+    return group;
+  });
+
+  app.delete('/tenants/:tenantId/groups/:groupId', { schema: { params: GroupParams } }, async (request, reply) => {
+    const ctx = await tenantContext(registry, request, request.params.tenantId);
+    await groups.deleteGroup(ctx, request.params.groupId);
+    return reply.code(204).send();
   });
 
   app.get(

@@ -27,7 +27,7 @@ interface Upload {
   readonly stream: Readable;
 }
 
-/** CSV imports from the console: upload (streamed to the service), the job's progress, its error report. */
+/** CSV imports from the console: upload (streamed to the service), the job's progress, its error report, cancel. */
 export async function consoleImportsRoutes(fastify: FastifyInstance, { registry }: { registry: ConsoleImportsRoutesDeps }): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { imports } = registry;
@@ -75,4 +75,10 @@ export async function consoleImportsRoutes(fastify: FastifyInstance, { registry 
       return imports.listErrors(ctx, request.params.id, { ...request.query, limit: 100 });
     },
   );
+
+  // Rows already applied stay; the job stops after its current batch.
+  app.post('/tenants/:tenantId/imports/:id/cancel', { schema: { params: JobParams } }, async (request) => {
+    const ctx = await tenantContext(registry, request, request.params.tenantId);
+    return imports.cancelImport(ctx, request.params.id);
+  });
 }

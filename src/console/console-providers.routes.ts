@@ -12,7 +12,7 @@ const TenantId = Type.String({ minLength: 1, maxLength: 64 });
 const TenantParams = Type.Object({ tenantId: TenantId });
 const ProviderParams = Type.Object({ tenantId: TenantId, providerId: Type.String({ maxLength: 64 }) });
 
-/** A tenant's upstream identity providers: list, create, edit, and a test lookup by email (the merged view). */
+/** A tenant's upstream identity providers: list, create, edit, delete, and a test lookup by email (the merged view). */
 export async function consoleProvidersRoutes(
   fastify: FastifyInstance,
   { registry }: { registry: ConsoleProvidersRoutesDeps },
@@ -38,6 +38,12 @@ export async function consoleProvidersRoutes(
       return providers.updateProvider(ctx.tenantId, request.params.providerId, request.body, consoleActor(request));
     },
   );
+
+  app.delete('/tenants/:tenantId/providers/:providerId', { schema: { params: ProviderParams } }, async (request, reply) => {
+    const ctx = await tenantContext(registry, request, request.params.tenantId);
+    await providers.deleteProvider(ctx.tenantId, request.params.providerId, consoleActor(request));
+    return reply.code(204).send();
+  });
 
   app.get(
     '/tenants/:tenantId/users/:id/identities',

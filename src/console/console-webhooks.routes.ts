@@ -12,7 +12,10 @@ const TenantId = Type.String({ minLength: 1, maxLength: 64 });
 const TenantParams = Type.Object({ tenantId: TenantId });
 const EndpointParams = Type.Object({ tenantId: TenantId, id: Type.String({ format: 'uuid' }) });
 
-/** A tenant's webhook endpoints: list, create (the secret shown once), edit, the delivery log, test and replay. */
+/**
+ * A tenant's webhook endpoints: list, create (the secret shown once), edit, delete, rotate the secret (the new one shown
+ * once), the delivery log, test and replay.
+ */
 export async function consoleWebhooksRoutes(
   fastify: FastifyInstance,
   { registry }: { registry: ConsoleWebhooksRoutesDeps },
@@ -38,6 +41,18 @@ export async function consoleWebhooksRoutes(
   app.patch('/tenants/:tenantId/webhooks/:id', { schema: { params: EndpointParams, body: WebhookPatchSchema } }, async (request) => {
     const ctx = await tenantContext(registry, request, request.params.tenantId);
     return webhooks.updateEndpoint(ctx, request.params.id, request.body);
+  });
+
+  app.delete('/tenants/:tenantId/webhooks/:id', { schema: { params: EndpointParams } }, async (request, reply) => {
+    const ctx = await tenantContext(registry, request, request.params.tenantId);
+    await webhooks.deleteEndpoint(ctx, request.params.id);
+    return reply.code(204).send();
+  });
+
+  // The new secret is in the answer, once: never cached.
+  app.post('/tenants/:tenantId/webhooks/:id/rotate-secret', { schema: { params: EndpointParams } }, async (request, reply) => {
+    const ctx = await tenantContext(registry, request, request.params.tenantId);
+    return reply.header('cache-control', 'no-store').send(await webhooks.rotateSecret(ctx, request.params.id));
   });
 
   app.get(

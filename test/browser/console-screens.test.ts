@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import type { ImportRunner } from '../../src/use-cases/run-import.ts';
@@ -320,6 +321,144 @@ describe('the console’s tenant screens in Chromium', () => {
     await expectAccessible('overview-dark');
     await shot('overview-dark');
     await page.emulateMedia({ colorScheme: null, reducedMotion: null });
+  });
+
+  it('rotates an endpoint’s secret (shown once, the old one signing 24 h more) and deletes another one after a confirmation', async () => {
+    await page.goto(`${base}/console/tenants/${tenant.id}/webhooks`);
+    await page.getByLabel('Endpoint URL').fill(`${receiver.url}/spare`);
+    await page.getByLabel('Event types (blank: every event)').fill('webhook.test');
+    await page.getByRole('button', { name: 'Create endpoint' }).click();
+    const first = (await page.getByTestId('webhook-secret').textContent()) ?? '';
+    await page.getByRole('button', { name: 'Done' }).click();
+    await page.getByRole('link', { name: `${receiver.url}/spare` }).click();
+    await page.getByText('No delivery yet.').waitFor();
+    await page.getByRole('button', { name: 'Rotate secret' }).click();
+    const shown = page.getByTestId('webhook-secret');
+    const secret = (await shown.textContent()) ?? '';
+    expect(secret).toMatch(/^whsec_/);
+    expect(secret).not.toBe(first);
+    const box = page.getByRole('status', { name: /New signing secret/ });
+    expect(await box.textContent()).toContain('The old secret keeps signing next to the new one for 24 h');
+    await page.getByTestId('previous-secret-until').waitFor();
+    await expectAccessible('webhook-rotated');
+    // The secret shown is the one that signs: a test delivery verifies with it.
+    await page.getByRole('button', { name: 'Send test event' }).click();
+    await expect.poll(() => receiver.requests.filter((r) => r.url === '/spare').length, { timeout: 15_000 }).toBe(1);
+    const delivered = receiver.requests.find((r) => r.url === '/spare');
+    expect(new Webhook(secret).verify(delivered?.body ?? '', delivered?.headers as Record<string, string>)).toMatchObject({
+      type: 'webhook.test',
+    });
+    await page.getByRole('button', { name: 'Done' }).click();
+    await shown.waitFor({ state: 'detached' });
+    // Shown once: the page read again has the overlap's end, not the secret.
+    await page.reload();
+    await page.getByTestId('previous-secret-until').waitFor();
+    expect(await page.content()).not.toContain(secret);
+
+    // Cancel leaves it; confirming deletes it and goes back to the list.
+    await page.getByRole('button', { name: 'Delete endpoint…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete this endpoint?' });
+    await dialog.waitFor();
+    await expectAccessible('webhook-delete-dialog');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Delete endpoint…' }).click();
+    await dialog.getByRole('button', { name: 'Delete endpoint', exact: true }).click();
+    await page.getByRole('heading', { name: 'Webhooks' }).waitFor();
+    await page.getByRole('link', { name: `${receiver.url}/hook` }).waitFor();
+    expect(await page.getByRole('link', { name: `${receiver.url}/spare` }).count()).toBe(0);
+    const left = (await t.call({ method: 'GET', url: '/v1/webhooks', headers: tenant.auth })).json().data;
+    expect(left.map((e: { url: string }) => e.url)).toEqual([`${receiver.url}/hook`]);
+  });
+
+  it('cancels queued imports, from the job’s view and from the recent imports', async () => {
+    // Without the worker the jobs stay queued until cancelled.
+    await importWorker.stop();
+    try {
+      await page.goto(`${base}/console/tenants/${tenant.id}/imports`);
+      const upload = async (name: string) => {
+        const csv = `email,name\n${name}-${run}@example.com,${name}\n`;
+        await page
+          .getByLabel('CSV file', { exact: true })
+          .setInputFiles({ name: `${name}.csv`, mimeType: 'text/csv', buffer: Buffer.from(csv) });
+        await page.getByRole('button', { name: 'Upload and import' }).click();
+      };
+      await upload('cancelled-one');
+      await expect.poll(() => page.getByTestId('import-status').textContent()).toBe('queued');
+      await page.getByRole('button', { name: 'Cancel import' }).click();
+      await expect.poll(() => page.getByTestId('import-status').textContent()).toBe('cancelled');
+      expect(await page.getByRole('button', { name: 'Cancel import' }).count()).toBe(0);
+      await upload('cancelled-two');
+      await expect.poll(() => page.getByTestId('import-status').textContent()).toBe('queued');
+      const rowCancel = page.getByRole('button', { name: /^Cancel the import of / });
+      await expect.poll(() => rowCancel.count()).toBe(1);
+      await expectAccessible('imports-queued');
+      await rowCancel.click();
+      await expect.poll(() => rowCancel.count()).toBe(0);
+      await expect.poll(() => page.getByTestId('import-status').textContent()).toBe('cancelled');
+      const jobs = (await t.call({ method: 'GET', url: '/v1/imports', headers: tenant.auth })).json().data;
+      expect(jobs.slice(0, 2).map((j: { status: string }) => j.status)).toEqual(['cancelled', 'cancelled']);
+      for (const name of ['cancelled-one', 'cancelled-two']) {
+        const user = await t.call({ method: 'GET', url: `/v1/users/lookup?email=${name}-${run}@example.com`, headers: tenant.auth });
+        expect(user.statusCode).toBe(404);
+      }
+    } finally {
+      importWorker.start(100);
+    }
+  });
+
+  it('deletes an identity provider after a confirmation', async () => {
+    await page.goto(`${base}/console/tenants/${tenant.id}/providers`);
+    await page.getByTestId('providers-table').getByRole('cell', { name: 'corp-scim', exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Delete corp-scim' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete corp-scim?' });
+    await dialog.waitFor();
+    await expectAccessible('provider-delete-dialog');
+    await dialog.getByRole('button', { name: 'Delete provider' }).click();
+    await page.getByText('No identity provider', { exact: false }).waitFor();
+    await dialog.waitFor({ state: 'detached' });
+    const stored = await t.call({
+      method: 'GET',
+      url: `/v1/admin/tenants/${tenant.id}/providers/corp-scim`,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(stored.statusCode).toBe(404);
+  });
+
+  it('renames a group (a change made meanwhile is refused, not overwritten), then deletes it after a confirmation', async () => {
+    await page.goto(`${base}/console/tenants/${tenant.id}/groups`);
+    await page.getByRole('link', { name: 'Editors' }).click();
+    await page.getByRole('heading', { name: 'Group Editors' }).waitFor();
+    await expect.poll(() => page.getByLabel('Name', { exact: true }).inputValue()).toBe('Editors');
+    await page.getByLabel('Name', { exact: true }).fill('Writers');
+    await page.getByLabel('External id (blank: none)').fill(`writers-${run}`);
+    await page.getByRole('button', { name: 'Save group' }).click();
+    await page.getByRole('heading', { name: 'Group Writers' }).waitFor();
+    await page.getByRole('status').filter({ hasText: 'Group saved.' }).waitFor();
+    const [group] = (await t.call({ method: 'GET', url: '/v1/groups', headers: tenant.auth })).json().data;
+    expect([group.displayName, group.externalId]).toEqual(['Writers', `writers-${run}`]);
+    // Someone renames it behind the page's back: the page's save is refused and the form shows theirs.
+    const theirs = await t.call({
+      method: 'PATCH',
+      url: `/v1/groups/${group.id}`,
+      headers: tenant.auth,
+      payload: { displayName: 'Authors' },
+    });
+    expect(theirs.statusCode, theirs.body).toBe(200);
+    await page.getByLabel('Name', { exact: true }).fill('Mine');
+    await page.getByRole('button', { name: 'Save group' }).click();
+    await page.getByText('Someone else changed this group meanwhile').waitFor();
+    await expect.poll(() => page.getByLabel('Name', { exact: true }).inputValue()).toBe('Authors');
+    expect((await t.call({ method: 'GET', url: `/v1/groups/${group.id}`, headers: tenant.auth })).json().displayName).toBe('Authors');
+    await expectAccessible('group-edit');
+
+    await page.getByRole('button', { name: 'Delete group…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete group Authors?' });
+    await dialog.waitFor();
+    await dialog.getByRole('button', { name: 'Delete group', exact: true }).click();
+    await page.getByRole('heading', { name: 'Groups and companies' }).waitFor();
+    await page.getByText('No groups yet.').waitFor();
+    expect((await t.call({ method: 'GET', url: '/v1/groups', headers: tenant.auth })).json().data).toEqual([]);
   });
 
   it('works at 390×844', async () => {

@@ -36,12 +36,13 @@ export function FormError(props: { message: string | null; className?: string })
   );
 }
 
-/** A secret shown once, with a copy button. */
-export function SecretOnce(props: { title: string; secret: string; testId: string; onDone: () => void }) {
+/** A secret shown once, with a copy button (and a line under the title, such as how long an old one still works). */
+export function SecretOnce(props: { title: string; secret: string; testId: string; note?: ReactNode; onDone: () => void }) {
   const [copied, setCopied] = useState(false);
   return (
     <section role="status" className="card border-green-600" aria-label={props.title}>
       <h2 className="font-semibold">{props.title}</h2>
+      {props.note ? <p className="mt-1 text-sm">{props.note}</p> : null}
       <div className="mt-2 flex flex-wrap items-center gap-2">
         <code data-testid={props.testId} className="break-all rounded bg-slate-100 px-2 py-1 dark:bg-slate-800">
           {props.secret}

@@ -35,3 +35,11 @@ export function errorUnder(errors: Record<string, string>, field: string): strin
   const key = Object.keys(errors).find((k) => k.startsWith(`${field}[`) || k.startsWith(`${field}.`));
   return key ? `${key}: ${errors[key]}` : undefined;
 }
+
+/** A comma-separated input as a list: each item trimmed, blanks left out. */
+export function commaList(text: string): string[] {
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}

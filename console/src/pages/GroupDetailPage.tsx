@@ -1,11 +1,13 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Link, useParams } from '@tanstack/react-router';
+import { Link, useNavigate, useParams } from '@tanstack/react-router';
 import type { LegacyColumnDef } from '@tanstack/react-table/legacy';
-import { useMemo, useState } from 'react';
-import { ApiError, api, type User, type UserPage } from '../api.ts';
+import { useEffect, useMemo, useState } from 'react';
+import { useForm } from 'react-hook-form';
+import { ApiError, api, apiCall, type User, type UserPage } from '../api.ts';
+import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { DataTable } from '../components/DataTable.tsx';
 import { Field, FormError } from '../components/Field.tsx';
-import { formatDateTime, messageOf } from '../components/forms.ts';
+import { commaList, errorUnder, fieldErrorsOf, formatDateTime, messageOf } from '../components/forms.ts';
 import type { Group } from './GroupsPage.tsx';
 
 interface Member {
@@ -14,7 +16,18 @@ interface Member {
   joinedAt: string;
 }
 
-/** One group: its members, added by email (or user id) and removed. */
+interface GroupFields {
+  displayName: string;
+  externalId: string;
+  roles: string;
+}
+
+const fieldsOf = (g: Group): GroupFields => ({ displayName: g.displayName, externalId: g.externalId ?? '', roles: g.roles.join(', ') });
+
+/**
+ * One group: its name, external id and roles edited (with If-Match: a change made meanwhile is refused, not
+ * overwritten), its members added by email (or user id) and removed, and the group deleted.
+ */
 export function GroupDetailPage() {
   const { tenantId, groupId } = useParams({ from: '/tenants/$tenantId/groups/$groupId' });
   const queryClient = useQueryClient();
@@ -31,6 +44,41 @@ export function GroupDetailPage() {
     void queryClient.invalidateQueries({ queryKey: ['group', tenantId, groupId] });
     void queryClient.invalidateQueries({ queryKey: ['groups', tenantId] });
   };
+  const form = useForm<GroupFields>({ defaultValues: { displayName: '', externalId: '', roles: '' } });
+  const loaded = group.data;
+  // The form shows the group as last read: on load, and after a save answers the new version.
+  useEffect(() => {
+    if (loaded) form.reset(fieldsOf(loaded));
+  }, [loaded, form.reset]);
+  const [saved, setSaved] = useState<string | null>(null);
+  const save = useMutation({
+    mutationFn: async (f: GroupFields) => {
+      if (!loaded) throw new Error('The group is not loaded');
+      const body = { displayName: f.displayName.trim(), externalId: f.externalId.trim() || null, roles: commaList(f.roles) };
+      const headers = { 'if-match': `"${loaded.version}"` };
+      return (await apiCall<Group>('PATCH', `/tenants/${tenantId}/groups/${groupId}`, body, headers)).data;
+    },
+    onMutate: () => setSaved(null),
+    // Changed meanwhile: read the group again, so the form shows what it is now and the next save can apply.
+    onError: (error) => {
+      if (error instanceof ApiError && error.status === 412) void queryClient.invalidateQueries({ queryKey: ['group', tenantId, groupId] });
+    },
+    onSuccess: (fresh) => {
+      queryClient.setQueryData(['group', tenantId, groupId], fresh);
+      void queryClient.invalidateQueries({ queryKey: ['groups', tenantId] });
+      setSaved('Group saved.');
+    },
+  });
+  const stale = save.error instanceof ApiError && save.error.status === 412;
+  const navigate = useNavigate();
+  const removeGroup = useMutation({
+    mutationFn: () => api.del(`/tenants/${tenantId}/groups/${groupId}`),
+    onSuccess: () => {
+      queryClient.removeQueries({ queryKey: ['group', tenantId, groupId] });
+      void queryClient.invalidateQueries({ queryKey: ['groups', tenantId] });
+      void navigate({ to: '/tenants/$tenantId/groups', params: { tenantId } });
+    },
+  });
   const [who, setWho] = useState('');
   const add = useMutation({
     mutationFn: async (ref: string) => {
@@ -89,6 +137,7 @@ export function GroupDetailPage() {
     ],
     [tenantId, remove.mutate],
   );
+  const saveErrors = fieldErrorsOf(save.error);
   const addError = add.error instanceof ApiError ? (add.error.errors[0]?.message ?? add.error.message) : messageOf(add.error);
 
   return (
@@ -104,6 +153,56 @@ export function GroupDetailPage() {
         <p className="muted text-sm" data-testid="group-summary">
           {group.data.memberCount} members · roles {group.data.roles.join(', ') || 'none'} · created {formatDateTime(group.data.createdAt)}
         </p>
+      ) : null}
+      {loaded ? (
+        <section className="card grid gap-3" aria-labelledby="group-settings-title">
+          <h2 id="group-settings-title" className="text-lg font-semibold">
+            Settings
+          </h2>
+          <form onSubmit={form.handleSubmit((f) => save.mutate(f))} noValidate className="grid gap-3 sm:grid-cols-4">
+            <Field id="group-edit-name" label="Name" error={form.formState.errors.displayName?.message ?? saveErrors.displayName}>
+              <input
+                id="group-edit-name"
+                className="input"
+                {...form.register('displayName', { validate: (v) => v.trim() !== '' || 'A name is required' })}
+              />
+            </Field>
+            <Field id="group-edit-external" label="External id (blank: none)" error={saveErrors.externalId}>
+              <input id="group-edit-external" className="input" {...form.register('externalId')} />
+            </Field>
+            <Field id="group-edit-roles" label="Roles of its members (comma-separated)" error={errorUnder(saveErrors, 'roles')}>
+              <input id="group-edit-roles" className="input" {...form.register('roles')} />
+            </Field>
+            <div className="self-end">
+              <button type="submit" className="btn btn-primary" disabled={save.isPending}>
+                Save group
+              </button>
+            </div>
+            <FormError
+              message={
+                stale
+                  ? 'Someone else changed this group meanwhile: the form now shows the group as it is; make your change again.'
+                  : messageOf(save.error)
+              }
+              className="sm:col-span-4"
+            />
+            <p role="status" className="text-sm sm:col-span-4">
+              {saved}
+            </p>
+          </form>
+          <div>
+            <ConfirmDialog
+              trigger="Delete group…"
+              title={`Delete group ${loaded.displayName}?`}
+              description={`Its ${loaded.memberCount} members leave it and lose the roles it gives them; the users themselves stay.`}
+              confirm="Delete group"
+              pending={removeGroup.isPending}
+              error={messageOf(removeGroup.error)}
+              onOpen={removeGroup.reset}
+              onConfirm={() => removeGroup.mutateAsync()}
+            />
+          </div>
+        </section>
       ) : null}
       <section className="card grid gap-3" aria-labelledby="members-title">
         <h2 id="members-title" className="text-lg font-semibold">

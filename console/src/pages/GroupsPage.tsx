@@ -6,7 +6,7 @@ import { useForm } from 'react-hook-form';
 import { api } from '../api.ts';
 import { DataTable } from '../components/DataTable.tsx';
 import { Field, FormError } from '../components/Field.tsx';
-import { errorUnder, fieldErrorsOf, formatDateTime, messageOf } from '../components/forms.ts';
+import { commaList, errorUnder, fieldErrorsOf, formatDateTime, messageOf } from '../components/forms.ts';
 
 export interface Group {
   id: string;
@@ -38,12 +38,6 @@ interface CompanyForm {
   externalId: string;
 }
 
-const list = (text: string) =>
-  text
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-
 /** A tenant's groups (list, create; members on each group's page) and companies (list, create). */
 export function GroupsPage() {
   const { tenantId } = useParams({ from: '/tenants/$tenantId/groups' });
@@ -63,7 +57,7 @@ export function GroupsPage() {
       api.post<Group>(`/tenants/${tenantId}/groups`, {
         displayName: form.displayName,
         ...(form.externalId ? { externalId: form.externalId } : {}),
-        ...(form.roles.trim() ? { roles: list(form.roles) } : {}),
+        ...(form.roles.trim() ? { roles: commaList(form.roles) } : {}),
       }),
     onSuccess: () => {
       groupForm.reset();

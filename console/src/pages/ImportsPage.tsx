@@ -47,7 +47,22 @@ export function countCsvRows(text: string): number {
   return Math.max(0, lines.length - 1);
 }
 
-/** One job: a progress bar while it runs (polled), then its counts and its error report. */
+/**
+ * Cancels a queued or running job (it stops after its current batch; rows already applied stay): the job's view and
+ * the recent jobs take the answer.
+ */
+function useCancelImport(tenantId: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (jobId: string) => api.post<ImportJob>(`/tenants/${tenantId}/imports/${jobId}/cancel`),
+    onSuccess: (job) => {
+      queryClient.setQueryData(['import', tenantId, job.id], job);
+      void queryClient.invalidateQueries({ queryKey: ['imports', tenantId] });
+    },
+  });
+}
+
+/** One job: a progress bar while it runs (polled), then its counts and its error report; cancel while unfinished. */
 function JobView(props: { tenantId: string; jobId: string; expectedRows: number | null }) {
   const job = useQuery({
     queryKey: ['import', props.tenantId, props.jobId],
@@ -55,6 +70,7 @@ function JobView(props: { tenantId: string; jobId: string; expectedRows: number 
     refetchInterval: (query) => (query.state.data && FINISHED.has(query.state.data.status) ? false : 500),
   });
   const done = job.data ? FINISHED.has(job.data.status) : false;
+  const cancel = useCancelImport(props.tenantId);
   const errors = useQuery({
     queryKey: ['import-errors', props.tenantId, props.jobId],
     queryFn: () => api.get<{ data: ImportRowError[] }>(`/tenants/${props.tenantId}/imports/${props.jobId}/errors`),
@@ -86,6 +102,14 @@ function JobView(props: { tenantId: string; jobId: string; expectedRows: number 
       <h2 id="job-title" className="text-lg font-semibold">
         Import {j.options.dryRun ? '(dry run) ' : ''}— <span data-testid="import-status">{j.status}</span>
       </h2>
+      {done ? null : (
+        <div>
+          <button type="button" className="btn btn-danger" onClick={() => cancel.mutate(j.id)} disabled={cancel.isPending}>
+            Cancel import
+          </button>
+        </div>
+      )}
+      <FormError message={messageOf(cancel.error)} />
       <div>
         <label htmlFor="import-progress" className="label">
           Progress: {j.rowsRead} of {props.expectedRows ?? '?'} rows read
@@ -154,6 +178,7 @@ export function ImportsPage() {
       void queryClient.invalidateQueries({ queryKey: ['imports', tenantId] });
     },
   });
+  const cancel = useCancelImport(tenantId);
   const columns = useMemo<LegacyColumnDef<ImportJob>[]>(
     () => [
       { accessorKey: 'createdAt', header: 'Uploaded', cell: ({ row }) => formatDateTime(row.original.createdAt) },
@@ -165,19 +190,35 @@ export function ImportsPage() {
       {
         id: 'open',
         header: () => <span className="sr-only">Actions</span>,
-        cell: ({ row }) => (
-          <button
-            type="button"
-            className="btn"
-            aria-label={`Show the import of ${formatDateTime(row.original.createdAt)}`}
-            onClick={() => setCurrent({ id: row.original.id, rows: null })}
-          >
-            Show
-          </button>
-        ),
+        cell: ({ row }) => {
+          const when = formatDateTime(row.original.createdAt);
+          return (
+            <div className="flex gap-2">
+              <button
+                type="button"
+                className="btn"
+                aria-label={`Show the import of ${when}`}
+                onClick={() => setCurrent({ id: row.original.id, rows: null })}
+              >
+                Show
+              </button>
+              {FINISHED.has(row.original.status) ? null : (
+                <button
+                  type="button"
+                  className="btn btn-danger"
+                  aria-label={`Cancel the import of ${when}`}
+                  onClick={() => cancel.mutate(row.original.id)}
+                  disabled={cancel.isPending}
+                >
+                  Cancel
+                </button>
+              )}
+            </div>
+          );
+        },
       },
     ],
-    [],
+    [cancel.mutate, cancel.isPending],
   );
   const serverErrors = fieldErrorsOf(upload.error);
 
@@ -243,6 +284,7 @@ export function ImportsPage() {
           empty="No import yet."
           rowId={(j) => j.id}
         />
+        <FormError message={messageOf(cancel.error)} />
       </section>
     </div>
   );

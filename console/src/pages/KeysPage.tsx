@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { type ApiKey, api, type Tenant } from '../api.ts';
+import { SecretOnce } from '../components/Field.tsx';
 import { fieldErrorsOf, formatDateTime, messageOf } from '../components/forms.ts';
 import { keysRoute } from '../router.tsx';
 
@@ -22,7 +23,6 @@ export function KeysPage() {
     queryFn: () => api.get<{ data: { slug: string; name: string }[] }>(`/tenants/${tenantId}/brands`),
   });
   const [secret, setSecret] = useState<string | null>(null);
-  const [copied, setCopied] = useState(false);
   const { register, handleSubmit, reset, formState } = useForm<KeyForm>({ defaultValues: { name: '', brand: '', scopes: [] } });
   const create = useMutation({
     mutationFn: (form: KeyForm) =>
@@ -33,7 +33,6 @@ export function KeysPage() {
       }),
     onSuccess: (key) => {
       setSecret(key.secret);
-      setCopied(false);
       reset();
       void queryClient.invalidateQueries({ queryKey: ['keys', tenantId] });
     },
@@ -49,28 +48,12 @@ export function KeysPage() {
     <div className="grid gap-6">
       <h1 className="text-2xl font-semibold">API keys {tenant ? `of ${tenant.name}` : ''}</h1>
       {secret ? (
-        <section role="status" className="card border-green-600" aria-labelledby="secret-title">
-          <h2 id="secret-title" className="font-semibold">
-            New key — copy the secret now, it is shown only once
-          </h2>
-          <div className="mt-2 flex flex-wrap items-center gap-2">
-            <code data-testid="key-secret" className="break-all rounded bg-slate-100 px-2 py-1 dark:bg-slate-800">
-              {secret}
-            </code>
-            <button
-              type="button"
-              className="btn"
-              onClick={() => {
-                void navigator.clipboard?.writeText(secret).then(() => setCopied(true));
-              }}
-            >
-              {copied ? 'Copied' : 'Copy'}
-            </button>
-            <button type="button" className="btn" onClick={() => setSecret(null)}>
-              Done
-            </button>
-          </div>
-        </section>
+        <SecretOnce
+          title="New key — copy the secret now, it is shown only once"
+          secret={secret}
+          testId="key-secret"
+          onDone={() => setSecret(null)}
+        />
       ) : null}
       {keys.isPending ? <p>Loading keys…</p> : null}
       {keys.data && keys.data.data.length === 0 ? <p className="muted">No keys yet.</p> : null}

@@ -4,6 +4,7 @@ import type { LegacyColumnDef } from '@tanstack/react-table/legacy';
 import { useMemo, useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { api } from '../api.ts';
+import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { DataTable } from '../components/DataTable.tsx';
 import { Field, FormError } from '../components/Field.tsx';
 import { errorUnder, fieldErrorsOf, messageOf } from '../components/forms.ts';
@@ -152,7 +153,7 @@ function LookupResult({ result }: { result: MergedLookup }) {
   );
 }
 
-/** A tenant's upstream identity providers: list, create, edit, and a test lookup by email. */
+/** A tenant's upstream identity providers: list, create, edit, delete, and a test lookup by email. */
 export function ProvidersPage() {
   const { tenantId } = useParams({ from: '/tenants/$tenantId/providers' });
   const queryClient = useQueryClient();
@@ -180,6 +181,17 @@ export function ProvidersPage() {
       void queryClient.invalidateQueries({ queryKey: ['providers', tenantId] });
     },
   });
+  const remove = useMutation({
+    mutationFn: (provider: Provider) => api.del(`/tenants/${tenantId}/providers/${provider.id}`),
+    onSuccess: (_, provider) => {
+      // The form no longer edits what is gone.
+      if (editing?.id === provider.id) {
+        setEditing(null);
+        reset(EMPTY_PROVIDER_FORM);
+      }
+      void queryClient.invalidateQueries({ queryKey: ['providers', tenantId] });
+    },
+  });
   const [email, setEmail] = useState('');
   const lookup = useMutation({
     mutationFn: (address: string) =>
@@ -197,22 +209,35 @@ export function ProvidersPage() {
         id: 'edit',
         header: () => <span className="sr-only">Actions</span>,
         cell: ({ row }) => (
-          <button
-            type="button"
-            className="btn"
-            aria-label={`Edit ${row.original.name}`}
-            onClick={() => {
-              setEditing(row.original);
-              reset(toForm(row.original));
-              save.reset();
-            }}
-          >
-            Edit
-          </button>
+          <div className="flex gap-2">
+            <button
+              type="button"
+              className="btn"
+              aria-label={`Edit ${row.original.name}`}
+              onClick={() => {
+                setEditing(row.original);
+                reset(toForm(row.original));
+                save.reset();
+              }}
+            >
+              Edit
+            </button>
+            <ConfirmDialog
+              trigger="Delete"
+              triggerLabel={`Delete ${row.original.name}`}
+              title={`Delete ${row.original.name}?`}
+              description="Lookups stop asking this provider, and the links it made between users and their upstream identities are deleted. The users stay."
+              confirm="Delete provider"
+              pending={remove.isPending}
+              error={messageOf(remove.error)}
+              onOpen={remove.reset}
+              onConfirm={() => remove.mutateAsync(row.original)}
+            />
+          </div>
         ),
       },
     ],
-    [reset, save.reset],
+    [reset, save.reset, remove.isPending, remove.error, remove.reset, remove.mutateAsync],
   );
   const errors = fieldErrorsOf(save.error);
   const saveMessage = save.error instanceof SyntaxError ? null : messageOf(save.error);

@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { useForm } from 'react-hook-form';
 import { api, type Tenant } from '../api.ts';
-import { fieldErrorsOf, formatDateTime, messageOf } from '../components/forms.ts';
+import { commaList, fieldErrorsOf, formatDateTime, messageOf } from '../components/forms.ts';
 import { tenantSettingsRoute } from '../router.tsx';
 import { useSession } from './Shell.tsx';
 
@@ -50,10 +50,7 @@ export function TenantSettingsPage() {
     mutationFn: (form: SettingsForm) =>
       api.patch<TenantDetail>(`/tenants/${tenantId}`, {
         name: form.name,
-        hosts: form.hosts
-          .split(',')
-          .map((h) => h.trim())
-          .filter(Boolean),
+        hosts: commaList(form.hosts),
         defaultCountry: form.defaultCountry.trim() || null,
         sessionsLimit: form.sessionsLimit.trim() === '' ? null : Number(form.sessionsLimit),
         sessionsPolicy: form.sessionsPolicy,

@@ -1,13 +1,13 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from '@tanstack/react-router';
-import { Dialog } from 'radix-ui';
 import { useEffect, useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { ApiError, type AttributeDefinition, api, apiCall, type RosterEvent, type Session, type User } from '../api.ts';
 import { AttributeEditor } from '../components/AttributeEditor.tsx';
+import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { ConflictView } from '../components/ConflictView.tsx';
 import { type ConflictRow, conflictRows, reapplyPatch } from '../components/conflict.ts';
-import { fieldErrorsOf, formatDateTime, messageOf } from '../components/forms.ts';
+import { commaList, fieldErrorsOf, formatDateTime, messageOf } from '../components/forms.ts';
 import { UserIdentities, UserMemberships } from '../components/UserMemberships.tsx';
 import { userRoute } from '../router.tsx';
 
@@ -37,18 +37,11 @@ function profileOf(user: User): Profile {
 /** Empty inputs mean "no value": null in the patch. */
 const asPatchValue = (text: string) => (text.trim() === '' ? null : text.trim());
 
-/** Roles are typed as a comma-separated list. */
-const rolesOf = (text: string) =>
-  text
-    .split(',')
-    .map((r) => r.trim())
-    .filter(Boolean);
-
 /** The form as the values a patch would send. */
 function editedValues(form: Profile): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const f of PROFILE_FIELDS) out[f] = asPatchValue(form[f]);
-  out.roles = rolesOf(form.roles);
+  out.roles = commaList(form.roles);
   return out;
 }
 
@@ -191,7 +184,6 @@ export function UserDetailPage() {
       adopt(fresh);
     },
   });
-  const [confirmText, setConfirmText] = useState('');
   const erase = useMutation({
     mutationFn: () => api.del(path),
     onSuccess: () => void navigate({ to: '/tenants/$tenantId/users', params: { tenantId } }),
@@ -303,41 +295,18 @@ export function UserDetailPage() {
           <button type="button" className="btn" onClick={() => action.mutate('logout')} disabled={action.isPending}>
             Force logout
           </button>
-          <Dialog.Root onOpenChange={() => setConfirmText('')}>
-            <Dialog.Trigger asChild>
-              <button type="button" className="btn btn-danger">
-                Erase…
-              </button>
-            </Dialog.Trigger>
-            <Dialog.Portal>
-              <Dialog.Overlay className="fixed inset-0 bg-black/50" />
-              <Dialog.Content className="fixed top-1/2 left-1/2 w-[min(28rem,90vw)] -translate-x-1/2 -translate-y-1/2 rounded-lg bg-white p-4 text-slate-900 dark:bg-slate-900 dark:text-slate-100">
-                <Dialog.Title className="text-lg font-semibold">Erase this user?</Dialog.Title>
-                <Dialog.Description className="muted mt-1 text-sm">
-                  Their personal data is deleted for good; an anonymous tombstone stays. Type <code>{confirmWord}</code> to confirm.
-                </Dialog.Description>
-                <label htmlFor="erase-confirm" className="label mt-3">
-                  Confirmation
-                </label>
-                <input id="erase-confirm" className="input" value={confirmText} onChange={(e) => setConfirmText(e.target.value)} />
-                <div className="mt-3 flex gap-2">
-                  <button
-                    type="button"
-                    className="btn btn-danger"
-                    disabled={confirmText !== confirmWord || erase.isPending}
-                    onClick={() => erase.mutate()}
-                  >
-                    Erase
-                  </button>
-                  <Dialog.Close asChild>
-                    <button type="button" className="btn">
-                      Cancel
-                    </button>
-                  </Dialog.Close>
-                </div>
-              </Dialog.Content>
-            </Dialog.Portal>
-          </Dialog.Root>
+          <ConfirmDialog
+            trigger="Erase…"
+            title="Erase this user?"
+            description="Their personal data is deleted for good; an anonymous tombstone stays."
+            confirm="Erase"
+            confirmWord={confirmWord}
+            inputId="erase-confirm"
+            pending={erase.isPending}
+            error={messageOf(erase.error)}
+            onOpen={erase.reset}
+            onConfirm={() => erase.mutateAsync()}
+          />
         </div>
         <form
           className="mt-3 flex flex-wrap items-end gap-2"

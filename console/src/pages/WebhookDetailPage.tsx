@@ -1,12 +1,18 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Link, useParams } from '@tanstack/react-router';
+import { Link, useNavigate, useParams } from '@tanstack/react-router';
 import type { LegacyColumnDef } from '@tanstack/react-table/legacy';
 import { useMemo, useState } from 'react';
 import { api } from '../api.ts';
+import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { DataTable } from '../components/DataTable.tsx';
-import { Field, FormError } from '../components/Field.tsx';
+import { Field, FormError, SecretOnce } from '../components/Field.tsx';
 import { fieldErrorsOf, formatDateTime, messageOf } from '../components/forms.ts';
 import type { WebhookEndpoint } from './WebhooksPage.tsx';
+
+interface RotatedSecret {
+  secret: string;
+  previousSecretValidUntil: string;
+}
 
 interface Delivery {
   id: string;
@@ -21,7 +27,10 @@ interface Delivery {
   nextAttemptAt: string | null;
 }
 
-/** One endpoint: its state, enable/disable, a test event, replay, and the delivery log (refreshed while open). */
+/**
+ * One endpoint: its state, enable/disable, a test event, replay, the delivery log (refreshed while open), rotating its
+ * signing secret (the new one shown once) and deleting it.
+ */
 export function WebhookDetailPage() {
   const { tenantId, endpointId } = useParams({ from: '/tenants/$tenantId/webhooks/$endpointId' });
   const queryClient = useQueryClient();
@@ -65,6 +74,23 @@ export function WebhookDetailPage() {
     mutationFn: (enabled: boolean) => api.patch<WebhookEndpoint>(base, { enabled }),
     onSuccess: refresh,
   });
+  const [rotated, setRotated] = useState<RotatedSecret | null>(null);
+  const rotate = useMutation({
+    mutationFn: () => api.post<RotatedSecret>(`${base}/rotate-secret`),
+    onSuccess: (r) => {
+      setRotated(r);
+      refresh();
+    },
+  });
+  const navigate = useNavigate();
+  const remove = useMutation({
+    mutationFn: () => api.del(base),
+    onSuccess: () => {
+      queryClient.removeQueries({ queryKey: ['webhook', tenantId, endpointId] });
+      void queryClient.invalidateQueries({ queryKey: ['webhooks', tenantId] });
+      void navigate({ to: '/tenants/$tenantId/webhooks', params: { tenantId } });
+    },
+  });
 
   const columns = useMemo<LegacyColumnDef<Delivery>[]>(
     () => [
@@ -96,6 +122,15 @@ export function WebhookDetailPage() {
       </p>
       <h1 className="break-all text-2xl font-semibold">{e ? e.url : 'Endpoint'}</h1>
       <FormError message={messageOf(endpoint.error)} />
+      {rotated ? (
+        <SecretOnce
+          title="New signing secret — copy it now, it is shown only once"
+          secret={rotated.secret}
+          testId="webhook-secret"
+          note={`The old secret keeps signing next to the new one for 24 h, until ${formatDateTime(rotated.previousSecretValidUntil)}: switch the receiver over before then.`}
+          onDone={() => setRotated(null)}
+        />
+      ) : null}
       {e ? (
         <dl className="grid grid-cols-2 gap-x-4 gap-y-1 text-sm sm:grid-cols-4" data-testid="endpoint-summary">
           <dt className="muted">Status</dt>
@@ -110,16 +145,37 @@ export function WebhookDetailPage() {
           <dd>{formatDateTime(e.lastSuccessAt)}</dd>
           <dt className="muted">Last failure</dt>
           <dd>{formatDateTime(e.lastFailureAt)}</dd>
+          {e.previousSecretValidUntil ? (
+            <>
+              <dt className="muted">Old secret signs until</dt>
+              <dd data-testid="previous-secret-until">{formatDateTime(e.previousSecretValidUntil)}</dd>
+            </>
+          ) : null}
         </dl>
       ) : null}
       <div className="flex flex-wrap items-center gap-2">
         <button type="button" className="btn btn-primary" onClick={() => test.mutate()} disabled={test.isPending}>
           Send test event
         </button>
+        <button type="button" className="btn" onClick={() => rotate.mutate()} disabled={rotate.isPending}>
+          Rotate secret
+        </button>
         {e ? (
-          <button type="button" className="btn ml-auto" onClick={() => toggle.mutate(!e.enabled)} disabled={toggle.isPending}>
-            {e.enabled ? 'Disable endpoint' : 'Enable endpoint'}
-          </button>
+          <>
+            <button type="button" className="btn ml-auto" onClick={() => toggle.mutate(!e.enabled)} disabled={toggle.isPending}>
+              {e.enabled ? 'Disable endpoint' : 'Enable endpoint'}
+            </button>
+            <ConfirmDialog
+              trigger="Delete endpoint…"
+              title="Delete this endpoint?"
+              description={`Roster stops sending events to ${e.url}, and its queued messages and delivery log are deleted with it.`}
+              confirm="Delete endpoint"
+              pending={remove.isPending}
+              error={messageOf(remove.error)}
+              onOpen={remove.reset}
+              onConfirm={() => remove.mutateAsync()}
+            />
+          </>
         ) : null}
       </div>
       <form
@@ -143,7 +199,7 @@ export function WebhookDetailPage() {
       <p role="status" className="text-sm">
         {notice}
       </p>
-      <FormError message={messageOf(test.error) ?? messageOf(replay.error) ?? messageOf(toggle.error)} />
+      <FormError message={messageOf(test.error) ?? messageOf(replay.error) ?? messageOf(toggle.error) ?? messageOf(rotate.error)} />
       <section className="card grid gap-2" aria-labelledby="deliveries-title">
         <h2 id="deliveries-title" className="text-lg font-semibold">
           Delivery log

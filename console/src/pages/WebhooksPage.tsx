@@ -6,7 +6,7 @@ import { useForm } from 'react-hook-form';
 import { api } from '../api.ts';
 import { DataTable } from '../components/DataTable.tsx';
 import { Field, FormError, SecretOnce } from '../components/Field.tsx';
-import { errorUnder, fieldErrorsOf, formatDateTime, messageOf } from '../components/forms.ts';
+import { commaList, errorUnder, fieldErrorsOf, formatDateTime, messageOf } from '../components/forms.ts';
 
 export interface WebhookEndpoint {
   id: string;
@@ -15,6 +15,8 @@ export interface WebhookEndpoint {
   eventTypes: string[];
   enabled: boolean;
   disabledReason: string | null;
+  /** Until when the secret in use before the last rotation still signs too; null when none does. */
+  previousSecretValidUntil: string | null;
   pending: number;
   failed: number;
   lastSuccessAt: string | null;
@@ -42,10 +44,7 @@ export function WebhooksPage() {
   });
   const create = useMutation({
     mutationFn: (form: EndpointForm) => {
-      const eventTypes = form.eventTypes
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean);
+      const eventTypes = commaList(form.eventTypes);
       return api.post<WebhookEndpoint & { secret: string }>(`/tenants/${tenantId}/webhooks`, {
         url: form.url,
         ...(eventTypes.length > 0 ? { eventTypes } : {}),
