@@ -138,7 +138,7 @@ describe('console API: operator actions on webhooks, imports, providers and grou
     expect(again.statusCode).toBe(404);
   });
 
-  it('cancels a queued import job; a finished one answers IMPORT_FINISHED', async () => {
+  it('cancels a queued import job, as the operator (import.finished, cancelled); a finished one answers IMPORT_FINISHED', async () => {
     const job = await createImport(tenantA, op);
     expect(job.status).toBe('queued');
     const cancelled = await t.call({ method: 'POST', url: api(tenantA, `/imports/${job.id}/cancel`), headers: as(op) });
@@ -147,6 +147,8 @@ describe('console API: operator actions on webhooks, imports, providers and grou
     expect(cancelled.json().finishedAt).not.toBeNull();
     const read = await t.call({ method: 'GET', url: api(tenantA, `/imports/${job.id}`), headers: as(op) });
     expect(read.json().status).toBe('cancelled');
+    const finished = await eventsOf(tenantA, 'import.finished', job.id);
+    expect(finished.map((e) => [e.actor, (e.data as { status: string }).status])).toEqual([[`operator:${opId}`, 'cancelled']]);
     const again = await t.call({ method: 'POST', url: api(tenantA, `/imports/${job.id}/cancel`), headers: as(op) });
     expect(again.statusCode).toBe(409);
     expect(again.json().code).toBe('IMPORT_FINISHED');

@@ -77,7 +77,10 @@ export interface ImportsService {
     id: string,
     query: { cursor?: string; limit?: number },
   ): Promise<{ data: ImportErrorView[]; nextCursor: string | null }>;
-  /** Stops a queued or running job after its current batch. @throws AppError IMPORT_NOT_FOUND, IMPORT_FINISHED */
+  /**
+   * Stops a queued or running job after its current batch and writes import.finished (`status: cancelled`) with
+   * it. @throws AppError IMPORT_NOT_FOUND, IMPORT_FINISHED
+   */
   cancelImport(ctx: ActorContext, id: string): Promise<ImportJobView>;
 
   // The job runner's steps (src/use-cases/run-import.ts).
@@ -151,6 +154,23 @@ export function createImportsService(deps: {
     const row = UUID.test(id) ? await findJob(db, ctx.tenantId, id) : undefined;
     if (!row) throw new AppError('IMPORT_NOT_FOUND', 'Import job not found', { id });
     return row;
+  }
+
+  /** import.finished with the job's final status and counts, in the transaction that ended it (none for a dry run). */
+  async function recordFinished(trx: Kysely<DB>, ctx: ActorContext, row: ImportJobRow): Promise<void> {
+    if ((row.options as unknown as ImportOptions).dryRun) return;
+    await events.record(trx, ctx, {
+      type: 'import.finished',
+      data: {
+        importId: row.id,
+        status: row.status,
+        rowsRead: Number(row.rows_read),
+        created: Number(row.created),
+        updated: Number(row.updated),
+        unchanged: Number(row.unchanged),
+        failed: Number(row.failed),
+      },
+    });
   }
 
   async function digestOf(body: AsyncIterable<Uint8Array>): Promise<string> {
@@ -273,17 +293,20 @@ export function createImportsService(deps: {
       const job = await requireJob(ctx, id);
       if (FINISHED.has(job.status))
         throw new AppError('IMPORT_FINISHED', `The import job has already ${job.status}`, { status: job.status });
-      const row = await db
-        .updateTable('import_jobs')
-        .set({ status: 'cancelled', finished_at: clock.now(), lease_owner: null, lease_until: null })
-        .where('id', '=', job.id)
-        .where('status', 'in', ['uploading', 'queued', 'running'])
-        .returningAll()
-        .executeTakeFirst();
-      if (!row) throw new AppError('IMPORT_FINISHED', 'The import job has already finished');
-      // A worker still running it loses its lease with the cancel, so it commits nothing more from the file.
-      await deleteChunks(db, job.id);
-      return toImportJobView(row, clock.now());
+      return inTransaction(db, async (trx) => {
+        const row = await trx
+          .updateTable('import_jobs')
+          .set({ status: 'cancelled', finished_at: clock.now(), lease_owner: null, lease_until: null })
+          .where('id', '=', job.id)
+          .where('status', 'in', ['uploading', 'queued', 'running'])
+          .returningAll()
+          .executeTakeFirst();
+        if (!row) throw new AppError('IMPORT_FINISHED', 'The import job has already finished');
+        // A worker still running it loses its lease with the cancel, so it commits nothing more from the file.
+        await deleteChunks(trx, job.id);
+        await recordFinished(trx, ctx, row);
+        return toImportJobView(row, clock.now());
+      });
     },
 
     claim(owner, leaseMs) {
@@ -351,20 +374,7 @@ export function createImportsService(deps: {
           .executeTakeFirst();
         if (!row) return null;
         await deleteChunks(trx, jobId);
-        if (!(row.options as unknown as ImportOptions).dryRun) {
-          await events.record(trx, ctx, {
-            type: 'import.finished',
-            data: {
-              importId: row.id,
-              status,
-              rowsRead: Number(row.rows_read),
-              created: Number(row.created),
-              updated: Number(row.updated),
-              unchanged: Number(row.unchanged),
-              failed: Number(row.failed),
-            },
-          });
-        }
+        await recordFinished(trx, ctx, row);
         return toImportJobView(row, clock.now());
       });
     },
