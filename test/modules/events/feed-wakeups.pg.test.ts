@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDatabaseUrl } from '../../helpers/backend.ts';
 import { createTenant, createTestApp, type TestApp, type TestTenant, testDatabase } from '../../helpers/app.ts';
+import { testDatabaseUrl } from '../../helpers/backend.ts';
 
 let t: TestApp;
 let tenant: TestTenant;
