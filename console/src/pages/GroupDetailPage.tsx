@@ -7,7 +7,8 @@ import { ApiError, api, apiCall, type User, type UserPage } from '../api.ts';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { DataTable } from '../components/DataTable.tsx';
 import { Field, FormError } from '../components/Field.tsx';
-import { commaList, errorUnder, fieldErrorsOf, formatDateTime, messageOf } from '../components/forms.ts';
+import { commaList, fieldErrorsOf, formatDateTime, messageOf } from '../components/forms.ts';
+import { GroupFields, type GroupFormValues } from '../components/GroupFields.tsx';
 import type { Group } from './GroupsPage.tsx';
 
 interface Member {
@@ -16,13 +17,7 @@ interface Member {
   joinedAt: string;
 }
 
-interface GroupFields {
-  displayName: string;
-  externalId: string;
-  roles: string;
-}
-
-const fieldsOf = (g: Group): GroupFields => ({ displayName: g.displayName, externalId: g.externalId ?? '', roles: g.roles.join(', ') });
+const fieldsOf = (g: Group): GroupFormValues => ({ displayName: g.displayName, externalId: g.externalId ?? '', roles: g.roles.join(', ') });
 
 /**
  * One group: its name, external id and roles edited (with If-Match: a change made meanwhile is refused, not
@@ -44,7 +39,7 @@ export function GroupDetailPage() {
     void queryClient.invalidateQueries({ queryKey: ['group', tenantId, groupId] });
     void queryClient.invalidateQueries({ queryKey: ['groups', tenantId] });
   };
-  const form = useForm<GroupFields>({ defaultValues: { displayName: '', externalId: '', roles: '' } });
+  const form = useForm<GroupFormValues>({ defaultValues: { displayName: '', externalId: '', roles: '' } });
   const loaded = group.data;
   // The form shows the group as last read: on load, and after a save answers the new version.
   useEffect(() => {
@@ -52,7 +47,7 @@ export function GroupDetailPage() {
   }, [loaded, form.reset]);
   const [saved, setSaved] = useState<string | null>(null);
   const save = useMutation({
-    mutationFn: async (f: GroupFields) => {
+    mutationFn: async (f: GroupFormValues) => {
       if (!loaded) throw new Error('The group is not loaded');
       const body = { displayName: f.displayName.trim(), externalId: f.externalId.trim() || null, roles: commaList(f.roles) };
       const headers = { 'if-match': `"${loaded.version}"` };
@@ -160,19 +155,12 @@ export function GroupDetailPage() {
             Settings
           </h2>
           <form onSubmit={form.handleSubmit((f) => save.mutate(f))} noValidate className="grid gap-3 sm:grid-cols-4">
-            <Field id="group-edit-name" label="Name" error={form.formState.errors.displayName?.message ?? saveErrors.displayName}>
-              <input
-                id="group-edit-name"
-                className="input"
-                {...form.register('displayName', { validate: (v) => v.trim() !== '' || 'A name is required' })}
-              />
-            </Field>
-            <Field id="group-edit-external" label="External id (blank: none)" error={saveErrors.externalId}>
-              <input id="group-edit-external" className="input" {...form.register('externalId')} />
-            </Field>
-            <Field id="group-edit-roles" label="Roles of its members (comma-separated)" error={errorUnder(saveErrors, 'roles')}>
-              <input id="group-edit-roles" className="input" {...form.register('roles')} />
-            </Field>
+            <GroupFields
+              form={form}
+              ids="group-edit"
+              labels={{ name: 'Name', externalId: 'External id (blank: none)', roles: 'Roles of its members (comma-separated)' }}
+              errors={saveErrors}
+            />
             <div className="self-end">
               <button type="submit" className="btn btn-primary" disabled={save.isPending}>
                 Save group

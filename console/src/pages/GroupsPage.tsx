@@ -6,7 +6,8 @@ import { useForm } from 'react-hook-form';
 import { api } from '../api.ts';
 import { DataTable } from '../components/DataTable.tsx';
 import { Field, FormError } from '../components/Field.tsx';
-import { commaList, errorUnder, fieldErrorsOf, formatDateTime, messageOf } from '../components/forms.ts';
+import { commaList, fieldErrorsOf, formatDateTime, messageOf } from '../components/forms.ts';
+import { GroupFields, type GroupFormValues } from '../components/GroupFields.tsx';
 
 export interface Group {
   id: string;
@@ -24,12 +25,6 @@ interface Company {
   externalId: string | null;
   domain: string | null;
   createdAt: string;
-}
-
-interface GroupForm {
-  displayName: string;
-  externalId: string;
-  roles: string;
 }
 
 interface CompanyForm {
@@ -51,9 +46,9 @@ export function GroupsPage() {
     queryFn: () => api.get<{ data: Company[] }>(`/tenants/${tenantId}/companies`),
   });
 
-  const groupForm = useForm<GroupForm>({ defaultValues: { displayName: '', externalId: '', roles: '' } });
+  const groupForm = useForm<GroupFormValues>({ defaultValues: { displayName: '', externalId: '', roles: '' } });
   const createGroup = useMutation({
-    mutationFn: (form: GroupForm) =>
+    mutationFn: (form: GroupFormValues) =>
       api.post<Group>(`/tenants/${tenantId}/groups`, {
         displayName: form.displayName,
         ...(form.externalId ? { externalId: form.externalId } : {}),
@@ -130,15 +125,12 @@ export function GroupsPage() {
           testId="groups-table"
         />
         <form onSubmit={groupForm.handleSubmit((f) => createGroup.mutate(f))} noValidate className="grid gap-3 sm:grid-cols-4">
-          <Field id="group-name" label="Group name" error={groupForm.formState.errors.displayName?.message ?? groupErrors.displayName}>
-            <input id="group-name" className="input" {...groupForm.register('displayName', { required: 'A name is required' })} />
-          </Field>
-          <Field id="group-external" label="External id (optional)" error={groupErrors.externalId}>
-            <input id="group-external" className="input" {...groupForm.register('externalId')} />
-          </Field>
-          <Field id="group-roles" label="Roles (comma-separated)" error={errorUnder(groupErrors, 'roles')}>
-            <input id="group-roles" className="input" {...groupForm.register('roles')} />
-          </Field>
+          <GroupFields
+            form={groupForm}
+            ids="group"
+            labels={{ name: 'Group name', externalId: 'External id (optional)', roles: 'Roles (comma-separated)' }}
+            errors={groupErrors}
+          />
           <div className="self-end">
             <button type="submit" className="btn btn-primary" disabled={createGroup.isPending}>
               Create group
